@@ -1,0 +1,22 @@
+/** RabbitMQ with the management and Prometheus plugins. */
+import { settingsOf } from '../../spec/index.ts';
+import type { BrokerModule } from '../types.ts';
+
+export const APP_USER = 'app';
+
+export const rabbitmq: BrokerModule = {
+  id: 'rabbitmq',
+  secrets: () => [
+    { env: 'RABBITMQ_PASSWORD', description: `Password of the RabbitMQ application user "${APP_USER}"` },
+    { env: 'RABBITMQ_ADMIN_PASSWORD', description: 'Password of the RabbitMQ administrator (management UI)' },
+    { env: 'RABBITMQ_ERLANG_COOKIE', description: 'Shared secret of the RabbitMQ cluster nodes and CLI tools' },
+  ],
+  connection: (spec) => [
+    {
+      env: 'RABBITMQ_URL',
+      description: 'AMQP URL of the application user',
+      secret: true,
+      value: (s) => `amqp://${APP_USER}:${s.RABBITMQ_PASSWORD}@127.0.0.1:5672/${encodeURIComponent(settingsOf(spec, 'rabbitmq').vhost)}`,
+    },
+  ],
+};

@@ -1,0 +1,20 @@
+/** Redis: Pub/Sub and Streams, with ACL users and persistence per role. */
+import type { BrokerModule } from '../types.ts';
+
+export const APP_USER = 'app';
+
+export const redis: BrokerModule = {
+  id: 'redis',
+  secrets: () => [
+    { env: 'REDIS_PASSWORD', description: `Password of the Redis ACL user "${APP_USER}"` },
+    { env: 'REDIS_ADMIN_PASSWORD', description: 'Password of the Redis ACL admin user (replication, Sentinel, backups)' },
+  ],
+  connection: () => [
+    {
+      env: 'REDIS_URL',
+      description: 'Redis URL of the application user',
+      secret: true,
+      value: (s) => `redis://${APP_USER}:${s.REDIS_PASSWORD}@127.0.0.1:6379/0`,
+    },
+  ],
+};

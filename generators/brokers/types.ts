@@ -1,0 +1,30 @@
+/**
+ * One module per broker, the same shape for all three: each area of the output asks every
+ * broker of the stack for its part. "Where does Redis monitoring come from?" →
+ * generators/brokers/redis/monitoring.ts.
+ */
+import type { BrokerId } from '../guide/index.ts';
+import type { StackSpec } from '../spec/index.ts';
+
+/** A secret the stack needs: a random value in the git-ignored .env, a Pulumi config secret in infra/. */
+export interface SecretDef {
+  /** Environment variable name in .env (also derives the Pulumi config key). */
+  readonly env: string;
+  readonly description: string;
+}
+
+/** A non-secret or secret-derived setting clients read from the environment. */
+export interface ConnectionVar {
+  readonly env: string;
+  readonly description: string;
+  /** The value for local development (compose ports on 127.0.0.1), given the secrets' values. */
+  value(secrets: Readonly<Record<string, string>>): string;
+  /** True when the value embeds a secret, so .env.example shows a placeholder. */
+  readonly secret: boolean;
+}
+
+export interface BrokerModule {
+  readonly id: BrokerId;
+  secrets(spec: StackSpec): readonly SecretDef[];
+  connection(spec: StackSpec): readonly ConnectionVar[];
+}

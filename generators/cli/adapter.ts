@@ -1,0 +1,16 @@
+/**
+ * Without a terminal, a prompt would wait forever on an open stdin pipe. This adapter answers
+ * nothing: it fails with the question, so the run exits non-zero and says which flag to pass.
+ */
+import { TerminalAdapter } from '@yeoman/adapter';
+import type { PromptAnswers, PromptQuestions } from '@yeoman/adapter/types';
+import { BrokerplateError } from '../app/settings.ts';
+
+export class NoTerminalAdapter extends TerminalAdapter {
+  override async prompt<A extends PromptAnswers = PromptAnswers>(questions: PromptQuestions<A>, initialAnswers?: Partial<A>): Promise<A> {
+    if (process.stdin.isTTY) return super.prompt(questions, initialAnswers);
+    const list = Array.isArray(questions) ? questions : [questions];
+    const asked = list.map((q) => (typeof q === 'object' && q !== null && 'message' in q ? String(q.message) : 'a question')).join('; ');
+    throw new BrokerplateError(`no terminal to answer: ${asked}\nre-run with the matching flag, or --force to overwrite edited files`);
+  }
+}

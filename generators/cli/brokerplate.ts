@@ -1,0 +1,32 @@
+/**
+ * The `brokerplate` bin: runs the same generator as `yo brokerplate`, with strict flag parsing,
+ * `--help`, honest exit codes, and no prompt that can hang without a terminal.
+ */
+import { parseArgs } from 'node:util';
+import { helpText, PARSE_CONFIG } from './options.ts';
+
+export const EXIT_USAGE = 2;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: PARSE_CONFIG, allowPositionals: true, allowNegative: true, strict: true });
+  } catch (error) {
+    process.stderr.write(`brokerplate: ${error instanceof Error ? error.message : String(error)}\nRun brokerplate --help for the options.\n`);
+    return EXIT_USAGE;
+  }
+  if (parsed.values.help === true) {
+    process.stdout.write(helpText());
+    return 0;
+  }
+  if (parsed.positionals.length > 1) {
+    process.stderr.write(`brokerplate: expected at most one destination folder, got: ${parsed.positionals.join(' ')}\n`);
+    return EXIT_USAGE;
+  }
+  const { help: _help, ...options } = parsed.values;
+  // Loaded lazily: --help and usage errors should not pay for Yeoman's start-up.
+  const { runGenerator } = await import('./run.ts');
+  return runGenerator(parsed.positionals[0], options);
+}
+
+process.exitCode = await main(process.argv.slice(2));

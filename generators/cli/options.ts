@@ -1,0 +1,30 @@
+/** The bin's flags and --help, derived from the same setting definitions the generator uses. */
+import type { ParseArgsOptionsConfig } from 'node:util';
+import { FLOWCHART_FLAGS, SETTINGS, SWITCHES } from '../app/settings.ts';
+
+export const PARSE_CONFIG: ParseArgsOptionsConfig = {
+  help: { type: 'boolean', short: 'h' },
+  ...Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: 'string' as const }])),
+  ...Object.fromEntries(FLOWCHART_FLAGS.map((f) => [f.flag, { type: 'boolean' as const }])),
+  ...Object.fromEntries(SWITCHES.map((s) => [s.flag, { type: 'boolean' as const, ...(s.flag === 'yes' && { short: 'y' }) }])),
+};
+
+function row(flag: string, text: string): string {
+  return `  ${flag.padEnd(34)} ${text}\n`;
+}
+
+export function helpText(): string {
+  let out = 'Usage: brokerplate [destination] [options]\n\n';
+  out += 'Generates a messaging stack (compose, Pulumi/Kubernetes, typed clients, monitoring, backup)\n';
+  out += 'from a scenario of the messaging guide. Inside a folder that has brokerplate.yaml, it\n';
+  out += 'regenerates everything from that spec without prompting.\n\nQuestions (each prompt has a flag):\n';
+  for (const s of SETTINGS) out += row(`--${s.flag} <${s.valueHint.length > 30 ? 'value' : s.valueHint}>`, s.description + (s.valueHint.length > 30 ? `\n${' '.repeat(37)}one of: ${s.valueHint.split('|').join(', ')}` : ''));
+  out += '\nDecision flowchart (instead of --scenario):\n';
+  for (const f of FLOWCHART_FLAGS) out += row(`--[no-]${f.flag}`, f.description.replace(/^Flowchart: /, ''));
+  out += '\nSwitches:\n';
+  for (const s of SWITCHES) out += row(`--${s.flag}${s.flag === 'yes' ? ', -y' : ''}`, s.description);
+  out += row('--help, -h', 'Show this help');
+  out += '\nExit codes: 0 success, 1 invalid input or failed generation (nothing written), 2 unknown flag or bad usage.\n';
+  out += 'Without a terminal, a missing answer fails with the flag to pass instead of prompting.\n';
+  return out;
+}

@@ -1,0 +1,73 @@
+/**
+ * The generated project's skeleton: README (explaining the recommendation), package.json,
+ * tsconfig.json, .gitignore, .env.example and the spec itself. It assembles what the other
+ * areas contribute (README sections, layout rows, package.json scripts and dependencies).
+ */
+import { modulesOf } from '../brokers/index.ts';
+import { SPEC_FILE, serializeSpec, type StackSpec } from '../spec/index.ts';
+import type { AreaOutput, PackageContribution } from './area.ts';
+import { envExample } from './env.ts';
+import { file, jsonFile, type GeneratedFile } from './files.ts';
+import { recommendation } from './recommendation.ts';
+import { render } from './render.ts';
+
+export const MANIFEST_FILE = '.brokerplate/files.json';
+
+function sortedRecord(entries: Iterable<[string, string]>): Record<string, string> {
+  return Object.fromEntries([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function mergePackage(spec: StackSpec, parts: readonly (PackageContribution | undefined)[]): object {
+  const pick = (key: keyof PackageContribution) => sortedRecord(parts.flatMap((p) => Object.entries(p?.[key] ?? {})));
+  return {
+    name: spec.name,
+    version: '0.0.0',
+    private: true,
+    type: 'module',
+    engines: { node: '>=22.18' },
+    scripts: pick('scripts'),
+    dependencies: pick('dependencies'),
+    devDependencies: pick('devDependencies'),
+  };
+}
+
+const TSCONFIG = {
+  compilerOptions: {
+    target: 'ES2023',
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    lib: ['ES2023'],
+    types: ['node'],
+    strict: true,
+    noUncheckedIndexedAccess: true,
+    skipLibCheck: true,
+    noEmit: true,
+    allowImportingTsExtensions: true,
+    verbatimModuleSyntax: true,
+  },
+  include: ['src'],
+};
+
+export function projectFiles(spec: StackSpec, outputs: readonly AreaOutput[], specText?: string): GeneratedFile[] {
+  const layout = [
+    { path: SPEC_FILE, purpose: 'The stack spec: brokers, profile, channels and their typed messages. Edit it and re-run brokerplate.' },
+    { path: '.env.example', purpose: 'The environment variables the stack and clients read; `.env` holds the generated values.' },
+    ...outputs.flatMap((o) => o.layout ?? []),
+  ];
+  const readme = render('project/README.md', {
+    name: spec.name,
+    profile: spec.profile,
+    rec: recommendation(spec),
+    layout,
+    secrets: modulesOf(spec).flatMap((m) => m.secrets(spec)),
+    sections: outputs.flatMap((o) => o.readme ?? []),
+  });
+  return [
+    file('README.md', readme),
+    file('.gitignore', render('project/gitignore', {})),
+    file('.env.example', envExample(spec)),
+    file(SPEC_FILE, specText ?? serializeSpec(spec)),
+    jsonFile('package.json', mergePackage(spec, outputs.map((o) => o.packageJson))),
+    jsonFile('tsconfig.json', TSCONFIG),
+  ];
+}

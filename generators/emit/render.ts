@@ -1,0 +1,35 @@
+/** Handlebars in strict mode for code and prose: a missing value is an error, never an empty string. */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+
+/** The package root holds templates/; walk up from this module (source, dist or bundle alike). */
+function findTemplatesRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'templates')) && existsSync(join(dir, 'package.json'))) return join(dir, 'templates');
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('brokerplate: cannot find its templates/ folder');
+    dir = parent;
+  }
+}
+
+const hbs = Handlebars.create();
+hbs.registerHelper('json', (value: unknown) => JSON.stringify(value));
+hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+hbs.registerHelper('join', (list: unknown, sep: unknown) => (Array.isArray(list) ? list.join(typeof sep === 'string' ? sep : ', ') : ''));
+
+let root: string | undefined;
+const cache = new Map<string, HandlebarsTemplateDelegate>();
+
+/** Renders `templates/<name>.hbs` with `context`. */
+export function render(name: string, context: object): string {
+  let template = cache.get(name);
+  if (!template) {
+    root ??= findTemplatesRoot();
+    template = hbs.compile(readFileSync(join(root, `${name}.hbs`), 'utf8'), { strict: true, noEscape: true });
+    cache.set(name, template);
+  }
+  return template(context);
+}
