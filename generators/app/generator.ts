@@ -40,9 +40,9 @@ export default class BrokerplateGenerator extends Generator<Options> {
   #specText: string | undefined;
   #regenerating = false;
 
-  constructor(args: string[], options: Options) {
+  constructor(args?: string[], options?: Options) {
     // No automatic npm install: the generated README says when to install what (root and infra/).
-    super(args, options, { customInstallTask: true });
+    super(args ?? [], options, { customInstallTask: true });
     this.argument('destination', { type: String, required: false, description: 'Folder to generate into (default: the current folder)' });
     for (const s of SETTINGS) this.option(s.flag, { type: String, description: `${s.description} [${s.valueHint}]` });
     for (const f of FLOWCHART_FLAGS) this.option(f.flag, { type: Boolean, description: `${f.description} (--no-${f.flag} for no)` });
@@ -85,11 +85,11 @@ export default class BrokerplateGenerator extends Generator<Options> {
       if (setting) doc.set(key, setting.parse(raw, {}));
       changed = true;
     }
-    const result = loadSpec(changed ? doc.toString() : text);
+    const result = loadSpec(changed ? doc.toString({ lineWidth: 0 }) : text);
     if (!result.ok) {
       throw new BrokerplateError(`${specPath} is not a valid stack spec:\n${result.issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}`);
     }
-    if (changed) this.#specText = doc.toString();
+    if (changed) this.#specText = doc.toString({ lineWidth: 0 });
     return result.spec;
   }
 

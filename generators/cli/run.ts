@@ -6,8 +6,9 @@ import BrokerplateGenerator from '../app/generator.ts';
 import { BrokerplateError } from '../app/settings.ts';
 import { NoTerminalAdapter } from './adapter.ts';
 
+/** Yeoman's progress log goes to stdout (it is the normal output); brokerplate's errors go to stderr. */
 export async function runGenerator(destination: string | undefined, options: Record<string, unknown>): Promise<number> {
-  const env = createEnv({ adapter: new QueuedAdapter({ adapter: new NoTerminalAdapter() }), skipInstall: true });
+  const env = createEnv({ adapter: new QueuedAdapter({ adapter: new NoTerminalAdapter({ stderr: process.stdout }) }), skipInstall: true });
   env.register(BrokerplateGenerator, { namespace: 'brokerplate:app', resolved: fileURLToPath(import.meta.url) });
   try {
     // env.run rejects on failure; a bare .catch(console.error) would exit 0.

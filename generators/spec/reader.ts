@@ -60,7 +60,8 @@ export class Reader {
   integer(value: unknown, path: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
     if (typeof value !== 'number' || !Number.isInteger(value)) return this.fail(path, `must be an integer, got ${describe(value)}`);
     if (value < min || value > max) {
-      return this.fail(path, max === Number.MAX_SAFE_INTEGER ? `must be at least ${min}, got ${value}` : `must be between ${min} and ${max}, got ${value}`);
+      const rule = min === max ? `must be ${min}` : max === Number.MAX_SAFE_INTEGER ? `must be at least ${min}` : `must be between ${min} and ${max}`;
+      return this.fail(path, `${rule}, got ${value}`);
     }
     return value;
   }
