@@ -45,7 +45,8 @@ const TSCONFIG = {
     allowImportingTsExtensions: true,
     verbatimModuleSyntax: true,
   },
-  include: ['src'],
+  // test/ and vitest.config.ts too: tsc --noEmit also checks the tests (and their @ts-expect-error lines).
+  include: ['src', 'test', 'vitest.config.ts'],
 };
 
 export function projectFiles(spec: StackSpec, outputs: readonly AreaOutput[], specText?: string): GeneratedFile[] {

@@ -1,0 +1,28 @@
+/** Kafka's part of the typed clients: producers with acks per semantics, consumer groups, exactly-once helpers. */
+import { topicPartitions, topicReplication, retentionMs } from '../../spec/index.ts';
+import type { ChannelView, ClientPart, ClientsContext } from '../../emit/clients.ts';
+import { file } from '../../emit/files.ts';
+import { render } from '../../emit/render.ts';
+
+/** This broker's channel views, optionally of one kind. */
+function viewsOf(ctx: ClientsContext, kind?: ChannelView['kind']): ChannelView[] {
+  return ctx.channels.filter((v) => v.broker === 'kafka' && (kind === undefined || v.kind === kind));
+}
+
+export const kafkaClient: ClientPart<'kafka'> = {
+  dependencies: ['@platformatic/kafka'],
+  descriptor: (spec, topic) => ({
+    partitions: topicPartitions(spec, topic),
+    replicationFactor: topicReplication(spec, topic),
+    retentionMs: retentionMs(topic),
+    cleanupPolicy: topic.cleanupPolicy,
+    ...(topic.key !== undefined && { key: topic.key }),
+    consumerGroups: topic.consumerGroups,
+  }),
+  files: (_spec, ctx) => [
+    file('src/messaging/kafka.ts', render('clients/messaging/kafka.ts', ctx)),
+    file('test/messaging/kafka.test.ts', render('clients/test/kafka.test.ts', { ...ctx, topics: viewsOf(ctx, 'topic') })),
+    ...viewsOf(ctx).map((v) => file(`src/examples/${v.id}.ts`, render('clients/examples/kafka-topic.ts', { ...ctx, channel: v }))),
+  ],
+  readme: () => render('clients/readme-kafka.md', {}),
+};

@@ -1,0 +1,51 @@
+/**
+ * RabbitMQ's part of the typed clients: publisher confirms, manual acks, priorities, RPC over
+ * direct reply-to, dead-lettering. The topology the client declares comes from topology.ts, the
+ * same builder as the broker's definitions.json.
+ */
+import { deadLetterExchange, durationMs, type RabbitQueueChannel } from '../../spec/index.ts';
+import type { ChannelView, ClientPart, ClientsContext } from '../../emit/clients.ts';
+import { file } from '../../emit/files.ts';
+import { render } from '../../emit/render.ts';
+import { rabbitTopology } from './topology.ts';
+
+/** The payload field whose value is the routing key, when its enum lists exactly the binding keys (the guide's task['type']). */
+function routeBy(channel: RabbitQueueChannel): string | undefined {
+  const keys = channel.bindings.map((b) => b.routingKey).filter((k): k is string => k !== undefined);
+  if (keys.length === 0 || keys.some((k) => /[*#]/.test(k))) return undefined;
+  return Object.entries(channel.message.fields).find(([, f]) => f.type === 'string' && !f.optional && f.enum !== undefined && f.enum.length === keys.length && f.enum.every((v) => keys.includes(v)))?.[0];
+}
+
+/** This broker's channel views, optionally of one kind. */
+function viewsOf(ctx: ClientsContext, kind?: ChannelView['kind']): ChannelView[] {
+  return ctx.channels.filter((v) => v.broker === 'rabbitmq' && (kind === undefined || v.kind === kind));
+}
+
+export const rabbitmqClient: ClientPart<'rabbitmq'> = {
+  dependencies: ['rabbitmq-client'],
+  descriptor: (_spec, channel) => {
+    if (channel.kind === 'rpc') {
+      return { timeoutMs: durationMs(channel.timeout), prefetch: channel.prefetch };
+    }
+    const by = routeBy(channel);
+    const first = channel.bindings[0];
+    const dlx = deadLetterExchange(channel);
+    return {
+      exchange: channel.exchange,
+      exchangeType: channel.exchangeType,
+      routingKey: first?.routingKey ?? '',
+      ...(by !== undefined && { routeBy: by }),
+      ...(first?.headers !== undefined && { headers: first.headers }),
+      ...(channel.maxPriority !== undefined && { maxPriority: channel.maxPriority }),
+      ...(dlx !== undefined && { deadLetterExchange: dlx }),
+      prefetch: channel.prefetch,
+    };
+  },
+  files: (spec, ctx) => [
+    file('src/messaging/rabbitmq.ts', render('clients/messaging/rabbitmq.ts', ctx)),
+    file('src/messaging/rabbitmq-topology.ts', render('clients/messaging/rabbitmq-topology.ts', { ...ctx, topologyJson: JSON.stringify(rabbitTopology(spec), null, 2) })),
+    file('test/messaging/rabbitmq.test.ts', render('clients/test/rabbitmq.test.ts', { ...ctx, queues: viewsOf(ctx, 'queue'), rpcs: viewsOf(ctx, 'rpc') })),
+    ...viewsOf(ctx).map((v) => file(`src/examples/${v.id}.ts`, render(`clients/examples/rabbitmq-${v.kind}.ts`, { ...ctx, channel: v }))),
+  ],
+  readme: () => render('clients/readme-rabbitmq.md', {}),
+};

@@ -1,0 +1,21 @@
+/** Redis's part of the typed clients: pub/sub (at-most-once) and streams with consumer groups (at-least-once). */
+import type { ChannelView, ClientPart, ClientsContext } from '../../emit/clients.ts';
+import { file } from '../../emit/files.ts';
+import { render } from '../../emit/render.ts';
+
+/** This broker's channel views, optionally of one kind. */
+function viewsOf(ctx: ClientsContext, kind?: ChannelView['kind']): ChannelView[] {
+  return ctx.channels.filter((v) => v.broker === 'redis' && (kind === undefined || v.kind === kind));
+}
+
+export const redisClient: ClientPart<'redis'> = {
+  dependencies: ['redis'],
+  descriptor: (_spec, channel) =>
+    channel.kind === 'stream' ? { consumerGroups: channel.consumerGroups, maxLen: channel.maxLen, maxDeliveries: channel.maxDeliveries } : {},
+  files: (_spec, ctx) => [
+    file('src/messaging/redis.ts', render('clients/messaging/redis.ts', ctx)),
+    file('test/messaging/redis.test.ts', render('clients/test/redis.test.ts', { ...ctx, pubsub: viewsOf(ctx, 'pubsub'), streams: viewsOf(ctx, 'stream') })),
+    ...viewsOf(ctx).map((v) => file(`src/examples/${v.id}.ts`, render(`clients/examples/redis-${v.kind}.ts`, { ...ctx, channel: v }))),
+  ],
+  readme: () => render('clients/readme-redis.md', {}),
+};

@@ -1,0 +1,135 @@
+/**
+ * Shared by the client tests: build a spec, emit the generated project into test/.work/clients/,
+ * give it dependencies (one npm install, cached and shared by every generated project through a
+ * node_modules symlink), and run its tools with this repo's Node 24 first on PATH.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { emitProject } from '../../generators/emit/index.ts';
+import { recommendedBrokers, type BrokerId, type ScenarioId } from '../../generators/guide/index.ts';
+import { buildSpec, formatIssue, parseSpec, type Channel, type StackSpec } from '../../generators/spec/index.ts';
+import { NPM_VERSIONS } from '../../generators/versions/npm.ts';
+import { ROOT } from '../support/cli.ts';
+
+export const WORK = join(ROOT, 'test', '.work', 'clients');
+const DEPS_CACHE = join(ROOT, 'node_modules', '.cache', 'brokerplate-clients');
+const NODE_BIN = join(ROOT, 'node_modules', '.bin');
+
+export interface SpecOptions {
+  name?: string;
+  brokers?: readonly BrokerId[];
+  /** Rewrites the seeded channels (e.g. to add kinds the scenario does not seed). */
+  channels?: (seeded: Channel[]) => Channel[];
+}
+
+/** A validated dev-profile spec for a scenario. */
+export function specFor(scenario: ScenarioId, options: SpecOptions = {}): StackSpec {
+  const built = buildSpec({
+    name: options.name ?? 'shop',
+    scenario,
+    brokers: options.brokers ?? recommendedBrokers(scenario),
+    profile: 'dev',
+    targets: ['compose'],
+    decision: { overridden: options.brokers !== undefined },
+  });
+  if (options.channels) built.channels = options.channels(built.channels);
+  const parsed = parseSpec(built);
+  if (!parsed.ok) throw new Error(`invalid test spec:\n${parsed.issues.map(formatIssue).join('\n')}`);
+  return parsed.spec;
+}
+
+export interface RunResult {
+  code: number | null;
+  output: string;
+}
+
+/** Runs a command with Node 24 first on PATH; never rejects on a non-zero exit. */
+export function run(command: string, args: readonly string[], cwd: string, env: Record<string, string | undefined> = {}, timeoutMs = 300_000): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd,
+      env: { ...process.env, ...env, PATH: `${NODE_BIN}:${process.env.PATH ?? ''}`, NO_COLOR: '1', FORCE_COLOR: '0', npm_config_update_notifier: 'false' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+async function withLock<T>(lock: string, work: () => Promise<T>): Promise<T> {
+  const end = Date.now() + 600_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // A lock older than 10 minutes belongs to a run that died.
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 600_000) rmSync(lock, { recursive: true, force: true });
+      } catch {}
+      if (Date.now() > end) throw new Error(`timed out waiting for ${lock}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/**
+ * node_modules holding every package a generated project can depend on (the union of
+ * NPM_VERSIONS), installed once per version set with `npm install` and reused by every test file
+ * and every later run.
+ */
+export async function sharedNodeModules(): Promise<string> {
+  const deps = Object.fromEntries(Object.entries(NPM_VERSIONS).sort(([a], [b]) => (a < b ? -1 : 1)));
+  const hash = createHash('sha256').update(JSON.stringify(deps)).digest('hex').slice(0, 12);
+  const dir = join(DEPS_CACHE, `deps-${hash}`);
+  const modules = join(dir, 'node_modules');
+  if (existsSync(join(dir, '.installed'))) return modules;
+  mkdirSync(DEPS_CACHE, { recursive: true });
+  return withLock(`${dir}.lock`, async () => {
+    if (existsSync(join(dir, '.installed'))) return modules;
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'brokerplate-client-deps', private: true, type: 'module', dependencies: deps }, null, 2));
+    const t0 = Date.now();
+    const r = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], dir);
+    if (r.code !== 0) throw new Error(`npm install of the generated projects' dependencies failed:\n${r.output}`);
+    writeFileSync(join(dir, '.installed'), `${Date.now() - t0} ms\n`);
+    return modules;
+  });
+}
+
+/** Writes the generated project for `spec` into test/.work/clients/<dir> (wiped first) and links the shared node_modules. */
+export async function generateProject(dir: string, spec: StackSpec): Promise<string> {
+  const root = join(WORK, dir);
+  rmSync(root, { recursive: true, force: true });
+  for (const f of emitProject(spec)) {
+    const path = join(root, f.path);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, f.contents);
+  }
+  symlinkSync(await sharedNodeModules(), join(root, 'node_modules'), 'dir');
+  return root;
+}
+
+export function readProjectFile(root: string, path: string): string {
+  return readFileSync(join(root, path), 'utf8');
+}
+
+/** `tsc --noEmit` at the project's root, with the project's own TypeScript. */
+export function typecheck(root: string): Promise<RunResult> {
+  return run(join(root, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', '.'], root);
+}
