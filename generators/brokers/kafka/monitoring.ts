@@ -1,0 +1,333 @@
+/**
+ * Kafka monitoring: the Prometheus JMX exporter java agent inside every broker (rules below,
+ * emitted as monitoring/kafka/jmx-exporter.yml) and a small consumer-lag exporter.
+ *
+ * Consumer lag is not a broker-side metric: committed offsets live in __consumer_offsets and
+ * JMX only has `records-lag-max` inside Java consumers. The lag exporter
+ * (monitoring/kafka/lag-exporter.mjs, Node, no dependencies) asks the brokers on every scrape:
+ * ListGroups and OffsetFetch on each group coordinator, ListOffsets on each partition leader,
+ * and serves `kafka_consumergroup_lag` (kafka_exporter's metric names).
+ */
+import type { StackSpec } from '../../spec/index.ts';
+import { scalingOf } from '../../spec/index.ts';
+import { bindMount, loopbackPort } from '../../emit/compose.ts';
+import { file, yamlFile, type GeneratedFile } from '../../emit/files.ts';
+import { MONITORING_PORTS, type AlertRule, type ComposePieces, type ComposeService, type K8sObject, type MonitoringPart, type Naming, type Panel, type ScrapeJob } from '../../emit/monitoring-model.ts';
+import { render } from '../../emit/render.ts';
+import { MONITORING_IMAGES as IMAGES } from '../../versions/monitoring-images.ts';
+import { composeTopology, type Topology } from '../topology.ts';
+import { KAFKA_PORTS } from './config.ts';
+
+/** The JMX exporter java agent from Maven Central; its sha256 is checked before Kafka loads it. */
+export const JMX_EXPORTER = {
+  version: '1.0.1',
+  url: 'https://repo1.maven.org/maven2/io/prometheus/jmx/jmx_prometheus_javaagent/1.0.1/jmx_prometheus_javaagent-1.0.1.jar',
+  sha256: '7d61f737fd661610ccc14aea79764faa1ea94a340cbc8f0029b3d2edea3d80c1',
+  /** Where the jar and rules are mounted in the Kafka containers. */
+  dir: '/opt/jmx-exporter',
+  jar: 'jmx_prometheus_javaagent.jar',
+  config: 'kafka.yml',
+} as const;
+
+/** The `-javaagent` flag for KAFKA_OPTS (compose) or the pod's env (Kubernetes). */
+export function jmxAgentFlag(port: number = MONITORING_PORTS.kafkaJmx): string {
+  return `-javaagent:${JMX_EXPORTER.dir}/${JMX_EXPORTER.jar}=${port}:${JMX_EXPORTER.dir}/${JMX_EXPORTER.config}`;
+}
+
+const REQUESTS = 'Produce|FetchConsumer|Fetch';
+
+/**
+ * The JMX exporter rules: only the beans the alerts and dashboard read, each mapped to a stable
+ * name (everything else is dropped, which keeps a broker's scrape small).
+ */
+export function jmxExporterConfig(): object {
+  const gauge = (pattern: string, name: string, labels?: Record<string, string>) => ({ pattern, name, type: 'GAUGE', ...(labels && { labels }) });
+  return {
+    lowercaseOutputName: true,
+    lowercaseOutputLabelNames: true,
+    includeObjectNames: [
+      'kafka.server:type=ReplicaManager,*',
+      'kafka.controller:type=KafkaController,*',
+      'kafka.network:type=RequestMetrics,name=TotalTimeMs,*',
+      'kafka.server:type=BrokerTopicMetrics,*',
+      'java.lang:type=Memory',
+    ],
+    rules: [
+      gauge('kafka.server<type=ReplicaManager, name=(UnderReplicatedPartitions|UnderMinIsrPartitionCount|PartitionCount|LeaderCount|OfflineReplicaCount)><>Value', 'kafka_server_replicamanager_$1'),
+      gauge('kafka.controller<type=KafkaController, name=(OfflinePartitionsCount|ActiveControllerCount|ActiveBrokerCount|GlobalPartitionCount)><>Value', 'kafka_controller_kafkacontroller_$1'),
+      gauge(`kafka.network<type=RequestMetrics, name=TotalTimeMs, request=(${REQUESTS})><>99thPercentile`, 'kafka_network_requestmetrics_totaltimems', { request: '$1', quantile: '0.99' }),
+      gauge(`kafka.network<type=RequestMetrics, name=TotalTimeMs, request=(${REQUESTS})><>50thPercentile`, 'kafka_network_requestmetrics_totaltimems', { request: '$1', quantile: '0.5' }),
+      {
+        pattern: 'kafka.server<type=BrokerTopicMetrics, name=(MessagesInPerSec|BytesInPerSec|BytesOutPerSec)><>Count',
+        name: 'kafka_server_brokertopicmetrics_$1_total',
+        type: 'COUNTER',
+      },
+      gauge('java.lang<type=Memory><HeapMemoryUsage>(used|max)', 'kafka_jvm_heap_$1_bytes'),
+    ],
+  };
+}
+
+/** Kafka broker hosts as the compose network sees them (the compose area's naming). */
+function brokerHosts(spec: StackSpec, topology: Topology): string[] {
+  const nodes = scalingOf(spec, 'kafka').nodes;
+  return Array.from({ length: nodes }, (_, i) => topology.host('kafka', i));
+}
+
+function bootstrap(spec: StackSpec, topology: Topology): string {
+  return brokerHosts(spec, topology).map((h) => `${h}:${KAFKA_PORTS.internal}`).join(',');
+}
+
+function alerts(spec: StackSpec): AlertRule[] {
+  const t = spec.monitoring.thresholds;
+  const lag = t.kafkaConsumerLag;
+  const urp = t.kafkaUnderReplicatedPartitions;
+  const p99 = t.kafkaRequestLatencyP99Ms;
+  return [
+    {
+      alert: 'KafkaConsumerLagHigh',
+      expr: `sum by (group, topic) (kafka_consumergroup_lag) > ${lag}`,
+      for: '10m',
+      severity: 'warning',
+      summary: 'Consumer group {{ $labels.group }} is more than ' + lag + ' messages behind on {{ $labels.topic }}',
+      description:
+        'Consumers of group {{ $labels.group }} are not keeping up with topic {{ $labels.topic }}. ' +
+        'Check that its consumers are running and not restarting (kafka-consumer-groups.sh --describe --group {{ $labels.group }}), ' +
+        'add consumers up to the partition count or add partitions, and look for a message that keeps failing (it belongs in {{ $labels.topic }}.dlq).',
+      test: {
+        firing: [{ series: 'kafka_consumergroup_lag{group="audit",topic="events",partition="0"}', values: `${lag + 1}x30` }],
+        quiet: [{ series: 'kafka_consumergroup_lag{group="audit",topic="events",partition="0"}', values: `${lag}x30` }],
+        labels: { group: 'audit', topic: 'events' },
+        evalTime: '15m',
+      },
+    },
+    {
+      alert: 'KafkaUnderReplicatedPartitions',
+      expr: `max by (instance) (kafka_server_replicamanager_underreplicatedpartitions) > ${urp}`,
+      for: '5m',
+      severity: 'critical',
+      summary: 'Broker {{ $labels.instance }} leads under-replicated partitions',
+      description:
+        'Followers are not in sync, so a broker failure could lose acknowledged writes (min.insync.replicas). ' +
+        'Check that every broker is up and not restarting, then disk, network and GC pauses on the slow followers; ' +
+        'kafka-topics.sh --describe --under-replicated-partitions lists them.',
+      test: {
+        firing: [{ series: 'kafka_server_replicamanager_underreplicatedpartitions{instance="kafka-1:7071",job="kafka"}', values: `${urp + 1}x20` }],
+        quiet: [{ series: 'kafka_server_replicamanager_underreplicatedpartitions{instance="kafka-1:7071",job="kafka"}', values: `${urp}x20` }],
+        labels: { instance: 'kafka-1:7071' },
+        evalTime: '10m',
+      },
+    },
+    {
+      alert: 'KafkaOfflinePartitions',
+      expr: 'max(kafka_controller_kafkacontroller_offlinepartitionscount) > 0',
+      for: '1m',
+      severity: 'critical',
+      summary: 'Kafka has partitions without a leader',
+      description:
+        'Producers and consumers of these partitions are failing now. Bring the brokers holding their replicas back ' +
+        '(kafka-topics.sh --describe --unavailable-partitions); never enable unclean leader election unless losing data is acceptable.',
+      test: {
+        firing: [{ series: 'kafka_controller_kafkacontroller_offlinepartitionscount{instance="kafka-1:7071",job="kafka"}', values: '1x10' }],
+        quiet: [{ series: 'kafka_controller_kafkacontroller_offlinepartitionscount{instance="kafka-1:7071",job="kafka"}', values: '0x10' }],
+        labels: {},
+        evalTime: '5m',
+      },
+    },
+    {
+      alert: 'KafkaRequestLatencyHigh',
+      expr: `max by (instance, request) (kafka_network_requestmetrics_totaltimems{quantile="0.99"}) > ${p99}`,
+      for: '10m',
+      severity: 'warning',
+      summary: '{{ $labels.request }} p99 latency on {{ $labels.instance }} is above ' + p99 + ' ms',
+      description:
+        'Requests wait in the broker (queues, disk flushes, replication). Compare with other brokers: one slow broker points at its disk or GC, ' +
+        'all of them at load (add brokers and partitions) or at producers with acks=all waiting on slow followers.',
+      test: {
+        firing: [{ series: 'kafka_network_requestmetrics_totaltimems{instance="kafka-1:7071",job="kafka",request="Produce",quantile="0.99"}', values: `${p99 + 1}x30` }],
+        quiet: [{ series: 'kafka_network_requestmetrics_totaltimems{instance="kafka-1:7071",job="kafka",request="Produce",quantile="0.99"}', values: `${p99}x30` }],
+        labels: { instance: 'kafka-1:7071', request: 'Produce' },
+        evalTime: '15m',
+      },
+    },
+  ];
+}
+
+function panels(): Panel[] {
+  return [
+    {
+      title: 'Consumer lag by group and topic',
+      description: 'Messages produced but not yet committed by each consumer group (lag exporter).',
+      unit: 'short',
+      queries: [{ expr: 'sum by (group, topic) (kafka_consumergroup_lag)', legend: '{{group}} / {{topic}}' }],
+    },
+    {
+      title: 'Under-replicated and offline partitions',
+      description: 'Both must stay at 0; anything else means a broker is down or falling behind.',
+      unit: 'short',
+      queries: [
+        { expr: 'sum(kafka_server_replicamanager_underreplicatedpartitions)', legend: 'under-replicated' },
+        { expr: 'max(kafka_controller_kafkacontroller_offlinepartitionscount)', legend: 'offline' },
+      ],
+    },
+    {
+      title: 'Request latency p99',
+      description: 'Total time of produce and fetch requests in the broker, 99th percentile.',
+      unit: 'ms',
+      queries: [{ expr: 'max by (request) (kafka_network_requestmetrics_totaltimems{quantile="0.99"})', legend: '{{request}}' }],
+    },
+    {
+      title: 'Messages in',
+      description: 'Messages per second written to all topics.',
+      unit: 'ops',
+      queries: [{ expr: 'sum(rate(kafka_server_brokertopicmetrics_messagesinpersec_total[5m]))', legend: 'messages/s' }],
+    },
+    {
+      title: 'Broker heap',
+      description: 'JVM heap used per broker against its maximum.',
+      unit: 'bytes',
+      queries: [
+        { expr: 'kafka_jvm_heap_used_bytes', legend: 'used {{instance}}' },
+        { expr: 'kafka_jvm_heap_max_bytes', legend: 'max {{instance}}' },
+      ],
+    },
+  ];
+}
+
+function jobs(spec: StackSpec, topology: Naming): ScrapeJob[] {
+  return [
+    {
+      job: 'kafka',
+      targets: brokerHosts(spec, topology).map((host) => ({ host, port: MONITORING_PORTS.kafkaJmx })),
+      k8s: { service: 'kafka', port: 'metrics' },
+    },
+    {
+      job: 'kafka-lag',
+      targets: [{ host: topology.service('kafka-lag-exporter'), port: MONITORING_PORTS.kafkaLag }],
+      k8s: { service: 'kafka-lag-exporter', port: 'metrics' },
+    },
+  ];
+}
+
+const LAG_SCRIPT = 'monitoring/kafka/lag-exporter.mjs';
+const JMX_CONFIG = 'monitoring/kafka/jmx-exporter.yml';
+
+/**
+ * The lag exporter and the one-shot that fetches the JMX agent (checked against its sha256) into
+ * a volume; every Kafka broker service gets the agent: the volume, the rules file, KAFKA_OPTS.
+ */
+function compose(spec: StackSpec, brokers: Readonly<Record<string, ComposeService>>): ComposePieces {
+  const topology = composeTopology({ kafka: scalingOf(spec, 'kafka').nodes });
+  const script = file(LAG_SCRIPT, lagExporterScript());
+  const rules = yamlFile(JMX_CONFIG, jmxExporterConfig());
+  const agentDir = JMX_EXPORTER.dir;
+  const kafkaServices = brokerHosts(spec, topology).filter((h) => brokers[h] !== undefined);
+  const services: Record<string, ComposeService> = {
+    'kafka-lag-exporter': {
+      image: IMAGES.node,
+      restart: 'unless-stopped',
+      command: ['node', '/opt/lag-exporter/lag-exporter.mjs'],
+      environment: { KAFKA_BROKERS: bootstrap(spec, topology), LAG_EXPORTER_PORT: String(MONITORING_PORTS.kafkaLag) },
+      volumes: [bindMount(script, '/opt/lag-exporter/lag-exporter.mjs')],
+      ports: [loopbackPort(MONITORING_PORTS.kafkaLag, MONITORING_PORTS.kafkaLag)],
+      depends_on: Object.fromEntries(kafkaServices.map((h) => [h, { condition: 'service_healthy' as const }])),
+      healthcheck: { test: ['CMD', 'wget', '-qO-', `http://127.0.0.1:${MONITORING_PORTS.kafkaLag}/healthz`], interval: '15s', timeout: '5s', retries: 5, start_period: '10s' },
+    },
+    'jmx-exporter-fetch': {
+      image: IMAGES.curl,
+      restart: 'no',
+      user: '0',
+      entrypoint: ['sh', '-ec'],
+      command: [
+        `cd ${agentDir}; ` +
+          `if [ -f ${JMX_EXPORTER.jar} ] && echo "${JMX_EXPORTER.sha256}  ${JMX_EXPORTER.jar}" | sha256sum -c -; then exit 0; fi; ` +
+          `curl -fsSL -o ${JMX_EXPORTER.jar}.tmp ${JMX_EXPORTER.url}; ` +
+          `echo "${JMX_EXPORTER.sha256}  ${JMX_EXPORTER.jar}.tmp" | sha256sum -c -; ` +
+          `mv ${JMX_EXPORTER.jar}.tmp ${JMX_EXPORTER.jar}`,
+      ],
+      volumes: [{ type: 'volume', source: 'jmx-exporter', target: agentDir }],
+    },
+  };
+  const agent = {
+    environment: { KAFKA_OPTS: jmxAgentFlag() },
+    volumes: [
+      { type: 'volume' as const, source: 'jmx-exporter', target: agentDir },
+      bindMount(rules, `${agentDir}/${JMX_EXPORTER.config}`),
+    ],
+    depends_on: { 'jmx-exporter-fetch': { condition: 'service_completed_successfully' as const } },
+  };
+  return {
+    services,
+    volumes: ['jmx-exporter'],
+    files: [],
+    notes: [
+      `**Kafka metrics**: the JMX exporter agent ${JMX_EXPORTER.version} runs inside each broker (port ${MONITORING_PORTS.kafkaJmx}, rules in \`${JMX_CONFIG}\`); \`jmx-exporter-fetch\` downloads it once from Maven Central and checks its sha256. \`kafka-lag-exporter\` serves consumer lag on 127.0.0.1:${MONITORING_PORTS.kafkaLag}.`,
+    ],
+    extend: Object.fromEntries(kafkaServices.map((h) => [h, agent])),
+  };
+}
+
+function k8s(spec: StackSpec, namespace: string): K8sObject[] {
+  const labels = { 'app.kubernetes.io/name': 'kafka-lag-exporter', 'app.kubernetes.io/part-of': spec.name };
+  const bootstrapK8s = `kafka.${namespace}.svc:${KAFKA_PORTS.internal}`;
+  return [
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kafka-lag-exporter', namespace, labels }, data: { 'lag-exporter.mjs': lagExporterScript() } },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kafka-jmx-exporter', namespace, labels: { 'app.kubernetes.io/name': 'kafka', 'app.kubernetes.io/part-of': spec.name } }, data: { [JMX_EXPORTER.config]: JSON.stringify(jmxExporterConfig(), null, 2) } },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'kafka-lag-exporter', namespace, labels },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { 'app.kubernetes.io/name': 'kafka-lag-exporter' } },
+        template: {
+          metadata: { labels },
+          spec: {
+            securityContext: { runAsNonRoot: true, runAsUser: 1000 },
+            containers: [
+              {
+                name: 'lag-exporter',
+                image: IMAGES.node,
+                command: ['node', '/opt/lag-exporter/lag-exporter.mjs'],
+                env: [
+                  { name: 'KAFKA_BROKERS', value: bootstrapK8s },
+                  { name: 'LAG_EXPORTER_PORT', value: String(MONITORING_PORTS.kafkaLag) },
+                ],
+                ports: [{ name: 'metrics', containerPort: MONITORING_PORTS.kafkaLag }],
+                readinessProbe: { httpGet: { path: '/healthz', port: 'metrics' }, periodSeconds: 15 },
+                livenessProbe: { httpGet: { path: '/healthz', port: 'metrics' }, periodSeconds: 30 },
+                resources: { requests: { cpu: '20m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+                volumeMounts: [{ name: 'script', mountPath: '/opt/lag-exporter', readOnly: true }],
+              },
+            ],
+            volumes: [{ name: 'script', configMap: { name: 'kafka-lag-exporter' } }],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'kafka-lag-exporter', namespace, labels },
+      spec: { selector: { 'app.kubernetes.io/name': 'kafka-lag-exporter' }, ports: [{ name: 'metrics', port: MONITORING_PORTS.kafkaLag, targetPort: 'metrics' }] },
+    },
+  ];
+}
+
+export function lagExporterScript(): string {
+  return render('monitoring/kafka-lag-exporter.mjs', {});
+}
+
+export const kafkaMonitoring: MonitoringPart = {
+  broker: 'kafka',
+  covers: ['consumer-lag', 'under-replicated-partitions', 'request-latency'],
+  jobs,
+  alerts,
+  panels,
+  files: () => [
+    yamlFile(JMX_CONFIG, jmxExporterConfig(), 'Prometheus JMX exporter rules for the Kafka brokers (loaded by the java agent, see KAFKA_OPTS).\nOnly the beans the alerts and the Kafka dashboard read are exported.'),
+    file(LAG_SCRIPT, lagExporterScript()),
+  ] satisfies GeneratedFile[],
+  compose,
+  k8s,
+  readme: () => render('monitoring/kafka.md', { jmx: JMX_EXPORTER, jmxPort: MONITORING_PORTS.kafkaJmx, lagPort: MONITORING_PORTS.kafkaLag }),
+};

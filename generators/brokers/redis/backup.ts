@@ -1,0 +1,95 @@
+/**
+ * Redis backup: persistence per role comes from redis.conf (config.ts: RDB + AOF for the queue
+ * role, RDB for the cache role); on top of that a scheduled RDB backup streams a snapshot off the
+ * node (from a replica when there is one), and restore.sh puts one back, rebuilding the AOF.
+ * Failover is Sentinel's (or the cluster's) job, set up by the compose/Kubernetes areas.
+ */
+import { scalingOf, settingsOf, type StackSpec } from '../../spec/index.ts';
+import { backupCronJob, backupService, libScript, scriptsConfigMap, type BackupPart } from '../../emit/backup-model.ts';
+import { file } from '../../emit/files.ts';
+import type { ComposePieces, K8sObject } from '../../emit/monitoring-model.ts';
+import { render } from '../../emit/render.ts';
+import { IMAGES } from '../../versions/images.ts';
+import { composeTopology } from '../topology.ts';
+import { REDIS_PATHS, REDIS_PORTS } from './config.ts';
+import { ADMIN_USER } from './index.ts';
+import { redisNodeCount } from './monitoring.ts';
+
+/** The node the snapshot is taken from: the last data node (a replica in sentinel mode). */
+function sourceNode(spec: StackSpec): { host: string; ordinal: number } {
+  const count = redisNodeCount(spec);
+  const ordinal = scalingOf(spec, 'redis').mode === 'cluster' ? 0 : count - 1;
+  return { host: composeTopology({ redis: count }).host('redis', ordinal), ordinal };
+}
+
+function appendonly(spec: StackSpec): 'yes' | 'no' {
+  const p = settingsOf(spec, 'redis').persistence;
+  return p === 'aof' || p === 'rdb+aof' ? 'yes' : 'no';
+}
+
+/** A cache without persistence holds nothing worth restoring. */
+function scheduled(spec: StackSpec): string[] {
+  return settingsOf(spec, 'redis').persistence === 'none' ? [] : ['rdb'];
+}
+
+function scripts(spec: StackSpec): { backup: string; restore: string } {
+  const source = sourceNode(spec);
+  return {
+    backup: render('backup/redis-backup.sh', { name: spec.name, host: source.host, port: REDIS_PORTS.redis, user: ADMIN_USER, keep: spec.backup.keep }),
+    restore: render('backup/redis-restore.sh', { name: spec.name, appendonly: appendonly(spec), service: composeTopology({ redis: redisNodeCount(spec) }).host('redis', 0) }),
+  };
+}
+
+function compose(spec: StackSpec): ComposePieces {
+  if (scheduled(spec).length === 0) return { services: {}, volumes: [], files: [], notes: [] };
+  const source = sourceNode(spec);
+  return {
+    services: {
+      'redis-backup': backupService(spec, 'redis', IMAGES.redis, { REDIS_HOST: source.host, REDIS_USER: ADMIN_USER, REDIS_PASSWORD: '${REDIS_ADMIN_PASSWORD:?REDIS_ADMIN_PASSWORD is not set}' }, [source.host]),
+    },
+    volumes: ['redis-backups'],
+    files: [],
+    notes: [`**Redis backup**: \`docker compose --profile backup run --rm redis-backup\` writes an RDB snapshot of \`${source.host}\` to the \`redis-backups\` volume (schedule it, see Backup and restore).`],
+  };
+}
+
+function k8s(spec: StackSpec, namespace: string): K8sObject[] {
+  if (scheduled(spec).length === 0) return [];
+  const s = scripts(spec);
+  const host = `redis-${sourceNode(spec).ordinal}.redis.${namespace}.svc`;
+  return [
+    scriptsConfigMap(spec, namespace, 'redis', { 'lib.sh': libScript(spec), 'backup.sh': s.backup, 'restore.sh': s.restore }),
+    ...backupCronJob(spec, namespace, 'redis', IMAGES.redis, [
+      { name: 'REDIS_HOST', value: host },
+      { name: 'REDIS_USER', value: ADMIN_USER },
+      { name: 'REDIS_PASSWORD', secret: 'REDIS_ADMIN_PASSWORD' },
+    ], scalingOf(spec, 'redis').resources.storage),
+  ];
+}
+
+export const redisBackup: BackupPart = {
+  broker: 'redis',
+  scheduled,
+  files: (spec) => {
+    if (scheduled(spec).length === 0) return [];
+    const s = scripts(spec);
+    return [file('backup/redis/backup.sh', s.backup), file('backup/redis/restore.sh', s.restore)];
+  },
+  compose,
+  k8s,
+  readme: (spec) => {
+    const settings = settingsOf(spec, 'redis');
+    return render('backup/redis.md', {
+      role: settings.role,
+      persistence: settings.persistence,
+      appendonly: appendonly(spec),
+      mode: scalingOf(spec, 'redis').mode,
+      source: sourceNode(spec).host,
+      primary: composeTopology({ redis: redisNodeCount(spec) }).host('redis', 0),
+      data: REDIS_PATHS.data,
+      scheduled: scheduled(spec).length > 0,
+      schedule: spec.backup.schedule,
+      keep: spec.backup.keep,
+    });
+  },
+};

@@ -1,0 +1,290 @@
+/**
+ * Redis monitoring: one redis_exporter in multi-target mode (`/scrape?target=redis://…`), so a
+ * primary with replicas needs a single exporter, with stream checks on for the spec's streams
+ * (length, consumer groups, pending entries) and their dead-letter streams.
+ */
+import { channelsOf, deadLetterName, scalingOf, settingsOf, type StackSpec } from '../../spec/index.ts';
+import { envRef, loopbackPort } from '../../emit/compose.ts';
+import { MONITORING_PORTS, type AlertRule, type ComposePieces, type ComposeService, type K8sObject, type MonitoringPart, type Naming, type Panel, type ScrapeJob } from '../../emit/monitoring-model.ts';
+import { render } from '../../emit/render.ts';
+import { MONITORING_IMAGES as IMAGES } from '../../versions/monitoring-images.ts';
+import { composeTopology, type Topology } from '../topology.ts';
+import { REDIS_PORTS } from './config.ts';
+import { ADMIN_USER } from './index.ts';
+
+/** The exporter logs in as the admin ACL user (it needs INFO, CONFIG GET, XINFO and SCAN/TYPE on streams). */
+const EXPORTER_USER = ADMIN_USER;
+
+/** Data nodes: a primary plus replicas, or every shard's primary and replicas in cluster mode. */
+export function redisNodeCount(spec: StackSpec): number {
+  const s = scalingOf(spec, 'redis');
+  return s.mode === 'cluster' ? s.shards * (1 + s.replicas) : 1 + s.replicas;
+}
+
+function nodeAddresses(spec: StackSpec, topology: Topology): string[] {
+  return Array.from({ length: redisNodeCount(spec) }, (_, i) => `redis://${topology.host('redis', i)}:${REDIS_PORTS.redis}`);
+}
+
+/** The exporter's `-check-streams` value: the spec's streams and their dead-letter streams, in db0. */
+export function streamPatterns(spec: StackSpec): string {
+  return channelsOf(spec, 'redis')
+    .filter((c) => c.kind === 'stream')
+    .flatMap((c) => [c.name, deadLetterName(c)].filter((n): n is string => !!n))
+    .map((n) => `db0=${n}`)
+    .join(',');
+}
+
+function hasStreams(spec: StackSpec): boolean {
+  return channelsOf(spec, 'redis').some((c) => c.kind === 'stream');
+}
+
+function jobs(spec: StackSpec, topology: Naming): ScrapeJob[] {
+  return [
+    {
+      job: 'redis',
+      path: '/scrape',
+      targets: [{ host: topology.service('redis-exporter'), port: MONITORING_PORTS.redisExporter }],
+      probe: nodeAddresses(spec, topology),
+      k8s: { service: 'redis-exporter', port: 'metrics' },
+    },
+  ];
+}
+
+function alerts(spec: StackSpec): AlertRule[] {
+  const t = spec.monitoring.thresholds;
+  const settings = settingsOf(spec, 'redis');
+  const series = (metric: string, v: string) => ({ series: `${metric}{instance="redis://redis:6379",job="redis"}`, values: v });
+  const max = 1_000_000_000;
+  const used = Math.round(max * t.redisMemoryRatio);
+  const memoryAdvice =
+    settings.evictionPolicy === 'noeviction'
+      ? 'This Redis never evicts (it holds streams/queues): at maxmemory every write fails. Trim streams (MAXLEN), make consumers catch up, or raise maxmemory and the memory limit together.'
+      : `This Redis evicts (${settings.evictionPolicy}) at maxmemory, so writes keep working but cached keys disappear; watch the hit ratio and raise maxmemory if it drops.`;
+  // Hit ratio over the last 5 minutes, only where there is traffic to judge (> 1 lookup/s).
+  const hits = 'sum by (instance) (rate(redis_keyspace_hits_total[5m]))';
+  const misses = 'sum by (instance) (rate(redis_keyspace_misses_total[5m]))';
+  const rules: AlertRule[] = [
+    {
+      alert: 'RedisMemoryHigh',
+      expr: `redis_memory_used_bytes / redis_memory_max_bytes > ${t.redisMemoryRatio} and redis_memory_max_bytes > 0`,
+      for: '5m',
+      severity: settings.evictionPolicy === 'noeviction' ? 'critical' : 'warning',
+      summary: `{{ $labels.instance }} uses more than ${Math.round(t.redisMemoryRatio * 100)}% of maxmemory`,
+      description: memoryAdvice,
+      test: {
+        firing: [series('redis_memory_used_bytes', `${used + 1_000_000}x20`), series('redis_memory_max_bytes', `${max}x20`)],
+        quiet: [series('redis_memory_used_bytes', `${Math.max(0, used - 1_000_000)}x20`), series('redis_memory_max_bytes', `${max}x20`)],
+        labels: { instance: 'redis://redis:6379', job: 'redis' },
+        evalTime: '10m',
+      },
+    },
+    {
+      alert: 'RedisKeyspaceHitRatioLow',
+      expr: `${hits} / (${hits} + ${misses}) < ${t.redisHitRatio} and (${hits} + ${misses}) > 1`,
+      for: '15m',
+      severity: 'warning',
+      summary: `Keyspace hit ratio on {{ $labels.instance }} is below ${t.redisHitRatio}`,
+      description:
+        'Most lookups miss: keys expire too early, are evicted (maxmemory too small; see redis_evicted_keys_total), or the application reads keys it never writes. ' +
+        'Check TTLs and evictions, then size maxmemory to the working set.',
+      test: {
+        // 100 lookups/min = 1.67/s; the ratio is hits/(hits+misses) per minute.
+        firing: [series('redis_keyspace_hits_total', `0+${Math.floor(t.redisHitRatio * 100) - 1}x40`), series('redis_keyspace_misses_total', `0+${101 - Math.floor(t.redisHitRatio * 100)}x40`)],
+        // Quiet one point above (rates are floating point: exactly at the threshold may round below it).
+        quiet: [series('redis_keyspace_hits_total', `0+${Math.ceil(t.redisHitRatio * 100) + 1}x40`), series('redis_keyspace_misses_total', `0+${99 - Math.ceil(t.redisHitRatio * 100)}x40`)],
+        labels: { instance: 'redis://redis:6379' },
+        evalTime: '25m',
+      },
+    },
+    {
+      alert: 'RedisConnectedClientsHigh',
+      expr: `redis_connected_clients > ${t.redisConnectedClients}`,
+      for: '5m',
+      severity: 'warning',
+      summary: `{{ $labels.instance }} has more than ${t.redisConnectedClients} clients`,
+      description:
+        'Usually a client leak (a connection per request) or a pool sized too large across many replicas of a service. ' +
+        'CLIENT LIST shows who is connected; reuse connections, and note Redis refuses clients beyond maxclients.',
+      test: {
+        firing: [series('redis_connected_clients', `${t.redisConnectedClients + 1}x20`)],
+        quiet: [series('redis_connected_clients', `${t.redisConnectedClients}x20`)],
+        labels: { instance: 'redis://redis:6379', job: 'redis' },
+        evalTime: '10m',
+      },
+    },
+  ];
+  if (settings.persistence !== 'none') {
+    rules.push({
+      alert: 'RedisPersistenceFailing',
+      expr: 'redis_rdb_last_bgsave_status == 0 or redis_aof_last_write_status == 0',
+      for: '5m',
+      severity: 'critical',
+      summary: '{{ $labels.instance }} cannot write its RDB snapshot or AOF',
+      description:
+        'Redis cannot persist: usually a full or read-only disk. With stop-writes-on-bgsave-error it refuses writes too. ' +
+        'Free disk space on the data volume, check the Redis log for the error, then run BGSAVE and check LASTSAVE moves.',
+      test: {
+        firing: [series('redis_rdb_last_bgsave_status', '0x20'), series('redis_aof_last_write_status', '1x20')],
+        quiet: [series('redis_rdb_last_bgsave_status', '1x20'), series('redis_aof_last_write_status', '1x20')],
+        labels: { instance: 'redis://redis:6379', job: 'redis' },
+        evalTime: '10m',
+      },
+    });
+  }
+  return rules;
+}
+
+function panels(spec: StackSpec): Panel[] {
+  const list: Panel[] = [
+    {
+      title: 'Memory against maxmemory',
+      description: 'Used memory and the configured maxmemory of each node.',
+      unit: 'bytes',
+      queries: [
+        { expr: 'redis_memory_used_bytes', legend: 'used {{instance}}' },
+        { expr: 'redis_memory_max_bytes', legend: 'maxmemory {{instance}}' },
+      ],
+    },
+    {
+      title: 'Keyspace hit ratio',
+      description: 'hits / (hits + misses) over 5 minutes.',
+      unit: 'percentunit',
+      queries: [
+        {
+          expr: 'sum by (instance) (rate(redis_keyspace_hits_total[5m])) / (sum by (instance) (rate(redis_keyspace_hits_total[5m])) + sum by (instance) (rate(redis_keyspace_misses_total[5m])))',
+          legend: '{{instance}}',
+        },
+      ],
+    },
+    {
+      title: 'Connected clients',
+      description: 'Client connections per node.',
+      unit: 'short',
+      queries: [{ expr: 'redis_connected_clients', legend: '{{instance}}' }],
+    },
+    {
+      title: 'Evicted and expired keys',
+      description: 'Keys removed per second: evictions mean maxmemory is too small for the working set.',
+      unit: 'ops',
+      queries: [
+        { expr: 'sum by (instance) (rate(redis_evicted_keys_total[5m]))', legend: 'evicted {{instance}}' },
+        { expr: 'sum by (instance) (rate(redis_expired_keys_total[5m]))', legend: 'expired {{instance}}' },
+      ],
+    },
+  ];
+  if (hasStreams(spec)) {
+    list.push(
+      {
+        title: 'Stream length',
+        description: 'Entries in each stream (trimmed at MAXLEN).',
+        unit: 'short',
+        queries: [{ expr: 'max by (stream) (redis_stream_length)', legend: '{{stream}}' }],
+      },
+      {
+        title: 'Pending entries per consumer group',
+        description: 'Delivered to a consumer and not yet XACKed; stuck entries go to the dead-letter stream after maxDeliveries.',
+        unit: 'short',
+        queries: [{ expr: 'max by (stream, group) (redis_stream_group_messages_pending)', legend: '{{stream}} / {{group}}' }],
+      },
+    );
+  } else {
+    list.push({
+      title: 'Pub/Sub channels',
+      description: 'Channels with at least one subscriber.',
+      unit: 'short',
+      queries: [{ expr: 'redis_pubsub_channels', legend: '{{instance}}' }],
+    });
+  }
+  return list;
+}
+
+/** Exporter settings shared by compose and Kubernetes (password from the environment). */
+export function exporterEnvironment(spec: StackSpec): Record<string, string> {
+  const streams = streamPatterns(spec);
+  return {
+    REDIS_ADDR: '', // multi-target only: Prometheus names the node in ?target=
+    REDIS_USER: EXPORTER_USER,
+    REDIS_EXPORTER_WEB_LISTEN_ADDRESS: `:${MONITORING_PORTS.redisExporter}`,
+    ...(streams && { REDIS_EXPORTER_CHECK_STREAMS: streams }),
+  };
+}
+
+function compose(spec: StackSpec, brokers: Readonly<Record<string, ComposeService>>): ComposePieces {
+  const topology = composeTopology({ redis: redisNodeCount(spec) });
+  const nodes = Array.from({ length: redisNodeCount(spec) }, (_, i) => topology.host('redis', i)).filter((h) => brokers[h] !== undefined);
+  return {
+    services: {
+      'redis-exporter': {
+        image: IMAGES.redisExporter,
+        restart: 'unless-stopped',
+        environment: { ...exporterEnvironment(spec), REDIS_PASSWORD: envRef('REDIS_ADMIN_PASSWORD') },
+        ports: [loopbackPort(MONITORING_PORTS.redisExporter, MONITORING_PORTS.redisExporter)],
+        depends_on: Object.fromEntries(nodes.map((h) => [h, { condition: 'service_healthy' as const }])),
+        healthcheck: { test: ['CMD', 'wget', '-qO-', `http://127.0.0.1:${MONITORING_PORTS.redisExporter}/health`], interval: '15s', timeout: '5s', retries: 5, start_period: '10s' },
+      },
+    },
+    volumes: [],
+    files: [],
+    notes: [`**Redis metrics**: \`redis-exporter\` (127.0.0.1:${MONITORING_PORTS.redisExporter}) probes every Redis node as the "${ADMIN_USER}" ACL user, with stream checks for the spec's streams.`],
+  };
+}
+
+function k8s(spec: StackSpec, namespace: string): K8sObject[] {
+  const labels = { 'app.kubernetes.io/name': 'redis-exporter', 'app.kubernetes.io/part-of': spec.name };
+  return [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'redis-exporter', namespace, labels },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { 'app.kubernetes.io/name': 'redis-exporter' } },
+        template: {
+          metadata: { labels },
+          spec: {
+            securityContext: { runAsNonRoot: true, runAsUser: 59000 },
+            containers: [
+              {
+                name: 'redis-exporter',
+                image: IMAGES.redisExporter,
+                env: [
+                  ...Object.entries(exporterEnvironment(spec)).map(([name, value]) => ({ name, value })),
+                  // The Secret holding the stack's secrets is created by the Pulumi program (key = env name).
+                  { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: `${spec.name}-secrets`, key: 'REDIS_ADMIN_PASSWORD' } } },
+                ],
+                ports: [{ name: 'metrics', containerPort: MONITORING_PORTS.redisExporter }],
+                readinessProbe: { httpGet: { path: '/health', port: 'metrics' }, periodSeconds: 15 },
+                resources: { requests: { cpu: '20m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+              },
+            ],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'redis-exporter', namespace, labels },
+      spec: { selector: { 'app.kubernetes.io/name': 'redis-exporter' }, ports: [{ name: 'metrics', port: MONITORING_PORTS.redisExporter, targetPort: 'metrics' }] },
+    },
+  ];
+}
+
+export const redisMonitoring: MonitoringPart = {
+  broker: 'redis',
+  covers: ['memory-usage', 'keyspace-hit-ratio', 'connected-clients'],
+  jobs,
+  alerts,
+  panels,
+  files: () => [],
+  compose,
+  k8s,
+  readme: (spec) =>
+    render('monitoring/redis.md', {
+      port: MONITORING_PORTS.redisExporter,
+      user: EXPORTER_USER,
+      streams: streamPatterns(spec),
+      role: settingsOf(spec, 'redis').role,
+      eviction: settingsOf(spec, 'redis').evictionPolicy,
+    }),
+};

@@ -1,0 +1,132 @@
+/**
+ * What the backup area shares with the broker modules: the shape of a broker's backup part and
+ * builders for its one-shot compose service and Kubernetes CronJob (same script, same env).
+ */
+import type { BrokerId } from '../guide/index.ts';
+import type { StackSpec } from '../spec/index.ts';
+import type { GeneratedFile } from './files.ts';
+import { render } from './render.ts';
+import { BACKUP_METRIC, BACKUP_PUSH_JOB, MONITORING_PORTS, type ComposePieces, type ComposeService, type K8sObject } from './monitoring-model.ts';
+
+/** A broker's part of backup/DR: generators/brokers/<broker>/backup.ts. */
+export interface BackupPart {
+  readonly broker: BrokerId;
+  /** Scheduled backups (the `backup` label of the success metric); empty when nothing is worth keeping. */
+  scheduled(spec: StackSpec): string[];
+  /** Scripts and configs under backup/<broker>/. */
+  files(spec: StackSpec): GeneratedFile[];
+  /** One-shot backup services (profile `backup`) and DR services (profile `dr`). */
+  compose(spec: StackSpec): ComposePieces;
+  /** CronJobs (and what they mount) for Kubernetes. */
+  k8s(spec: StackSpec, namespace: string): K8sObject[];
+  /** README: the strategy from the guide's Backup & Recovery table and the restore runbook. */
+  readme(spec: StackSpec): string;
+}
+
+/** Where the generated backup/ folder is mounted in the one-shot containers. */
+export const SCRIPTS_MOUNT = '/backup';
+/** Where the backups are written (a named volume in compose, a PVC in Kubernetes). */
+export const BACKUPS_MOUNT = '/backups';
+
+export function pushgatewayUrl(spec: StackSpec, host = 'pushgateway'): string {
+  return spec.monitoring.enabled ? `http://${host}:${MONITORING_PORTS.pushgateway}` : '';
+}
+
+/** The one-shot backup service: runs `backup/<broker>/backup.sh` in the broker's own image. */
+export function backupService(spec: StackSpec, broker: BrokerId, image: string, environment: Record<string, string>, dependsOn: readonly string[]): ComposeService {
+  return {
+    image,
+    entrypoint: ['bash', `${SCRIPTS_MOUNT}/${broker}/backup.sh`],
+    environment: { ...environment, BACKUP_DIR: `${BACKUPS_MOUNT}/${broker}`, BACKUP_KEEP: String(spec.backup.keep), PUSHGATEWAY_URL: pushgatewayUrl(spec) },
+    volumes: [
+      { type: 'bind', source: './backup', target: SCRIPTS_MOUNT, read_only: true },
+      { type: 'volume', source: `${broker}-backups`, target: `${BACKUPS_MOUNT}/${broker}` },
+    ],
+    depends_on: Object.fromEntries(dependsOn.map((s) => [s, { condition: 'service_healthy' as const }])),
+    profiles: ['backup'],
+    restart: 'no',
+    user: '0', // writes into the backups volume whatever user the broker image defaults to
+  };
+}
+
+export interface CronEnv {
+  readonly name: string;
+  readonly value?: string;
+  readonly secret?: string;
+}
+
+/**
+ * The same backup as a CronJob: scripts from a ConfigMap, backups on a PVC, secrets from the
+ * stack's Secret (`<name>-secrets`, keyed by the .env names, created by the Pulumi program).
+ */
+export function backupCronJob(spec: StackSpec, namespace: string, broker: BrokerId, image: string, env: readonly CronEnv[], storage = '5Gi'): K8sObject[] {
+  const labels = { 'app.kubernetes.io/name': `${broker}-backup`, 'app.kubernetes.io/part-of': spec.name };
+  const envList = [
+    ...env,
+    { name: 'BACKUP_DIR', value: `${BACKUPS_MOUNT}/${broker}` },
+    { name: 'BACKUP_KEEP', value: String(spec.backup.keep) },
+    { name: 'PUSHGATEWAY_URL', value: pushgatewayUrl(spec, `pushgateway.${namespace}.svc`) },
+  ].map((e) => (e.secret ? { name: e.name, valueFrom: { secretKeyRef: { name: `${spec.name}-secrets`, key: e.secret } } } : { name: e.name, value: e.value ?? '' }));
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: `${broker}-backups`, namespace, labels },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } } },
+    },
+    {
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name: `${broker}-backup`, namespace, labels },
+      spec: {
+        schedule: spec.backup.schedule,
+        concurrencyPolicy: 'Forbid',
+        successfulJobsHistoryLimit: 3,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: {
+          spec: {
+            backoffLimit: 2,
+            template: {
+              metadata: { labels },
+              spec: {
+                restartPolicy: 'OnFailure',
+                containers: [
+                  {
+                    name: 'backup',
+                    image,
+                    command: ['bash', `${SCRIPTS_MOUNT}/${broker}/backup.sh`],
+                    env: envList,
+                    volumeMounts: [
+                      { name: 'scripts', mountPath: `${SCRIPTS_MOUNT}/lib.sh`, subPath: 'lib.sh' },
+                      { name: 'scripts', mountPath: `${SCRIPTS_MOUNT}/${broker}/backup.sh`, subPath: 'backup.sh' },
+                      { name: 'backups', mountPath: `${BACKUPS_MOUNT}/${broker}` },
+                    ],
+                    resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+                  },
+                ],
+                volumes: [
+                  { name: 'scripts', configMap: { name: `${broker}-backup-scripts`, defaultMode: 0o555 } },
+                  { name: 'backups', persistentVolumeClaim: { claimName: `${broker}-backups` } },
+                ],
+              },
+            },
+          },
+        },
+      },
+    },
+  ];
+}
+
+export function scriptsConfigMap(spec: StackSpec, namespace: string, broker: BrokerId, data: Record<string, string>): K8sObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: `${broker}-backup-scripts`, namespace, labels: { 'app.kubernetes.io/part-of': spec.name } },
+    data,
+  };
+}
+
+/** backup/lib.sh: HTTP over /dev/tcp, the Pushgateway report, pruning (sourced by every script). */
+export function libScript(spec: StackSpec): string {
+  return render('backup/lib.sh', { name: spec.name, metric: BACKUP_METRIC, job: BACKUP_PUSH_JOB });
+}

@@ -1,0 +1,85 @@
+/**
+ * The backup/DR area: the guide's Backup & Recovery table per broker. Each broker's part
+ * (generators/brokers/<b>/backup.ts) supplies scripts, one-shot compose services, CronJobs and
+ * its README runbook; this module adds the shared backup/lib.sh and assembles them. Every
+ * scheduled backup reports success to the Pushgateway, which the BackupStale alerts watch.
+ */
+import { kafkaBackup } from '../brokers/kafka/backup.ts';
+import { rabbitmqBackup } from '../brokers/rabbitmq/backup.ts';
+import { redisBackup } from '../brokers/redis/backup.ts';
+import { BACKUP_STRATEGY, BROKERS, type BrokerId } from '../guide/index.ts';
+import { brokersOf, type StackSpec } from '../spec/index.ts';
+import type { Area, AreaOutput } from './area.ts';
+import { libScript, type BackupPart } from './backup-model.ts';
+import type { ComposeAddon } from './compose.ts';
+import { file, type GeneratedFile } from './files.ts';
+import type { ComposePieces, K8sObject } from './monitoring-model.ts';
+import { render } from './render.ts';
+
+export const BACKUP_PARTS = {
+  kafka: kafkaBackup,
+  rabbitmq: rabbitmqBackup,
+  redis: redisBackup,
+} as const satisfies Record<BrokerId, BackupPart>;
+
+/** The scheduled backups of a broker in this stack (none when backups are off or the broker is absent). */
+export function scheduledBackups(spec: StackSpec, broker: BrokerId): string[] {
+  return spec.backup.enabled && spec.brokers[broker] ? BACKUP_PARTS[broker].scheduled(spec) : [];
+}
+
+export function backupFiles(spec: StackSpec): GeneratedFile[] {
+  return [file('backup/lib.sh', libScript(spec)), ...brokersOf(spec).flatMap((b) => BACKUP_PARTS[b].files(spec))];
+}
+
+/** One-shot backup services (profile `backup`) and MirrorMaker (profile `dr`) for compose. */
+export function backupCompose(spec: StackSpec): ComposePieces {
+  const parts = brokersOf(spec).map((b) => BACKUP_PARTS[b].compose(spec));
+  return {
+    services: Object.assign({}, ...parts.map((p) => p.services)),
+    volumes: [...new Set(parts.flatMap((p) => p.volumes))].sort(),
+    files: [],
+    notes: parts.flatMap((p) => p.notes),
+  };
+}
+
+/** The compose seam: `COMPOSE_ADDONS` in generators/emit/compose.ts takes this as one line. */
+export const backupComposeAddon: ComposeAddon = {
+  id: 'backup',
+  applies: (spec) => spec.backup.enabled,
+  part: (spec) => backupCompose(spec),
+};
+
+/** CronJobs, their PVCs and script ConfigMaps for the Pulumi program. */
+export function backupK8s(spec: StackSpec, namespace: string): K8sObject[] {
+  return brokersOf(spec).flatMap((b) => BACKUP_PARTS[b].k8s(spec, namespace));
+}
+
+export const backupArea: Area = {
+  id: 'backup',
+  applies: (spec) => spec.backup.enabled,
+  emit(spec): AreaOutput {
+    const brokers = brokersOf(spec);
+    return {
+      files: backupFiles(spec),
+      readme: [
+        {
+          title: 'Backup and restore',
+          body: render('backup/README.md', {
+            schedule: spec.backup.schedule,
+            keep: spec.backup.keep,
+            monitoring: spec.monitoring.enabled,
+            maxAge: spec.monitoring.thresholds.backupMaxAgeHours,
+            brokers: brokers.map((b) => ({
+              id: b,
+              title: BROKERS[b].title,
+              strategy: BACKUP_STRATEGY[b].strategy,
+              scheduled: scheduledBackups(spec, b),
+              text: BACKUP_PARTS[b].readme(spec),
+            })),
+          }),
+        },
+      ],
+      layout: [{ path: 'backup/', purpose: 'Backup scripts (run as one-shot compose services or CronJobs), restore scripts, MirrorMaker 2 and standby configs.' }],
+    };
+  },
+};

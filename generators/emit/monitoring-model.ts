@@ -1,0 +1,157 @@
+/**
+ * The shapes the monitoring and backup areas share with the broker modules: alert rules with
+ * their own promtool fixtures, dashboard panels, scrape jobs, and the plain compose/Kubernetes
+ * pieces the compose and Pulumi emitters can include. Data only; the area modules serialise it.
+ */
+import type { BrokerId } from '../guide/index.ts';
+import type { StackSpec } from '../spec/index.ts';
+import type { Topology } from '../brokers/topology.ts';
+import type { ComposePart, ComposeService as BaseService, ServiceAdditions } from './compose.ts';
+import type { GeneratedFile } from './files.ts';
+
+/** One input series of a promtool unit test (`values` in promtool's expanding notation, 1m apart). */
+export interface TestSeries {
+  readonly series: string;
+  readonly values: string;
+}
+
+/** How an alert is proven: series that fire it and series just on the quiet side of the threshold. */
+export interface AlertFixture {
+  readonly firing: readonly TestSeries[];
+  readonly quiet: readonly TestSeries[];
+  /** Labels the firing alert carries besides `severity` and `broker` (what the expression keeps). */
+  readonly labels: Readonly<Record<string, string>>;
+  /** When to look, past the rule's `for` (e.g. `15m`). */
+  readonly evalTime: string;
+}
+
+export interface AlertRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for: string;
+  readonly severity: 'warning' | 'critical';
+  /** May use `{{ $labels.<name> }}` (never `$value`, so the expected text is known in tests). */
+  readonly summary: string;
+  /** What to do about it; same templating rule as `summary`. */
+  readonly description: string;
+  readonly test: AlertFixture;
+}
+
+export interface PanelQuery {
+  readonly expr: string;
+  readonly legend: string;
+}
+
+export interface Panel {
+  readonly title: string;
+  readonly description: string;
+  /** Grafana unit id: `short`, `bytes`, `ms`, `percentunit`, `ops`. */
+  readonly unit: string;
+  readonly queries: readonly PanelQuery[];
+}
+
+/** How hosts are named: broker nodes (the compose/Kubernetes Topology) and single services. */
+export interface Naming extends Topology {
+  /** `prometheus`, `redis-exporter`, ...: the compose service name, or `<name>.<namespace>.svc`. */
+  service(name: string): string;
+}
+
+/** A scrape target: a compose service name (or Kubernetes Service) and port. */
+export interface ScrapeTarget {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface ScrapeJob {
+  readonly job: string;
+  readonly path?: string;
+  readonly params?: Readonly<Record<string, readonly string[]>>;
+  /** Where the exporter listens. */
+  readonly targets: readonly ScrapeTarget[];
+  /**
+   * Multi-target exporters (redis_exporter's `/scrape?target=`): the addresses the exporter is
+   * asked to probe; `targets` then holds the exporter itself.
+   */
+  readonly probe?: readonly string[];
+  readonly honorLabels?: boolean;
+  /** The Kubernetes Service (and named port) the ServiceMonitor selects. */
+  readonly k8s: { readonly service: string; readonly port: string };
+}
+
+/**
+ * Compose pieces use the compose area's model (generators/emit/compose.ts), so the monitoring and
+ * backup areas plug in as COMPOSE_ADDONS. One-shot services also need `profiles` (run on demand,
+ * not at `up`) and `user` (write into root-owned named volumes), which that model lacks so far.
+ */
+export type ComposeService = BaseService & { readonly profiles?: readonly string[]; readonly user?: string };
+
+/** What an addon returns: its services, volumes and files, and additions to the brokers' services. */
+export type ComposePieces = ComposePart & { readonly extend?: Readonly<Record<string, ServiceAdditions>> };
+
+/** A Kubernetes object as plain data (apiVersion, kind, metadata, ...). */
+export type K8sObject = Readonly<Record<string, unknown>> & { readonly apiVersion: string; readonly kind: string };
+
+/** A broker's part of monitoring: generators/brokers/<broker>/monitoring.ts. */
+export interface MonitoringPart {
+  readonly broker: BrokerId;
+  /** The guide's Monitoring table row this part covers, each with the alerts and panels that show it. */
+  readonly covers: readonly string[];
+  /** Scrape jobs; `naming` names the broker nodes and the exporter services (compose or Kubernetes). */
+  jobs(spec: StackSpec, naming: Naming): ScrapeJob[];
+  alerts(spec: StackSpec): AlertRule[];
+  panels(spec: StackSpec): Panel[];
+  /** Exporter configuration files (e.g. the JMX exporter rules). */
+  files(spec: StackSpec): GeneratedFile[];
+  /** Exporter services for compose, and what the broker services need (the brokers belong to the compose area). */
+  compose(spec: StackSpec, brokers: Readonly<Record<string, BaseService>>): ComposePieces;
+  /** Exporter workloads for Kubernetes. */
+  k8s(spec: StackSpec, namespace: string): K8sObject[];
+  /** README prose: where the metrics come from. */
+  readme(spec: StackSpec): string;
+}
+
+/** The metric every scheduled backup pushes on success (to the Pushgateway), per broker and job. */
+export const BACKUP_METRIC = 'brokerplate_backup_last_success_timestamp_seconds';
+/** The Pushgateway grouping key's job (`/metrics/job/<job>/broker/<b>/backup/<name>`). */
+export const BACKUP_PUSH_JOB = 'brokerplate_backup';
+
+/** Where the monitoring services listen inside the stack (compose service names double as hosts). */
+export const MONITORING_PORTS = {
+  prometheus: 9090,
+  alertmanager: 9093,
+  grafana: 3000,
+  pushgateway: 9091,
+  kafkaJmx: 7071,
+  kafkaLag: 9308,
+  rabbitmqPrometheus: 15692,
+  redisExporter: 9121,
+} as const;
+
+export const ALERT_LABELS = ['severity', 'broker'] as const;
+
+/** The PromQL keywords and functions an identifier scan must skip. */
+const PROMQL_WORDS = new Set([
+  'and', 'or', 'unless', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'offset', 'inf', 'nan',
+]);
+
+/**
+ * The metric names a PromQL expression reads. Good enough for the expressions this generator
+ * writes: strings, label matchers, grouping clauses and ranges are removed first; what is left
+ * that is neither a function call, a keyword nor a number is a metric name.
+ */
+export function metricNames(expr: string): string[] {
+  const stripped = expr
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+    .replace(/\{[^}]*\}/g, '')
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, '')
+    .replace(/\[[^\]]*\]/g, '');
+  const names = new Set<string>();
+  for (const m of stripped.matchAll(/[a-zA-Z_:][a-zA-Z0-9_:]*/g)) {
+    const word = m[0];
+    const rest = stripped.slice((m.index ?? 0) + word.length);
+    if (/^\s*\(/.test(rest) || PROMQL_WORDS.has(word.toLowerCase())) continue;
+    if (/^[0-9]/.test(word)) continue;
+    names.add(word);
+  }
+  return [...names].sort();
+}
