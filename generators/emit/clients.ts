@@ -360,14 +360,16 @@ function emitClients(spec: StackSpec): AreaOutput {
     file('src/messaging/lifecycle.ts', render('clients/messaging/lifecycle.ts', ctx)),
     file('src/messaging/facade.ts', render('clients/messaging/facade.ts', ctx)),
     file('src/messaging/index.ts', render('clients/messaging/index.ts', ctx)),
-    file('src/examples/facade.ts', render('clients/examples/facade.ts', ctx)),
+    // Hyphenated names: a channel's example (src/examples/<camelCaseId>.ts) can never take them.
+    file('src/examples/load-env.ts', render('clients/examples/load-env.ts', ctx)),
+    file('src/examples/messaging-facade.ts', render('clients/examples/facade.ts', ctx)),
     file('test/messaging/contracts.test.ts', render('clients/test/contracts.test.ts', ctx)),
     file('test/messaging/facade.test.ts', render('clients/test/facade.test.ts', ctx)),
     file('test/messaging/helpers.ts', render('clients/test/helpers.ts', ctx)),
     file('vitest.config.ts', render('clients/vitest.config.ts', ctx)),
     ...partFiles,
   ];
-  const examples = Object.fromEntries(views.map((v) => [`example:${v.id}`, `node --env-file-if-exists=.env src/examples/${v.id}.ts`]));
+  const examples = Object.fromEntries(views.map((v) => [`example:${v.id}`, `node src/examples/${v.id}.ts`]));
   const readme = render('clients/README.md', {
     ...ctx,
     brokerSections: brokers.map((b) => ({ title: BROKERS[b].title, body: PARTS[b].readme(spec) })),
@@ -379,7 +381,7 @@ function emitClients(spec: StackSpec): AreaOutput {
       scripts: {
         test: 'vitest run',
         typecheck: 'tsc --noEmit',
-        'example:facade': 'node --env-file-if-exists=.env src/examples/facade.ts',
+        example: 'node src/examples/messaging-facade.ts',
         ...examples,
       },
       dependencies: npmDeps('ajv', 'ajv-formats', ...brokers.flatMap((b) => PARTS[b].dependencies)),

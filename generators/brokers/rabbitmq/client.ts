@@ -16,6 +16,12 @@ function routeBy(channel: RabbitQueueChannel): string | undefined {
   return Object.entries(channel.message.fields).find(([, f]) => f.type === 'string' && !f.optional && f.enum !== undefined && f.enum.length === keys.length && f.enum.every((v) => keys.includes(v)))?.[0];
 }
 
+/** A routing key that reaches the queue: a literal binding key, else the first pattern with its wildcards filled in. */
+function defaultRoutingKey(channel: RabbitQueueChannel): string {
+  const keys = channel.bindings.map((b) => b.routingKey).filter((k): k is string => k !== undefined);
+  return keys.find((k) => !/[*#]/.test(k)) ?? keys[0]?.split('.').map((w) => (w === '*' || w === '#' ? 'any' : w)).join('.') ?? '';
+}
+
 /** This broker's channel views, optionally of one kind. */
 function viewsOf(ctx: ClientsContext, kind?: ChannelView['kind']): ChannelView[] {
   return ctx.channels.filter((v) => v.broker === 'rabbitmq' && (kind === undefined || v.kind === kind));
@@ -33,7 +39,7 @@ export const rabbitmqClient: ClientPart<'rabbitmq'> = {
     return {
       exchange: channel.exchange,
       exchangeType: channel.exchangeType,
-      routingKey: first?.routingKey ?? '',
+      routingKey: defaultRoutingKey(channel),
       ...(by !== undefined && { routeBy: by }),
       ...(first?.headers !== undefined && { headers: first.headers }),
       ...(channel.maxPriority !== undefined && { maxPriority: channel.maxPriority }),
