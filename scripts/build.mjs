@@ -2,13 +2,29 @@
 // The bin is one file so start-up skips module resolution, and fly-import (yeoman-environment's
 // on-the-fly generator installer, ~260 ms to load, never used here) is replaced by a stub.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
+import Handlebars from 'handlebars';
+
+// Every templates/**/*.hbs precompiled into the bundle (see generators/emit/precompiled.ts).
+const precompileTemplates = {
+  name: 'precompile-templates',
+  setup(b) {
+    b.onLoad({ filter: /generators[\\/]emit[\\/]precompiled\.ts$/ }, () => {
+      const root = 'templates';
+      const entries = readdirSync(root, { recursive: true })
+        .filter((f) => f.endsWith('.hbs'))
+        .sort()
+        .map((f) => `${JSON.stringify(f.slice(0, -'.hbs'.length).split(sep).join('/'))}: ${Handlebars.precompile(readFileSync(join(root, f), 'utf8'), { strict: true, noEscape: true })}`);
+      return { contents: `export const PRECOMPILED = {\n${entries.join(',\n')}\n};\n`, loader: 'js', watchDirs: [root] };
+    });
+  },
+};
 
 const common = { platform: 'node', format: 'esm', target: 'node22', bundle: true, logLevel: 'warning', legalComments: 'none' };
 
 // yo finds generators at dist/generators/<name>/index.js.
-await build({ ...common, entryPoints: { 'generators/app/index': 'generators/app/generator.ts' }, outdir: 'dist', packages: 'external' });
+await build({ ...common, entryPoints: { 'generators/app/index': 'generators/app/generator.ts' }, outdir: 'dist', packages: 'external', plugins: [precompileTemplates] });
 
 const stubFlyImport = {
   name: 'stub-fly-import',
@@ -42,6 +58,11 @@ await build({
   entryPoints: { brokerplate: 'generators/cli/brokerplate.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
-  plugins: [stubFlyImport, inlineOwnPackageJson],
-  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __bpCreateRequire } from 'node:module'; const require = __bpCreateRequire(import.meta.url);" },
+  // --help and usage errors load only the small entry chunk; Yeoman comes in a lazily imported chunk.
+  splitting: true,
+  // Chunks sit next to the entry: bundled code resolves '../package.json' relative to it.
+  chunkNames: '[name]-[hash]',
+  plugins: [stubFlyImport, inlineOwnPackageJson, precompileTemplates],
+    // V8's compile cache (Node >= 22.1) skips re-parsing the bundle on later runs.
+  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __bpCreateRequire, enableCompileCache as __bpCompileCache } from 'node:module'; __bpCompileCache?.(); const require = __bpCreateRequire(import.meta.url);" },
 });

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
+import { PRECOMPILED } from './precompiled.ts';
 
 /** The package root holds templates/; walk up from this module (source, dist or bundle alike). */
 function findTemplatesRoot(): string {
@@ -20,6 +21,9 @@ hbs.registerHelper('json', (value: unknown) => JSON.stringify(value));
 hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 hbs.registerHelper('join', (list: unknown, sep: unknown) => (Array.isArray(list) ? list.join(typeof sep === 'string' ? sep : ', ') : ''));
 
+/** Shared with scripts/build.mjs, which precompiles with the same options. */
+export const COMPILE_OPTIONS = { strict: true, noEscape: true } as const;
+
 let root: string | undefined;
 const cache = new Map<string, HandlebarsTemplateDelegate>();
 
@@ -27,8 +31,13 @@ const cache = new Map<string, HandlebarsTemplateDelegate>();
 export function render(name: string, context: object): string {
   let template = cache.get(name);
   if (!template) {
-    root ??= findTemplatesRoot();
-    template = hbs.compile(readFileSync(join(root, `${name}.hbs`), 'utf8'), { strict: true, noEscape: true });
+    const spec = PRECOMPILED[name];
+    if (spec) {
+      template = hbs.template(spec);
+    } else {
+      root ??= findTemplatesRoot();
+      template = hbs.compile(readFileSync(join(root, `${name}.hbs`), 'utf8'), COMPILE_OPTIONS);
+    }
     cache.set(name, template);
   }
   return template(context);

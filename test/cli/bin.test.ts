@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { FLOWCHART_FLAGS, SETTINGS, SWITCHES } from '../../generators/app/settings.ts';
-import { parseEnv } from '../../generators/emit/index.ts';
+import { emitProject, parseEnv } from '../../generators/emit/index.ts';
 import { SCENARIO_IDS, SCENARIOS } from '../../generators/guide/index.ts';
 import { loadSpec, PROFILES } from '../../generators/spec/index.ts';
 import { BIN, readTree, runBin, tempDir } from '../support/cli.ts';
@@ -147,6 +147,16 @@ describe('deterministic, safe, regenerable output', () => {
     expect(ta).toEqual(tb);
     expect([...parseEnv(envA ?? '').keys()]).toEqual([...parseEnv(envB ?? '').keys()]);
     expect(envA).not.toEqual(envB);
+  });
+
+  it('writes from the bundled bin (precompiled templates) exactly what the source emitters produce', async () => {
+    const dir = join(tempDir(), 'shop');
+    await generate(dir, '--scenario', 'hybrid', '--profile', 'prod', '--yes');
+    const spec = loadSpec(readFileSync(join(dir, 'brokerplate.yaml'), 'utf8'));
+    if (!spec.ok) throw new Error('invalid spec');
+    const tree = readTree(dir);
+    tree.delete('.env');
+    expect(tree).toEqual(new Map(emitProject(spec.spec).map((f) => [f.path, f.contents])));
   });
 
   it('regenerates from the spec without asking, keeping secrets, and follows spec edits', async () => {
