@@ -23,6 +23,8 @@ export interface AlertFixture {
   readonly labels: Readonly<Record<string, string>>;
   /** When to look, past the rule's `for` (e.g. `15m`). */
   readonly evalTime: string;
+  /** Spacing of the input samples (default 1m); hour-scale alerts use coarser steps to stay fast. */
+  readonly interval?: string;
 }
 
 export interface AlertRule {
@@ -34,6 +36,8 @@ export interface AlertRule {
   readonly summary: string;
   /** What to do about it; same templating rule as `summary`. */
   readonly description: string;
+  /** The broker label, for alerts in a group that is not a broker's own (backups). */
+  readonly broker?: BrokerId;
   readonly test: AlertFixture;
 }
 

@@ -107,31 +107,43 @@ function targetDown(spec: StackSpec, broker: BrokerId): AlertRule {
   };
 }
 
-/** Two alerts per scheduled backup: too old, and never recorded at all (e.g. the job never ran). */
-function backupAlerts(spec: StackSpec, broker: BrokerId): AlertRule[] {
+/**
+ * Two alerts per scheduled backup: too old, and never recorded at all (e.g. the job never ran).
+ * Their tests span more than a day, so samples (and the group's evaluation) are 10 minutes apart.
+ */
+function backupSeries(broker: BrokerId, backup: string): string {
+  return `${BACKUP_METRIC}{broker="${broker}",backup="${backup}",job="${BACKUP_PUSH_JOB}"}`;
+}
+
+function backupAlerts(spec: StackSpec, broker: BrokerId, all: readonly string[]): AlertRule[] {
   const hours = spec.monitoring.thresholds.backupMaxAgeHours;
   const seconds = Math.round(hours * 3600);
   const title = BROKERS[broker].title;
-  const samples = Math.ceil(hours * 60) + 120; // one a minute, two hours past the threshold
-  const evalTime = `${Math.ceil(hours * 60) + 60}m`;
+  const step = 10; // minutes
+  const samples = Math.ceil((hours * 60) / step) + 12; // two hours past the threshold
+  const evalTime = `${(Math.ceil((hours * 60) / step) + 6) * step}m`;
   return scheduledBackups(spec, broker).flatMap((backup): AlertRule[] => {
     const selector = `${BACKUP_METRIC}{broker="${broker}",backup="${backup}"}`;
-    const series = `${BACKUP_METRIC}{broker="${broker}",backup="${backup}",job="${BACKUP_PUSH_JOB}"}`;
+    const series = backupSeries(broker, backup);
+    // The other backups of the stack report on time, so only this one is missing.
+    const others = all.filter((s) => s !== series).map((s) => ({ series: s, values: `0+${step * 60}x${samples}` }));
     return [
       {
         alert: 'BackupStale',
         expr: `time() - ${selector} > ${seconds}`,
         for: '10m',
         severity: 'critical',
+        broker,
         summary: `The last ${title} ${backup} backup is older than ${hours}h`,
         description:
           `The scheduled ${backup} backup of ${title} has not succeeded for ${hours} hours, so a restore would lose more than that. ` +
-          `Look at the backup job's last run (docker compose logs ${broker}-backup, kubectl get jobs), fix it, and run it once by hand.`,
+          `Look at the backup job's last run (docker compose --profile backup run --rm ${broker}-backup by hand, or kubectl get jobs), fix it, and run it once.`,
         test: {
           firing: [{ series, values: `0x${samples}` }],
-          quiet: [{ series, values: `0+60x${samples}` }],
-          labels: { broker, backup, job: BACKUP_PUSH_JOB },
+          quiet: [{ series, values: `0+${step * 60}x${samples}` }],
+          labels: { backup, job: BACKUP_PUSH_JOB },
           evalTime,
+          interval: `${step}m`,
         },
       },
       {
@@ -139,15 +151,17 @@ function backupAlerts(spec: StackSpec, broker: BrokerId): AlertRule[] {
         expr: `absent(${selector})`,
         for: `${hours}h`,
         severity: 'warning',
+        broker,
         summary: `No ${title} ${backup} backup was recorded in ${hours}h`,
         description:
           `Prometheus has never seen the ${backup} backup of ${title} report success: the job is not scheduled, fails before it reports, or cannot reach the Pushgateway. ` +
           'Run the backup once by hand and check it pushes its timestamp.',
         test: {
-          firing: [{ series: 'up{job="pushgateway",instance="pushgateway:9091"}', values: `1x${samples}` }],
-          quiet: [{ series, values: `0+60x${samples}` }],
-          labels: { broker, backup },
+          firing: [{ series: 'up{job="pushgateway",instance="pushgateway:9091"}', values: `1x${samples}` }, ...others],
+          quiet: [{ series, values: `0+${step * 60}x${samples}` }, ...others],
+          labels: { backup },
           evalTime,
+          interval: `${step}m`,
         },
       },
     ];
@@ -180,18 +194,22 @@ function pascal(id: string): string {
   return id === 'rabbitmq' ? 'Rabbitmq' : id.charAt(0).toUpperCase() + id.slice(1);
 }
 
-/** Every alert of a rule group (one group per broker, plus `stack`), with its labels. */
-export function alertGroups(spec: StackSpec): { name: string; broker?: BrokerId; alerts: AlertRule[] }[] {
+export interface AlertGroup {
+  readonly name: string;
+  readonly broker?: BrokerId;
+  /** Rule evaluation interval of the group (and of its unit tests); Prometheus' global one when absent. */
+  readonly interval?: string;
+  readonly alerts: AlertRule[];
+}
+
+/** The rule groups: one per broker, `backup` (stale backups of every broker) and `stack` (monitoring itself). */
+export function alertGroups(spec: StackSpec): AlertGroup[] {
+  const brokers = brokersOf(spec);
+  const all = brokers.flatMap((b) => scheduledBackups(spec, b).map((k) => backupSeries(b, k)));
+  const backups = brokers.flatMap((b) => backupAlerts(spec, b, all));
   return [
-    ...brokersOf(spec).map((broker) => ({
-      name: broker,
-      broker,
-      alerts: [
-        ...MONITORING_PARTS[broker].alerts(spec),
-        targetDown(spec, broker),
-        ...(spec.backup.enabled ? backupAlerts(spec, broker) : []),
-      ],
-    })),
+    ...brokers.map((broker) => ({ name: broker, broker, alerts: [...MONITORING_PARTS[broker].alerts(spec), targetDown(spec, broker)] })),
+    ...(backups.length > 0 ? [{ name: 'backup', alerts: backups }] : []),
     { name: 'stack', alerts: stackAlerts(spec) },
   ];
 }
@@ -201,16 +219,17 @@ function ruleLabels(severity: string, broker: BrokerId | undefined): Record<stri
 }
 
 /** A Prometheus rule file: `{ groups: [...] }`. */
-export function rulesFile(group: { name: string; broker?: BrokerId; alerts: AlertRule[] }): object {
+export function rulesFile(group: AlertGroup): object {
   return {
     groups: [
       {
         name: group.name,
+        ...(group.interval && { interval: group.interval }),
         rules: group.alerts.map((a) => ({
           alert: a.alert,
           expr: a.expr,
           for: a.for,
-          labels: ruleLabels(a.severity, group.broker),
+          labels: ruleLabels(a.severity, a.broker ?? group.broker),
           annotations: { summary: a.summary, description: a.description },
         })),
       },
@@ -227,23 +246,24 @@ function expand(template: string, labels: Readonly<Record<string, string>>): str
  * promtool unit tests for a rule file: per alert one test where it fires (exact labels and
  * annotations) and one where, just on the quiet side of its threshold, it does not.
  */
-export function ruleTestsFile(group: { name: string; broker?: BrokerId; alerts: AlertRule[] }): object {
+export function ruleTestsFile(group: AlertGroup): object {
+  const coarse = group.alerts.every((a) => a.test.interval !== undefined);
   return {
     rule_files: [`../rules/${group.name}.yml`],
-    evaluation_interval: '1m',
+    evaluation_interval: coarse ? group.alerts[0]?.test.interval : '1m',
     tests: group.alerts.flatMap((a) => {
-      const labels = { ...a.test.labels, ...ruleLabels(a.severity, group.broker) };
+      const labels = { ...a.test.labels, ...ruleLabels(a.severity, a.broker ?? group.broker) };
       const expected = { exp_labels: labels, exp_annotations: { summary: expand(a.summary, labels), description: expand(a.description, labels) } };
       return [
         {
-          name: `${a.alert} fires`,
-          interval: '1m',
+          name: `${a.alert}${a.broker && !group.broker ? ` (${a.broker})` : ''} fires`,
+          interval: a.test.interval ?? '1m',
           input_series: a.test.firing.map((s) => ({ series: s.series, values: s.values })),
           alert_rule_test: [{ eval_time: a.test.evalTime, alertname: a.alert, exp_alerts: [expected] }],
         },
         {
-          name: `${a.alert} stays quiet`,
-          interval: '1m',
+          name: `${a.alert}${a.broker && !group.broker ? ` (${a.broker})` : ''} stays quiet`,
+          interval: a.test.interval ?? '1m',
           input_series: a.test.quiet.map((s) => ({ series: s.series, values: s.values })),
           alert_rule_test: [{ eval_time: a.test.evalTime, alertname: a.alert, exp_alerts: [] }],
         },
