@@ -1,10 +1,23 @@
 /** Apache Kafka: KRaft, no ZooKeeper. */
+import { scalingOf, type StackSpec } from '../../spec/index.ts';
 import type { BrokerModule } from '../types.ts';
+
+/**
+ * Host port of node `ordinal`'s client listener under docker compose: 9092, 9093, 9094, ...
+ * (each node advertises its own, so a client on the host reaches every partition leader).
+ */
+export function kafkaHostPort(ordinal: number): number {
+  return 9092 + ordinal;
+}
+
+function hostBootstrap(spec: StackSpec): string {
+  return Array.from({ length: scalingOf(spec, 'kafka').nodes }, (_, i) => `127.0.0.1:${kafkaHostPort(i)}`).join(',');
+}
 
 export const kafka: BrokerModule = {
   id: 'kafka',
   secrets: () => [],
-  connection: () => [
-    { env: 'KAFKA_BROKERS', description: 'Comma-separated Kafka bootstrap servers', secret: false, value: () => '127.0.0.1:9092' },
+  connection: (spec) => [
+    { env: 'KAFKA_BROKERS', description: 'Comma-separated Kafka bootstrap servers', secret: false, value: () => hostBootstrap(spec) },
   ],
 };

@@ -3,12 +3,14 @@ import { settingsOf } from '../../spec/index.ts';
 import type { BrokerModule } from '../types.ts';
 
 export const APP_USER = 'app';
+/** The administrator (management UI, operators). */
+export const ADMIN_USER = 'admin';
 
 export const rabbitmq: BrokerModule = {
   id: 'rabbitmq',
   secrets: () => [
     { env: 'RABBITMQ_PASSWORD', description: `Password of the RabbitMQ application user "${APP_USER}"` },
-    { env: 'RABBITMQ_ADMIN_PASSWORD', description: 'Password of the RabbitMQ administrator (management UI)' },
+    { env: 'RABBITMQ_ADMIN_PASSWORD', description: `Password of the RabbitMQ administrator "${ADMIN_USER}" (management UI)` },
     { env: 'RABBITMQ_ERLANG_COOKIE', description: 'Shared secret of the RabbitMQ cluster nodes and CLI tools' },
   ],
   connection: (spec) => [

@@ -2,12 +2,14 @@
 import type { BrokerModule } from '../types.ts';
 
 export const APP_USER = 'app';
+/** Replication, Sentinel, backups and operators. */
+export const ADMIN_USER = 'admin';
 
 export const redis: BrokerModule = {
   id: 'redis',
   secrets: () => [
     { env: 'REDIS_PASSWORD', description: `Password of the Redis ACL user "${APP_USER}"` },
-    { env: 'REDIS_ADMIN_PASSWORD', description: 'Password of the Redis ACL admin user (replication, Sentinel, backups)' },
+    { env: 'REDIS_ADMIN_PASSWORD', description: `Password of the Redis ACL user "${ADMIN_USER}" (replication, Sentinel, backups)` },
   ],
   connection: () => [
     {

@@ -1,0 +1,146 @@
+/**
+ * Redis under docker compose: a standalone node (dev), or a primary with replicas and three
+ * Sentinels (prod), or a cluster with a one-shot slot assignment; ACL users from .env.
+ */
+import { scalingOf, settingsOf, type StackSpec } from '../../spec/index.ts';
+import { bindMount, composeResources, envRef, loopbackPort, type ComposeMount, type ComposePart, type ComposeService } from '../../emit/compose.ts';
+import { file, type GeneratedFile } from '../../emit/files.ts';
+import { IMAGES } from '../../versions/images.ts';
+import { composeTopology } from '../topology.ts';
+import {
+  redisAclTemplate,
+  redisClusterCreateScript,
+  redisConf,
+  redisEntrypoint,
+  redisNodes,
+  REDIS_PATHS,
+  REDIS_PORTS,
+  SENTINEL_MASTER,
+  sentinelConfTemplate,
+  sentinelEntrypoint,
+} from './config.ts';
+import { ADMIN_USER } from './index.ts';
+
+/** Host ports: data nodes 6379, 6380, ...; sentinels 26379, 26380, ... */
+export function redisHostPort(group: 'redis' | 'redis-sentinel', ordinal: number): number {
+  return (group === 'redis' ? REDIS_PORTS.redis : REDIS_PORTS.sentinel) + ordinal;
+}
+
+/** PING as the admin user (REDISCLI_AUTH holds its password), so a healthy node also proves the ACL loaded. */
+function ping(port: number): ComposeService['healthcheck'] {
+  return {
+    test: ['CMD-SHELL', `redis-cli --no-auth-warning --user ${ADMIN_USER} -p ${port} ping | grep -q PONG`],
+    interval: '10s',
+    timeout: '5s',
+    retries: 10,
+    start_period: '20s',
+    start_interval: '2s',
+  };
+}
+
+const SECRETS_ENV = {
+  REDIS_PASSWORD: envRef('REDIS_PASSWORD'),
+  REDIS_ADMIN_PASSWORD: envRef('REDIS_ADMIN_PASSWORD'),
+  REDISCLI_AUTH: envRef('REDIS_ADMIN_PASSWORD'),
+};
+
+const RUNTIME_TMPFS: ComposeMount = { type: 'tmpfs', target: REDIS_PATHS.run, tmpfs: { size: 1024 * 1024 } };
+
+export function redisCompose(spec: StackSpec): ComposePart {
+  const settings = settingsOf(spec, 'redis');
+  const scaling = scalingOf(spec, 'redis');
+  const nodes = redisNodes(spec);
+  const data = nodes.filter((n) => n.kind !== 'sentinel');
+  const sentinels = nodes.filter((n) => n.kind === 'sentinel');
+  const topology = composeTopology({ redis: data.length, 'redis-sentinel': sentinels.length });
+  const acl = file('config/redis/users.acl.template', redisAclTemplate());
+  const entrypoint = file('config/redis/entrypoint.sh', redisEntrypoint());
+  const files: GeneratedFile[] = [acl, entrypoint];
+  const services: Record<string, ComposeService> = {};
+  const volumes: string[] = [];
+  const primary = topology.host('redis', 0);
+
+  for (const node of data) {
+    const name = topology.host(node.group, node.ordinal);
+    const conf = file(`config/redis/${name}.conf`, redisConf(spec, topology, node));
+    files.push(conf);
+    const volume = `${name}-data`;
+    volumes.push(volume);
+    services[name] = {
+      image: IMAGES.redis,
+      hostname: name,
+      restart: 'unless-stopped',
+      entrypoint: ['/bin/sh', `${REDIS_PATHS.conf}/entrypoint.sh`],
+      command: ['redis-server', `${REDIS_PATHS.conf}/redis.conf`],
+      environment: SECRETS_ENV,
+      ports: [loopbackPort(redisHostPort('redis', node.ordinal), REDIS_PORTS.redis)],
+      volumes: [
+        bindMount(conf, `${REDIS_PATHS.conf}/redis.conf`),
+        bindMount(acl, `${REDIS_PATHS.conf}/users.acl.template`),
+        bindMount(entrypoint, `${REDIS_PATHS.conf}/entrypoint.sh`),
+        RUNTIME_TMPFS,
+        { type: 'volume', source: volume, target: REDIS_PATHS.data },
+      ],
+      healthcheck: ping(REDIS_PORTS.redis),
+      ...(node.kind === 'replica' && { depends_on: { [primary]: { condition: 'service_healthy' as const } } }),
+      deploy: composeResources(scaling.resources),
+      stop_grace_period: '30s',
+    };
+  }
+
+  if (sentinels.length > 0) {
+    const sentinelEntry = file('config/redis/sentinel-entrypoint.sh', sentinelEntrypoint());
+    files.push(sentinelEntry);
+    for (const node of sentinels) {
+      const name = topology.host(node.group, node.ordinal);
+      const template = file(`config/redis/${name}.conf.template`, sentinelConfTemplate(spec, topology, node.ordinal));
+      files.push(template);
+      const volume = `${name}-data`;
+      volumes.push(volume);
+      services[name] = {
+        image: IMAGES.redis,
+        hostname: name,
+        restart: 'unless-stopped',
+        entrypoint: ['/bin/sh', `${REDIS_PATHS.conf}/sentinel-entrypoint.sh`],
+        command: ['redis-server', `${REDIS_PATHS.data}/sentinel.conf`, '--sentinel'],
+        environment: SECRETS_ENV,
+        ports: [loopbackPort(redisHostPort('redis-sentinel', node.ordinal), REDIS_PORTS.sentinel)],
+        volumes: [
+          bindMount(template, `${REDIS_PATHS.conf}/sentinel.conf.template`),
+          bindMount(sentinelEntry, `${REDIS_PATHS.conf}/sentinel-entrypoint.sh`),
+          { type: 'volume', source: volume, target: REDIS_PATHS.data },
+        ],
+        healthcheck: ping(REDIS_PORTS.sentinel),
+        depends_on: Object.fromEntries(data.map((n) => [topology.host(n.group, n.ordinal), { condition: 'service_healthy' as const }])),
+        deploy: { resources: { limits: { cpus: '0.25', memory: '64m' }, reservations: { cpus: '0.05', memory: '32m' } } },
+      };
+    }
+  }
+
+  if (scaling.mode === 'cluster') {
+    const script = file('config/redis/cluster-create.sh', redisClusterCreateScript(spec, topology));
+    files.push(script);
+    services['redis-cluster-init'] = {
+      image: IMAGES.redis,
+      restart: 'no',
+      entrypoint: ['/bin/sh', `${REDIS_PATHS.conf}/cluster-create.sh`],
+      environment: { REDIS_ADMIN_PASSWORD: envRef('REDIS_ADMIN_PASSWORD') },
+      volumes: [bindMount(script, `${REDIS_PATHS.conf}/cluster-create.sh`)],
+      depends_on: Object.fromEntries(data.map((n) => [topology.host(n.group, n.ordinal), { condition: 'service_healthy' as const }])),
+    };
+  }
+
+  const role =
+    settings.role === 'queue'
+      ? `Role **queue** (streams and work queues): \`maxmemory-policy noeviction\` and an append-only file fsynced every second, so queued work survives restarts and is never evicted`
+      : `Role **cache** (pub/sub and cache): \`maxmemory-policy ${settings.evictionPolicy}\` with ${settings.persistence === 'none' ? 'no persistence' : `${settings.persistence} persistence`}`;
+  const shape = {
+    standalone: 'one node.',
+    sentinel: `primary \`${primary}\` with ${scaling.replicas} replica(s) and ${scaling.sentinels} Sentinels (\`${sentinels.map((n) => topology.host(n.group, n.ordinal)).join('`, `')}\`, master name \`${SENTINEL_MASTER}\`). Containers find the current primary through the Sentinels; \`REDIS_URL\` on the host points at \`${primary}\` (127.0.0.1:${REDIS_PORTS.redis}) and does not follow a failover. Sentinels write their state into their volumes on first start: to rotate the Redis passwords, also remove those volumes.`,
+    cluster: `a cluster of ${scaling.shards} primaries with ${scaling.replicas} replica(s) each; \`redis-cluster-init\` assigns the hash slots. Cluster clients follow redirects to container host names, so run them inside the compose network.`,
+  }[scaling.mode];
+  const notes = [
+    `**Redis**: ${shape} ${role}, \`maxmemory ${scaling.maxmemory}\`. The default user is off: clients authenticate as \`app\` (\`REDIS_URL\`), replication and Sentinel as \`${ADMIN_USER}\`. \`config/redis/users.acl.template\` holds placeholders; the entrypoint writes SHA-256 hashes of the \`.env\` passwords into a tmpfs at start.`,
+  ];
+  return { services, volumes, files, notes };
+}
