@@ -1,0 +1,255 @@
+/**
+ * A real redis-server (Debian's 7.0.15; the compose file runs the newer image) loads the
+ * generated redis.conf, and the generated entrypoint renders the ACL file from the same
+ * environment compose passes it. Adapted for the test only: bind/port/dir/aclfile/include paths
+ * and, for replication, the host names (containers resolve redis-1; here everything is 127.0.0.1).
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureRedis } from '../support/debian.ts';
+import { tempDir } from '../support/cli.ts';
+import { launch, remapLines, waitFor, writeFile, type Launched } from '../support/launch.ts';
+import { pairs, Resp, RespError } from '../support/resp.ts';
+import { composeOutput, envFor, fileOf, specFor } from '../support/stack.ts';
+
+const PORTS = { queue: 46391, cache: 46392, primary: 46393, replica: 46394, sentinel: 46395 } as const;
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+const started: Launched[] = [];
+const clients: Resp[] = [];
+
+interface Node {
+  port: number;
+  runDir: string;
+  dataDir: string;
+  env: Record<string, string>;
+}
+
+/** Writes the generated files for one node, remaps its paths/ports, and starts it through the generated entrypoint. */
+async function startDataNode(files: ReadonlyMap<string, string>, env: Record<string, string>, node: string, port: number, extra: Record<string, string> = {}): Promise<Node> {
+  const dir = tempDir('bp-redis-');
+  const confDir = join(dir, 'conf');
+  const runDir = join(dir, 'run');
+  const dataDir = join(dir, 'data');
+  writeFile(join(confDir, 'users.acl.template'), fileOf(files, 'config/redis/users.acl.template'));
+  writeFile(join(confDir, 'entrypoint.sh'), fileOf(files, 'config/redis/entrypoint.sh'));
+  const generated = fileOf(files, `config/redis/${node}.conf`);
+  const conf = remapLines(
+    generated,
+    {
+      bind: '127.0.0.1',
+      port: String(port),
+      dir: dataDir,
+      aclfile: join(runDir, 'users.acl'),
+      ...(generated.includes('\ninclude ') ? { include: join(runDir, 'secrets.conf') } : {}),
+      ...extra,
+    },
+    ' ',
+  );
+  writeFile(join(confDir, 'redis.conf'), conf);
+  writeFile(join(dataDir, '.keep'), '');
+  const nodeEnv = { REDIS_PASSWORD: env.REDIS_PASSWORD ?? '', REDIS_ADMIN_PASSWORD: env.REDIS_ADMIN_PASSWORD ?? '' };
+  const proc = launch(`redis ${node}`, 'sh', [join(confDir, 'entrypoint.sh'), 'redis-server', join(confDir, 'redis.conf')], {
+    env: { ...process.env, ...nodeEnv, BROKERPLATE_CONF_DIR: confDir, BROKERPLATE_RUN_DIR: runDir },
+    logFile: join(dir, 'redis.log'),
+  });
+  started.push(proc);
+  await waitFor(`redis ${node} on ${port}`, async () => (await call(port, 'PING')) instanceof RespError, { timeoutMs: 15_000, process: proc, intervalMs: 50 });
+  return { port, runDir, dataDir, env: nodeEnv };
+}
+
+async function session(port: number, user?: string, password?: string): Promise<Resp> {
+  const c = await Resp.connect(port);
+  clients.push(c);
+  if (user) {
+    const ok = await c.call('AUTH', user, password ?? '');
+    if (ok !== 'OK') throw new Error(`AUTH ${user}: ${String(ok)}`);
+  }
+  return c;
+}
+
+async function call(port: number, ...args: string[]) {
+  const c = await Resp.connect(port);
+  try {
+    return await c.call(...args);
+  } finally {
+    c.close();
+  }
+}
+
+beforeAll(() => ensureRedis());
+
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await Promise.all(started.map((p) => p.stop()));
+});
+
+describe('redis role queue (queue-and-cache, dev)', () => {
+  const spec = specFor('queue-and-cache', 'dev');
+  const files = composeOutput(spec);
+  const env = envFor(spec);
+  let node: Node;
+
+  beforeAll(async () => {
+    node = await startDataNode(files, env, 'redis', PORTS.queue);
+  });
+
+  it('persists every write to the AOF and never evicts', async () => {
+    const admin = await session(node.port, 'admin', env.REDIS_ADMIN_PASSWORD);
+    const config = pairs(await admin.call('CONFIG', 'GET', '*'));
+    expect(config).toMatchObject({
+      appendonly: 'yes',
+      appendfsync: 'everysec',
+      'maxmemory-policy': 'noeviction',
+      maxmemory: String(384 * 1024 * 1024),
+      save: '3600 1 300 100 60 10000',
+      'protected-mode': 'yes',
+      aclfile: join(node.runDir, 'users.acl'),
+    });
+  });
+
+  it('the default user cannot run anything', async () => {
+    expect(String(await call(node.port, 'PING'))).toMatch(/^NOAUTH/);
+    expect(String(await call(node.port, 'GET', 'k'))).toMatch(/^NOAUTH/);
+    expect(String(await call(node.port, 'AUTH', 'default', ''))).toMatch(/WRONGPASS|disabled/);
+    const admin = await session(node.port, 'admin', env.REDIS_ADMIN_PASSWORD);
+    const user = await admin.call('ACL', 'GETUSER', 'default');
+    const flags = (user as string[])[1] as unknown as string[];
+    expect(flags).toContain('off');
+    expect(flags).not.toContain('nopass');
+  });
+
+  it('the app user works with streams and pub/sub but cannot administer the server', async () => {
+    const app = await session(node.port, 'app', env.REDIS_PASSWORD);
+    expect(await app.call('XADD', 'orders', '*', 'orderId', '1')).toMatch(/^\d+-\d+$/);
+    expect(await app.call('XGROUP', 'CREATE', 'orders', 'order-processors', '0')).toBe('OK');
+    expect(await app.call('PUBLISH', 'cache:invalidate', 'user:1')).toBe(0);
+    expect(await app.call('SET', 'k', 'v')).toBe('OK');
+    for (const cmd of [['CONFIG', 'GET', 'maxmemory'], ['FLUSHALL'], ['KEYS', '*'], ['ACL', 'LIST'], ['SHUTDOWN']]) {
+      expect(String(await app.call(...cmd)), cmd.join(' ')).toMatch(/^NOPERM/);
+    }
+    expect(String(await call(node.port, 'AUTH', 'app', `${env.REDIS_PASSWORD}x`))).toMatch(/^WRONGPASS/);
+  });
+
+  it('holds only SHA-256 hashes of the .env passwords, in a private runtime directory', async () => {
+    const acl = readFileSync(join(node.runDir, 'users.acl'), 'utf8');
+    expect(acl).not.toContain(env.REDIS_PASSWORD);
+    expect(acl).not.toContain(env.REDIS_ADMIN_PASSWORD);
+    expect(acl).toContain(`#${sha256(env.REDIS_PASSWORD ?? '')}`);
+    expect(statSync(node.runDir).mode & 0o077).toBe(0);
+    expect(statSync(join(node.runDir, 'users.acl')).mode & 0o077).toBe(0);
+    const admin = await session(node.port, 'admin', env.REDIS_ADMIN_PASSWORD);
+    const app = (await admin.call('ACL', 'GETUSER', 'app')) as unknown[];
+    expect(app[app.indexOf('passwords') + 1]).toEqual([sha256(env.REDIS_PASSWORD ?? '')]);
+  });
+
+  it('the entrypoint refuses to start without the passwords', async () => {
+    const dir = tempDir('bp-redis-');
+    writeFile(join(dir, 'entrypoint.sh'), fileOf(files, 'config/redis/entrypoint.sh'));
+    const proc = launch('redis no-env', 'sh', [join(dir, 'entrypoint.sh'), 'true'], {
+      env: { PATH: process.env.PATH, BROKERPLATE_CONF_DIR: dir, BROKERPLATE_RUN_DIR: join(dir, 'run') },
+      logFile: join(dir, 'out.log'),
+    });
+    await waitFor('entrypoint exits', async () => proc.exited(), { timeoutMs: 5_000 });
+    expect(proc.tail()).toMatch(/REDIS_PASSWORD must be set/);
+  });
+});
+
+describe('redis role cache (realtime-notifications, dev)', () => {
+  const spec = specFor('realtime-notifications', 'dev');
+  const files = composeOutput(spec);
+  const env = envFor(spec);
+
+  it('evicts with LRU and snapshots with RDB only, as the spec says', async () => {
+    expect(spec.brokers.redis).toMatchObject({ role: 'cache', persistence: 'rdb', evictionPolicy: 'allkeys-lru' });
+    const node = await startDataNode(files, env, 'redis', PORTS.cache);
+    const admin = await session(node.port, 'admin', env.REDIS_ADMIN_PASSWORD);
+    expect(pairs(await admin.call('CONFIG', 'GET', '*'))).toMatchObject({
+      appendonly: 'no',
+      'maxmemory-policy': 'allkeys-lru',
+      save: '3600 1 300 100 60 10000',
+    });
+    const app = await session(node.port, 'app', env.REDIS_PASSWORD);
+    expect(await app.call('PUBLISH', 'notifications', '{}')).toBe(0);
+  });
+});
+
+describe('redis prod: primary + replica + Sentinel (queue-and-cache, prod)', () => {
+  const spec = specFor('queue-and-cache', 'prod');
+  const files = composeOutput(spec);
+  const env = envFor(spec);
+  let primary: Node;
+  let replica: Node;
+  let sentinelData: string;
+
+  beforeAll(async () => {
+    primary = await startDataNode(files, env, 'redis-1', PORTS.primary, { 'replica-announce-ip': '127.0.0.1' });
+    replica = await startDataNode(files, env, 'redis-2', PORTS.replica, { 'replica-announce-ip': '127.0.0.1', replicaof: `127.0.0.1 ${PORTS.primary}` });
+    // One of the three sentinels, from its generated template and entrypoint.
+    const dir = tempDir('bp-sentinel-');
+    const confDir = join(dir, 'conf');
+    sentinelData = join(dir, 'data');
+    const template = remapLines(
+      fileOf(files, 'config/redis/redis-sentinel-1.conf.template'),
+      { port: String(PORTS.sentinel), bind: '127.0.0.1', dir: sentinelData, 'sentinel announce-ip': '127.0.0.1', 'sentinel monitor': `main 127.0.0.1 ${PORTS.primary} 2` },
+      ' ',
+    );
+    writeFile(join(confDir, 'sentinel.conf.template'), template);
+    writeFile(join(confDir, 'sentinel-entrypoint.sh'), fileOf(files, 'config/redis/sentinel-entrypoint.sh'));
+    const proc = launch('sentinel', 'sh', [join(confDir, 'sentinel-entrypoint.sh'), 'redis-server', join(sentinelData, 'sentinel.conf'), '--sentinel'], {
+      env: { ...process.env, REDIS_PASSWORD: env.REDIS_PASSWORD, REDIS_ADMIN_PASSWORD: env.REDIS_ADMIN_PASSWORD, BROKERPLATE_CONF_DIR: confDir, BROKERPLATE_DATA_DIR: sentinelData },
+      logFile: join(dir, 'sentinel.log'),
+    });
+    started.push(proc);
+    await waitFor('sentinel up', async () => (await call(PORTS.sentinel, 'PING')) instanceof RespError, { timeoutMs: 15_000, process: proc, intervalMs: 50 });
+  });
+
+  it('carries the durable settings on every data node', () => {
+    for (const node of ['redis-1', 'redis-2', 'redis-3']) {
+      const conf = fileOf(files, `config/redis/${node}.conf`);
+      expect(conf).toMatch(/^appendonly yes$/m);
+      expect(conf).toMatch(/^maxmemory-policy noeviction$/m);
+      expect(conf).toMatch(/^min-replicas-to-write 1$/m);
+      expect(conf).toMatch(/^masteruser admin$/m);
+    }
+  });
+
+  it('the replica authenticates as admin (password from the rendered include) and replicates', async () => {
+    const admin = await session(primary.port, 'admin', env.REDIS_ADMIN_PASSWORD);
+    await waitFor('replica online', async () => /slave0:.*state=online/.test(String(await admin.call('INFO', 'replication'))), { timeoutMs: 20_000 });
+    const app = await session(primary.port, 'app', env.REDIS_PASSWORD);
+    expect(await app.call('XADD', 'orders', '*', 'orderId', '42')).toMatch(/^\d+-\d+$/);
+    const onReplica = await session(replica.port, 'app', env.REDIS_PASSWORD);
+    await waitFor('entry replicated', async () => (await onReplica.call('XLEN', 'orders')) === 1, { timeoutMs: 5_000 });
+    expect(String(await onReplica.call('SET', 'x', '1'))).toMatch(/^READONLY/);
+    expect(readFileSync(join(replica.runDir, 'secrets.conf'), 'utf8')).toBe(`masterauth ${env.REDIS_ADMIN_PASSWORD}\n`);
+  });
+
+  it('Sentinel monitors the primary with the admin user and refuses anonymous and app-level reconfiguration', async () => {
+    expect(String(await call(PORTS.sentinel, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'main'))).toMatch(/^NOAUTH/);
+    const admin = await session(PORTS.sentinel, 'admin', env.REDIS_ADMIN_PASSWORD);
+    await waitFor(
+      'sentinel sees the replica',
+      async () => {
+        const master = pairs(await admin.call('SENTINEL', 'MASTER', 'main'));
+        return master.flags === 'master' && master['num-slaves'] === '1';
+      },
+      { timeoutMs: 20_000 },
+    );
+    const app = await session(PORTS.sentinel, 'app', env.REDIS_PASSWORD);
+    expect(await app.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'main')).toEqual(['127.0.0.1', String(PORTS.primary)]);
+    expect(String(await app.call('SENTINEL', 'FAILOVER', 'main'))).toMatch(/^NOPERM/);
+    expect(String(await app.call('SENTINEL', 'SET', 'main', 'down-after-milliseconds', '1000'))).toMatch(/^NOPERM/);
+  });
+
+  it('Sentinel rewrites its state file and keeps the users (hashes only) through the rewrite', async () => {
+    const admin = await session(PORTS.sentinel, 'admin', env.REDIS_ADMIN_PASSWORD);
+    expect(await admin.call('SENTINEL', 'FLUSHCONFIG')).toBe('OK');
+    const state = readFileSync(join(sentinelData, 'sentinel.conf'), 'utf8');
+    expect(state).toMatch(/^sentinel myid /m);
+    expect(state).toMatch(new RegExp(`^user app on #${sha256(env.REDIS_PASSWORD ?? '')}`, 'm'));
+    expect(state).not.toContain(`>${env.REDIS_PASSWORD}`);
+  });
+});
