@@ -8,6 +8,14 @@ import { join, type Reader } from './reader.ts';
 import { PROFILES, type Channel, type KafkaTopicChannel, type RabbitQueueChannel, type StackSpec } from './types.ts';
 import { derivedNames } from './resolve.ts';
 
+/** Bytes of a Redis size (384mb) or a Kubernetes memory quantity (512Mi); undefined when it is neither. */
+function bytes(size: string): number | undefined {
+  const m = /^([0-9]+(?:\.[0-9]+)?)(kb|mb|gb|Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(size);
+  if (!m?.[1]) return undefined;
+  const unit: Readonly<Record<string, number>> = { kb: 2 ** 10, mb: 2 ** 20, gb: 2 ** 30, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+  return Number(m[1]) * (m[2] ? (unit[m[2]] ?? 1) : 1);
+}
+
 export function checkRules(r: Reader, spec: StackSpec): void {
   checkBrokers(r, spec);
   spec.channels.forEach((channel, i) => checkChannel(r, spec, channel, join('channels', i)));
@@ -31,11 +39,18 @@ function checkBrokers(r: Reader, spec: StackSpec): void {
         if (s.sentinels < 3 || s.sentinels % 2 === 0) r.fail(`${p}.sentinels`, `must be an odd number of at least 3 in sentinel mode (a majority must agree on failover), got ${s.sentinels}`);
       }
       if (s.mode === 'cluster' && s.shards < 3) r.fail(`${p}.shards`, `must be at least 3 in cluster mode (Redis Cluster needs three primaries), got ${s.shards}`);
+      const maxmemory = bytes(s.maxmemory);
+      const limit = bytes(s.resources.limits.memory);
+      if (maxmemory !== undefined && limit !== undefined && maxmemory > 0.8 * limit) {
+        r.fail(`${p}.maxmemory`, `${s.maxmemory} is more than 80% of ${p}.resources.limits.memory (${s.resources.limits.memory}): Redis needs headroom beyond its data (buffers, and the copy-on-write of a background save), or the container is OOM-killed before maxmemory applies`);
+      }
     }
   }
   if (redis?.role === 'queue') {
     if (redis.evictionPolicy !== 'noeviction') r.fail('brokers.redis.evictionPolicy', `must be noeviction when role is queue: an evicting Redis silently drops stream entries and queued work (got ${redis.evictionPolicy})`);
-    if (redis.persistence === 'none') r.fail('brokers.redis.persistence', 'must not be none when role is queue: queued work must survive a restart');
+    if (redis.persistence !== 'aof' && redis.persistence !== 'rdb+aof') {
+      r.fail('brokers.redis.persistence', `must be aof or rdb+aof when role is queue (got ${redis.persistence}): queued work must survive a restart, and RDB snapshots alone lose every write since the last snapshot, where the append-only file (fsync every second) loses at most a second`);
+    }
   }
 }
 
