@@ -2,7 +2,8 @@
  * A real redis-server (Debian's 7.0.15; the compose file runs the newer image) loads the
  * generated redis.conf, and the generated entrypoint renders the ACL file from the same
  * environment compose passes it. Adapted for the test only: bind/port/dir/aclfile/include paths
- * and, for replication, the host names (containers resolve redis-1; here everything is 127.0.0.1).
+ * and, for replication and cluster announcements, the host names (containers resolve redis-1; here
+ * everything is 127.0.0.1).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { launch, remapLines, waitFor, writeFile, type Launched } from '../suppor
 import { pairs, Resp, RespError } from '../support/resp.ts';
 import { composeOutput, envFor, fileOf, specFor } from '../support/stack.ts';
 
-const PORTS = { queue: 46391, cache: 46392, primary: 46393, replica: 46394, sentinel: 46395 } as const;
+const PORTS = { queue: 46391, cache: 46392, primary: 46393, replica: 46394, sentinel: 46395, cluster: 46396 } as const;
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 const started: Launched[] = [];
@@ -251,5 +252,24 @@ describe('redis prod: primary + replica + Sentinel (queue-and-cache, prod)', () 
     expect(state).toMatch(/^sentinel myid /m);
     expect(state).toMatch(new RegExp(`^user app on #${sha256(env.REDIS_PASSWORD ?? '')}`, 'm'));
     expect(state).not.toContain(`>${env.REDIS_PASSWORD}`);
+  });
+});
+
+describe('redis cluster mode (when the spec asks for it)', () => {
+  it('a cluster node loads its generated redis.conf with cluster mode, ACL and persistence', async () => {
+    const spec = specFor('queue-and-cache', 'prod', {
+      edit: (raw) => {
+        const r = raw.brokers.redis;
+        if (r) r.prod = { ...r.prod, mode: 'cluster', shards: 3, replicas: 1, sentinels: 0 };
+      },
+    });
+    const files = composeOutput(spec);
+    const env = envFor(spec);
+    const node = await startDataNode(files, env, 'redis-1', PORTS.cluster, { 'cluster-announce-hostname': 'localhost' });
+    const admin = await session(node.port, 'admin', env.REDIS_ADMIN_PASSWORD);
+    expect(String(await admin.call('INFO', 'cluster'))).toContain('cluster_enabled:1');
+    // No slots yet: redis-cluster-init (redis-cli --cluster create) assigns them once all six nodes are up.
+    expect(String(await admin.call('CLUSTER', 'INFO'))).toContain('cluster_slots_assigned:0');
+    expect(pairs(await admin.call('CONFIG', 'GET', 'cluster-preferred-endpoint-type'))).toEqual({ 'cluster-preferred-endpoint-type': 'hostname' });
   });
 });
