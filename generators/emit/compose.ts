@@ -3,7 +3,7 @@
  * the broker config files it mounts under `config/<broker>/`.
  *
  * Each broker contributes a ComposePart from generators/brokers/<b>/compose.ts (strategy table
- * below). Other areas (monitoring, backup) plug in through COMPOSE_ADDONS: an addon sees the
+ * below). Other areas (monitoring, backup) plug in through composeAddons(): an addon sees the
  * brokers' services and returns its own part (services, volumes, files), plus environment,
  * volumes or dependencies to add to existing services. Add one line there; nothing else changes.
  */
@@ -64,6 +64,9 @@ export interface ComposeService {
   readonly deploy?: { readonly resources: ComposeResources };
   readonly stop_grace_period?: string;
   readonly ulimits?: Readonly<Record<string, { readonly soft: number; readonly hard: number }>>;
+  /** Compose profiles: the service only starts with `--profile <name>` (e.g. one-shot backups). */
+  readonly profiles?: readonly string[];
+  readonly user?: string;
 }
 
 /** What a broker (or an addon) contributes to compose.yaml. */
@@ -97,8 +100,14 @@ export const COMPOSE_PARTS = {
   redis: redisCompose,
 } satisfies Record<BrokerId, (spec: StackSpec) => ComposePart>;
 
-/** Monitoring, backup: add one line each. */
-export const COMPOSE_ADDONS: ComposeAddon[] = [];
+/**
+ * Monitoring, backup: add one line each (e.g. `monitoringComposeAddon`). A function rather than a
+ * constant because addon modules import this one: the list is only built when compose runs, so
+ * the import cycle is harmless.
+ */
+export function composeAddons(): readonly ComposeAddon[] {
+  return [];
+}
 
 // ---------------------------------------------------------------- helpers for the parts
 
@@ -177,7 +186,7 @@ export function composeModel(spec: StackSpec): ComposeModel {
   const model: ComposeModel = { services: {}, volumes: [], files: [], notes: [] };
   for (const broker of brokersOf(spec)) merge(model, COMPOSE_PARTS[broker](spec), broker);
   const brokerServices: Readonly<Record<string, ComposeService>> = { ...model.services };
-  for (const addon of COMPOSE_ADDONS.filter((a) => a.applies(spec))) {
+  for (const addon of composeAddons().filter((a) => a.applies(spec))) {
     const part = addon.part(spec, brokerServices);
     merge(model, part, addon.id);
     for (const [name, add] of Object.entries(part.extend ?? {})) {

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { IMAGES } from '../../generators/versions/images.ts';
+import { MONITORING_IMAGES } from '../../generators/versions/monitoring-images.ts';
 import { composeMemory, composeCpus } from '../../generators/emit/compose.ts';
 import { emitProject } from '../../generators/emit/index.ts';
 import { SCENARIO_IDS } from '../../generators/guide/index.ts';
@@ -14,12 +15,14 @@ import { composeSchema, interpolate } from '../support/compose-schema.ts';
 import { composeDocument, composeOutput, envFor, specFor, type ComposeDoc, type ComposeServiceDoc } from '../support/stack.ts';
 
 const schema = composeSchema();
-const IMAGE_SET = new Set<string>(Object.values(IMAGES));
+/** Broker images, and the pinned images other areas (monitoring, backup) add through the compose seam. */
+const BROKER_IMAGES = new Set<string>(Object.values(IMAGES));
+const IMAGE_SET = new Set<string>([...BROKER_IMAGES, ...Object.values(MONITORING_IMAGES)]);
 
 const combos = SCENARIO_IDS.flatMap((scenario) => PROFILES.map((profile) => ({ scenario, profile })));
 
-/** A long-running broker node (init steps are one-shot, `restart: "no"`). */
-const isBroker = (s: ComposeServiceDoc) => s.restart !== 'no';
+/** A long-running broker node: a broker image, always on (init steps are one-shot, add-ons run other images or only under a profile). */
+const isBroker = (s: ComposeServiceDoc) => BROKER_IMAGES.has(s.image) && s.restart === 'unless-stopped' && s.profiles === undefined;
 
 function brokerServices(doc: ComposeDoc): [string, ComposeServiceDoc][] {
   return Object.entries(doc.services).filter(([, s]) => isBroker(s));
@@ -65,6 +68,7 @@ describe('compose.yaml properties', () => {
   it.each(combos)('$scenario / $profile: header, healthchecks, loopback ports, pinned images, named volumes, limits, ordering', ({ scenario, profile }) => {
     const spec = specFor(scenario, profile);
     const files = composeOutput(spec);
+    const project = new Map(emitProject(spec).map((f) => [f.path, f.contents]));
     const text = files.get('compose.yaml') ?? '';
     expect(text.split('\n')[0]).toMatch(new RegExp(`^# .*profile ${profile}, scenario ${scenario}\\.`));
     const doc = composeDocument(files);
@@ -73,7 +77,7 @@ describe('compose.yaml properties', () => {
 
     for (const [name, s] of Object.entries(doc.services)) {
       expect(IMAGE_SET.has(s.image), `${name} image ${s.image}`).toBe(true);
-      expect(s.image, name).toMatch(/:\d+\.\d+\.\d+(-[a-z]+)?$/);
+      expect(s.image, name).toMatch(/:v?\d+\.\d+\.\d+(-[a-z]+)?$/);
       for (const p of s.ports ?? []) {
         expect(typeof p, `${name}: long port syntax`).toBe('object');
         if (typeof p === 'object') expect(p.host_ip, `${name} publishes ${p.published}`).toBe('127.0.0.1');
@@ -84,13 +88,16 @@ describe('compose.yaml properties', () => {
         if (v.type === 'volume') expect(declaredVolumes.has(v.source ?? ''), `${name}: volume ${v.source}`).toBe(true);
         if (v.type === 'bind') {
           expect(v.read_only, `${name}: ${v.source} read-only`).toBe(true);
-          expect(files.has((v.source ?? '').replace(/^\.\//, '')), `${name}: mounts generated ${v.source}`).toBe(true);
+          const source = (v.source ?? '').replace(/^\.\//, '');
+          expect(project.has(source) || [...project.keys()].some((p) => p.startsWith(`${source}/`)), `${name}: mounts generated ${v.source}`).toBe(true);
         }
       }
       for (const [dep, { condition }] of Object.entries(s.depends_on ?? {})) {
-        expect(doc.services[dep], `${name} depends on ${dep}`).toBeDefined();
-        expect(condition).toBe('service_healthy');
-        expect(doc.services[dep]?.healthcheck, `${dep} has a healthcheck`).toBeDefined();
+        const target = doc.services[dep];
+        expect(target, `${name} depends on ${dep}`).toBeDefined();
+        // Waiting for a broker means waiting until it answers, not until its process exists.
+        if (target && isBroker(target)) expect(condition, `${name} -> ${dep}`).toBe('service_healthy');
+        if (condition === 'service_healthy') expect(target?.healthcheck, `${dep} has a healthcheck`).toBeDefined();
       }
       for (const value of Object.values(s.environment ?? {})) {
         // Credentials are only ever references to .env, never values.
@@ -116,7 +123,7 @@ describe('compose.yaml properties', () => {
     }
 
     // One-shot init steps wait for every node of their broker.
-    for (const [name, s] of Object.entries(doc.services).filter(([, x]) => !isBroker(x))) {
+    for (const [name, s] of Object.entries(doc.services).filter(([n]) => n.endsWith('-init'))) {
       const group = name.replace(/-(cluster-)?init$/, '');
       const nodes = brokers.map(([n]) => n).filter((n) => (n === group || n.startsWith(`${group}-`)) && !n.includes('sentinel'));
       expect(Object.keys(s.depends_on ?? {}).sort(), name).toEqual(nodes.sort());

@@ -46,6 +46,7 @@ export interface ComposeDoc {
 export interface ComposeServiceDoc {
   image: string;
   restart?: string;
+  profiles?: string[];
   hostname?: string;
   entrypoint?: string[];
   command?: string[];
