@@ -4,7 +4,7 @@
  * node_modules symlink), and run its tools with this repo's Node 24 first on PATH.
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { emitProject } from '../../generators/emit/index.ts';
@@ -132,4 +132,20 @@ export function readProjectFile(root: string, path: string): string {
 /** `tsc --noEmit` at the project's root, with the project's own TypeScript. */
 export function typecheck(root: string): Promise<RunResult> {
   return run(join(root, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', '.'], root);
+}
+
+/** A short id that keeps this run's broker-side names (streams, queues, topics) apart from earlier runs'. */
+export function runSuffix(): string {
+  return randomBytes(3).toString('hex');
+}
+
+/** Polls `check` until it returns something other than undefined/false. */
+export async function eventually<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }

@@ -1,0 +1,145 @@
+/**
+ * Real brokers for the tests that need them, started lazily and stopped once.
+ *
+ * Why lazy: a vitest globalSetup runs before every run, also `vitest run test/spec` that needs no
+ * broker; starting RabbitMQ and Kafka there would add ~15 s to every unit-test run. So:
+ * - a test file that needs brokers calls `useBrokers(['redis', ...])` in its beforeAll. If
+ *   REDIS_URL / RABBITMQ_URL / KAFKA_BROKERS are already set (CI after `npm run brokers:up`, or a
+ *   developer's shell) those brokers are reused as they are; otherwise the missing ones are started
+ *   with scripts/brokers/brokers.mjs (under a file lock: test files run in parallel processes), and
+ *   each one started is recorded under .brokers/started-by/ with this run's id;
+ * - the globalSetup below only hands every worker the run id and, at the very end, stops the
+ *   brokers this run started (brokers that were already running are left alone).
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { ROOT } from './cli.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    brokersRun: string;
+  }
+}
+
+export type BrokerName = 'redis' | 'rabbitmq' | 'kafka';
+
+/** What the client tests need to reach the brokers. */
+export interface BrokerUrls {
+  REDIS_URL?: string;
+  RABBITMQ_URL?: string;
+  KAFKA_BROKERS?: string;
+}
+
+const URL_VAR: Readonly<Record<BrokerName, keyof BrokerUrls>> = { redis: 'REDIS_URL', rabbitmq: 'RABBITMQ_URL', kafka: 'KAFKA_BROKERS' };
+const BROKERS_MJS = join(ROOT, 'scripts', 'brokers', 'brokers.mjs');
+const STATE = process.env.BROKERS_STATE_DIR ?? join(ROOT, '.brokers');
+const MARKERS = join(STATE, 'started-by');
+
+/** Runs brokers.mjs (a child process: it reads its configuration from the environment at import). */
+export function brokersCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BROKERS_MJS, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** `KEY=value` lines (as printed by brokers.mjs up/env) into an object; single quotes are shell quoting. */
+export function parseEnvLines(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .filter((l) => /^[A-Z_][A-Z0-9_]*=/.test(l))
+      .map((l) => {
+        const i = l.indexOf('=');
+        const v = l.slice(i + 1);
+        return [l.slice(0, i), v.startsWith("'") ? v.slice(1, -1).replaceAll("'\\''", "'") : v];
+      }),
+  );
+}
+
+async function withLock<T>(lock: string, work: () => Promise<T>): Promise<T> {
+  for (const end = Date.now() + 600_000; ; ) {
+    try {
+      mkdirSync(lock, { recursive: false });
+      break;
+    } catch {
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 600_000) rmSync(lock, { recursive: true, force: true }); // its owner died
+      } catch {}
+      if (Date.now() > end) throw new Error(`timed out waiting for ${lock}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/** This run's id, from the globalSetup (imported lazily: this module also loads in the main process). */
+async function runId(): Promise<string | undefined> {
+  try {
+    const { inject } = await import('vitest');
+    return inject('brokersRun');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The URLs of the given brokers: reused from the environment when set, otherwise started
+ * (or reused, if already running) with brokers.mjs.
+ */
+export async function useBrokers(names: readonly BrokerName[]): Promise<BrokerUrls> {
+  const missing = names.filter((n) => !process.env[URL_VAR[n]]);
+  const urls: BrokerUrls = Object.fromEntries(names.filter((n) => process.env[URL_VAR[n]]).map((n) => [URL_VAR[n], process.env[URL_VAR[n]]]));
+  if (missing.length === 0) return urls;
+  mkdirSync(STATE, { recursive: true });
+  const env = await withLock(join(STATE, '.up.lock'), async () => {
+    const status = await brokersCli(['status']);
+    const running = new Set(status.stdout.split('\n').filter((l) => /\bpid \d+ ready\b/.test(l)).map((l) => l.split(/\s+/)[0]));
+    const up = await brokersCli(['up', ...missing]);
+    if (up.code !== 0) throw new Error(`brokers.mjs up ${missing.join(' ')} failed:\n${up.stderr}`);
+    const run = await runId();
+    if (run) {
+      mkdirSync(MARKERS, { recursive: true });
+      for (const n of missing) if (!running.has(n)) writeFileSync(join(MARKERS, `${run}.${n}`), `${process.pid}\n`);
+    }
+    return parseEnvLines(up.stdout);
+  });
+  for (const n of missing) {
+    const value = env[URL_VAR[n]];
+    if (!value) throw new Error(`brokers.mjs printed no ${URL_VAR[n]}`);
+    urls[URL_VAR[n]] = value;
+  }
+  return urls;
+}
+
+/** vitest globalSetup: hands out the run id; at teardown stops the brokers this run started. */
+export default function setup(project: TestProject): () => Promise<void> {
+  const run = randomUUID();
+  project.provide('brokersRun', run);
+  return async () => {
+    let started: string[] = [];
+    try {
+      started = readdirSync(MARKERS).filter((f) => f.startsWith(`${run}.`));
+    } catch {
+      return;
+    }
+    for (const marker of started) {
+      const name = marker.slice(run.length + 1);
+      const r = await brokersCli(['stop', name]);
+      if (r.code !== 0) console.error(`[global-brokers] stopping ${name} failed:\n${r.stderr}`);
+      rmSync(join(MARKERS, marker), { force: true });
+    }
+  };
+}
