@@ -1,0 +1,89 @@
+/**
+ * RabbitMQ's part of the Pulumi program: one StatefulSet whose nodes cluster through
+ * rabbitmq_peer_discovery_k8s, the same rabbitmq.conf/definitions as compose, and a Job that
+ * creates the users from the stack's Secret once the nodes are ready.
+ *
+ * Since RabbitMQ 4.1 the Kubernetes peer discovery derives the seed node from the pod's own name
+ * (`rabbit@rabbitmq-2.<suffix>` joins `rabbit@rabbitmq-0.<suffix>`) and never calls the
+ * Kubernetes API, so the pods need no ServiceAccount token, Role or RoleBinding.
+ */
+import { scalingOf, settingsOf, type StackSpec } from '../../spec/index.ts';
+import { headlessServiceName, imageVersion, k8sTopology, workload, type ImageUser, type K8sPart, type WorkloadSettings } from '../../emit/k8s-model.ts';
+import { IMAGES } from '../../versions/images.ts';
+import { enabledPluginsFile, rabbitConf, rabbitDefinitions, rabbitEntrypoint, rabbitInitScript, rabbitNodeCount, RABBITMQ_PATHS, RABBITMQ_PORTS } from './config.ts';
+import { rabbitmq } from './index.ts';
+
+/** The official image's `rabbitmq` user (uid/gid 999, `useradd --uid 999` in its Dockerfile). */
+const RABBITMQ_USER: ImageUser = { uid: 999, gid: 999 };
+
+/** Erlang's port mapper: the CLI tools (probes, the init Job) find a node's distribution port through it. */
+const EPMD_PORT = 4369;
+
+/** The secret only the server pods need (the cluster's shared cookie); the init Job also gets the passwords. */
+const COOKIE_ENV = 'RABBITMQ_ERLANG_COOKIE';
+
+export interface RabbitK8sSettings {
+  readonly image: string;
+  readonly version: string;
+  readonly user: ImageUser;
+  readonly workload: WorkloadSettings;
+  readonly ports: {
+    readonly amqp: number;
+    readonly management: number;
+    readonly prometheus: number;
+    readonly mqtt: number | null;
+    readonly dist: number;
+    readonly epmd: number;
+  };
+  readonly paths: { readonly conf: string; readonly enabledPlugins: string; readonly definitions: string; readonly scripts: string; readonly data: string };
+  /** Node names are `rabbit@<pod><nodeSuffix>`; the config files name the nodes the same way (k8sTopology). */
+  readonly nodeSuffix: string;
+  readonly vhost: string;
+  /** Secret keys (the .env names) each kind of pod receives as environment variables. */
+  readonly secrets: { readonly server: readonly string[]; readonly init: readonly string[] };
+}
+
+export const rabbitmqK8s: K8sPart<RabbitK8sSettings> = {
+  broker: 'rabbitmq',
+  files(spec: StackSpec) {
+    const topology = k8sTopology();
+    const clustered = rabbitNodeCount(spec) > 1;
+    return {
+      'rabbitmq.conf': rabbitConf(spec, topology, { discovery: 'k8s' }),
+      // The discovery backend must be enabled before a node's first boot.
+      enabled_plugins: enabledPluginsFile(spec, clustered ? ['rabbitmq_peer_discovery_k8s'] : []),
+      'definitions.json': `${JSON.stringify(rabbitDefinitions(spec), null, 2)}\n`,
+      'entrypoint.sh': rabbitEntrypoint(),
+      'init.sh': rabbitInitScript(spec, topology),
+    };
+  },
+  settings(spec: StackSpec): RabbitK8sSettings {
+    const settings = settingsOf(spec, 'rabbitmq');
+    const secrets = rabbitmq.secrets(spec).map((s) => s.env);
+    if (!secrets.includes(COOKIE_ENV)) throw new Error(`rabbitmq: the broker module no longer declares ${COOKIE_ENV}`);
+    return {
+      image: IMAGES.rabbitmq,
+      version: imageVersion(IMAGES.rabbitmq),
+      user: RABBITMQ_USER,
+      workload: workload(spec.profile, rabbitNodeCount(spec), scalingOf(spec, 'rabbitmq').resources),
+      ports: {
+        amqp: RABBITMQ_PORTS.amqp,
+        management: RABBITMQ_PORTS.management,
+        prometheus: RABBITMQ_PORTS.prometheus,
+        mqtt: settings.plugins.includes('rabbitmq_mqtt') ? RABBITMQ_PORTS.mqtt : null,
+        dist: RABBITMQ_PORTS.dist,
+        epmd: EPMD_PORT,
+      },
+      paths: { ...RABBITMQ_PATHS },
+      nodeSuffix: `.${headlessServiceName('rabbitmq')}`,
+      vhost: settings.vhost,
+      secrets: { server: [COOKIE_ENV], init: secrets },
+    };
+  },
+  readme(spec: StackSpec): string {
+    const scaling = scalingOf(spec, 'rabbitmq');
+    const nodes = rabbitNodeCount(spec);
+    const shape = nodes > 1 ? `${nodes} nodes clustered by \`rabbitmq_peer_discovery_k8s\` (no Kubernetes API access needed since RabbitMQ 4.1)` : 'one node';
+    return `**RabbitMQ** (${spec.profile}): StatefulSet \`rabbitmq\` with ${shape}, ${scaling.queueType} queues, ${scaling.resources.storage} per node; definitions (vhost \`${settingsOf(spec, 'rabbitmq').vhost}\`, exchanges, queues, policies) are imported at boot and the Job \`rabbitmq-init\` creates the users from the Secret. Clients in the namespace connect to \`rabbitmq:${RABBITMQ_PORTS.amqp}\`.`;
+  },
+};

@@ -1,0 +1,94 @@
+/**
+ * Redis' part of the Pulumi program: a StatefulSet of data nodes (a standalone node, a primary
+ * with replicas, or cluster shards) and, in sentinel mode, a StatefulSet of Sentinels; every
+ * node reads the redis.conf/sentinel.conf the shared builder wrote for its pod name.
+ */
+import { scalingOf, settingsOf, type StackSpec } from '../../spec/index.ts';
+import { imageVersion, k8sTopology, podName, workload, type ImageUser, type K8sPart, type WorkloadSettings } from '../../emit/k8s-model.ts';
+import { IMAGES } from '../../versions/images.ts';
+import {
+  redisAclTemplate,
+  redisClusterCreateScript,
+  redisConf,
+  redisDataNodes,
+  redisEntrypoint,
+  redisNodes,
+  REDIS_PATHS,
+  REDIS_PORTS,
+  SENTINEL_MASTER,
+  sentinelConfTemplate,
+  sentinelEntrypoint,
+} from './config.ts';
+import { ADMIN_USER, redis } from './index.ts';
+
+/** The official image's `redis` user (uid/gid 999: `groupadd -r -g 999`, `useradd -r -u 999` in its Dockerfile). */
+const REDIS_USER: ImageUser = { uid: 999, gid: 999 };
+
+/** Sentinel keeps a few KB of state; these are its whole needs. */
+const SENTINEL_RESOURCES = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '128Mi' }, storage: '1Gi' };
+
+/** The admin password: probes authenticate with it (REDISCLI_AUTH), as the compose healthchecks do. */
+const ADMIN_SECRET = 'REDIS_ADMIN_PASSWORD';
+
+export interface RedisK8sSettings {
+  readonly image: string;
+  readonly version: string;
+  readonly user: ImageUser;
+  readonly mode: 'standalone' | 'sentinel' | 'cluster';
+  readonly workload: WorkloadSettings;
+  readonly sentinel: { readonly workload: WorkloadSettings; readonly masterName: string } | null;
+  readonly ports: { readonly redis: number; readonly sentinel: number; readonly bus: number };
+  readonly paths: { readonly conf: string; readonly run: string; readonly data: string };
+  readonly adminUser: string;
+  /** Secret keys every Redis pod receives; `admin` also feeds REDISCLI_AUTH for the probes. */
+  readonly secrets: { readonly env: readonly string[]; readonly admin: string };
+}
+
+export const redisK8s: K8sPart<RedisK8sSettings> = {
+  broker: 'redis',
+  files(spec: StackSpec) {
+    const topology = k8sTopology();
+    const nodes = redisNodes(spec);
+    const files: Record<string, string> = {
+      'users.acl.template': redisAclTemplate(),
+      'entrypoint.sh': redisEntrypoint(),
+    };
+    for (const node of nodes) {
+      const pod = podName(node.group, node.ordinal);
+      if (node.kind === 'sentinel') files[`${pod}.conf.template`] = sentinelConfTemplate(spec, topology, node.ordinal);
+      else files[`${pod}.conf`] = redisConf(spec, topology, node);
+    }
+    if (nodes.some((n) => n.kind === 'sentinel')) files['sentinel-entrypoint.sh'] = sentinelEntrypoint();
+    if (scalingOf(spec, 'redis').mode === 'cluster') files['cluster-create.sh'] = redisClusterCreateScript(spec, topology);
+    return files;
+  },
+  settings(spec: StackSpec): RedisK8sSettings {
+    const scaling = scalingOf(spec, 'redis');
+    const sentinels = redisNodes(spec).filter((n) => n.kind === 'sentinel').length;
+    const secrets = redis.secrets(spec).map((s) => s.env);
+    if (!secrets.includes(ADMIN_SECRET)) throw new Error(`redis: the broker module no longer declares ${ADMIN_SECRET}`);
+    return {
+      image: IMAGES.redis,
+      version: imageVersion(IMAGES.redis),
+      user: REDIS_USER,
+      mode: scaling.mode,
+      workload: workload(spec.profile, redisDataNodes(spec).length, scaling.resources),
+      sentinel: sentinels > 0 ? { workload: workload(spec.profile, sentinels, SENTINEL_RESOURCES), masterName: SENTINEL_MASTER } : null,
+      ports: { redis: REDIS_PORTS.redis, sentinel: REDIS_PORTS.sentinel, bus: REDIS_PORTS.redis + 10000 },
+      paths: { conf: REDIS_PATHS.conf, run: REDIS_PATHS.run, data: REDIS_PATHS.data },
+      adminUser: ADMIN_USER,
+      secrets: { env: secrets, admin: ADMIN_SECRET },
+    };
+  },
+  readme(spec: StackSpec): string {
+    const scaling = scalingOf(spec, 'redis');
+    const settings = settingsOf(spec, 'redis');
+    const data = redisDataNodes(spec).length;
+    const shape = {
+      standalone: `one node (Service \`redis:${REDIS_PORTS.redis}\`)`,
+      sentinel: `a primary (\`redis-0\`) with ${scaling.replicas} replica(s) and ${scaling.sentinels} Sentinels (StatefulSet \`redis-sentinel\`); clients ask \`redis-sentinel:${REDIS_PORTS.sentinel}\` for master \`${SENTINEL_MASTER}\``,
+      cluster: `a cluster of ${scaling.shards} primaries with ${scaling.replicas} replica(s) each (Service \`redis:${REDIS_PORTS.redis}\`; the Job \`redis-cluster-init\` assigns the slots)`,
+    }[scaling.mode];
+    return `**Redis** (${spec.profile}): StatefulSet \`redis\` with ${data} data node(s): ${shape}; role ${settings.role}, \`maxmemory ${scaling.maxmemory}\` (${settings.evictionPolicy}), ${settings.persistence} persistence on ${scaling.resources.storage} per node.`;
+  },
+};

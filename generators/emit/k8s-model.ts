@@ -1,0 +1,128 @@
+/**
+ * What the Kubernetes area shares with the broker modules (generators/brokers/<b>/k8s.ts): how
+ * pods are named (the Kubernetes Topology the shared config builders take), the sizing of a
+ * workload per profile, a broker's part of the generated Pulumi program, and the seam through
+ * which other areas (monitoring, backup) add plain Kubernetes objects to the program.
+ */
+import type { BrokerId } from '../guide/index.ts';
+import type { Profile, Resources, StackSpec } from '../spec/index.ts';
+import type { SecretDef } from '../brokers/index.ts';
+import type { NodeGroup, Topology } from '../brokers/topology.ts';
+import type { K8sObject } from './monitoring-model.ts';
+
+// ---------------------------------------------------------------- naming
+
+/** The StatefulSet of a node group (`kafka`, `redis-sentinel`); its pods are `<name>-<ordinal>`. */
+export function statefulSetName(group: NodeGroup): string {
+  return group;
+}
+
+/** The headless Service that gives each pod of a group its DNS name (`kafka-0.kafka-headless`). */
+export function headlessServiceName(group: NodeGroup): string {
+  return `${group}-headless`;
+}
+
+export function podName(group: NodeGroup, ordinal: number): string {
+  return `${statefulSetName(group)}-${ordinal}`;
+}
+
+/**
+ * Pods as their peers and in-namespace clients resolve them: `<pod>.<headless service>`, which
+ * the pod's DNS search path completes with `<namespace>.svc.cluster.local`. Leaving the namespace
+ * out keeps the generated config files valid whatever namespace the stack is deployed to (it is
+ * Pulumi config); clients therefore run in the stack's namespace, which the NetworkPolicies
+ * require anyway. Pass a namespace for fully qualified names (e.g. Prometheus in another namespace).
+ */
+export function k8sTopology(namespace?: string): Topology {
+  const suffix = namespace ? `.${namespace}.svc.cluster.local` : '';
+  return { host: (group, ordinal) => `${podName(group, ordinal)}.${headlessServiceName(group)}${suffix}` };
+}
+
+/** The version label of a broker's objects: its image tag. */
+export function imageVersion(image: string): string {
+  const tag = image.slice(image.lastIndexOf(':') + 1);
+  if (!tag || tag === image) throw new Error(`image without a tag: ${image}`);
+  return tag;
+}
+
+// ---------------------------------------------------------------- sizing
+
+export interface K8sResources {
+  readonly requests: { readonly cpu: string; readonly memory: string };
+  readonly limits: { readonly cpu: string; readonly memory: string };
+}
+
+/** How one StatefulSet is sized and spread; the generated program's `WorkloadSettings`. */
+export interface WorkloadSettings {
+  readonly replicas: number;
+  readonly resources: K8sResources;
+  /** Size of each pod's PersistentVolumeClaim. */
+  readonly storage: string;
+  /** prod: replicas must land on different nodes; dev: preferably. */
+  readonly antiAffinity: 'required' | 'preferred';
+  /** PodDisruptionBudget `maxUnavailable`; null for a single replica, where a budget could only block node drains. */
+  readonly maxUnavailable: number | null;
+}
+
+export function workload(profile: Profile, replicas: number, resources: Resources): WorkloadSettings {
+  return {
+    replicas,
+    resources: { requests: { ...resources.requests }, limits: { ...resources.limits } },
+    storage: resources.storage,
+    antiAffinity: profile === 'prod' ? 'required' : 'preferred',
+    maxUnavailable: replicas > 1 ? 1 : null,
+  };
+}
+
+/** A non-root user of an image (its Dockerfile's `USER`), for runAsUser/runAsGroup/fsGroup. */
+export interface ImageUser {
+  readonly uid: number;
+  readonly gid: number;
+}
+
+// ---------------------------------------------------------------- a broker's part
+
+/**
+ * A broker's part of the Pulumi program: generators/brokers/<broker>/k8s.ts. The spec passed in
+ * carries the profile being built (the program holds both profiles; the stack picks one).
+ */
+export interface K8sPart<S> {
+  readonly broker: BrokerId;
+  /** Config files for `infra/config/<profile>/<broker>/`, built by generators/brokers/<broker>/config.ts with k8sTopology(). */
+  files(spec: StackSpec): Readonly<Record<string, string>>;
+  /** The data the generated component reads (`infra/settings/<broker>.ts`). */
+  settings(spec: StackSpec): S;
+  /** README prose: what the component deploys in the active profile. */
+  readme(spec: StackSpec): string;
+}
+
+// ---------------------------------------------------------------- the seam for other areas
+
+/** Stands for the stack's namespace in addon objects; the program substitutes the configured one. */
+export const NAMESPACE_TOKEN = '__NAMESPACE__';
+
+/** The pod label of the NetworkPolicies' "operator" peers (backup jobs, admin tools): every broker port. */
+export const ACCESS_LABEL = 'brokerplate/access';
+
+/**
+ * Extra components of the Kubernetes program (monitoring, backup): plain Kubernetes objects the
+ * program creates in the stack's namespace under one ComponentResource per addon. Register an
+ * addon in K8S_ADDONS (generators/emit/k8s.ts); nothing else changes.
+ *
+ * - `objects` gets NAMESPACE_TOKEN as the namespace (use it in `metadata.namespace` and in DNS
+ *   names such as `pushgateway.<namespace>.svc`) and the pods' Topology.
+ * - Reference secrets as `secretKeyRef: { name: '<spec.name>-secrets', key: <env name> }` and
+ *   declare them in `secrets`: they become Pulumi config secrets like the brokers' own.
+ * - `access` labels the addon's pods so the brokers' NetworkPolicies admit them: `monitoring`
+ *   (metrics and client ports; Prometheus, exporters) or `operator` (every port; backup jobs).
+ * - Pods must meet the namespace's Pod Security Standard ("restricted"), or Kubernetes rejects them.
+ */
+export interface K8sAddon {
+  readonly id: string;
+  applies(spec: StackSpec): boolean;
+  objects(spec: StackSpec, namespace: string, topology: Topology): readonly K8sObject[];
+  secrets?(spec: StackSpec): readonly SecretDef[];
+  readonly access?: 'monitoring' | 'operator';
+  /** One line for the README. */
+  readonly description: string;
+}

@@ -1,0 +1,237 @@
+/**
+ * The Kubernetes area: `infra/`, a Pulumi TypeScript project with one ComponentResource per
+ * broker (templates/infra/components/<broker>.ts), the same shape for all three. The program
+ * carries both profiles; each stack's Pulumi.<stack>.yaml picks one.
+ *
+ * - What a broker deploys is data from generators/brokers/<broker>/k8s.ts (strategy table below):
+ *   sizes, image, ports, and its config files, built by the same builders as compose with the
+ *   Kubernetes Topology (pod DNS names instead of compose service names).
+ * - Secrets are Pulumi config secrets (`pulumi config set --secret`), gathered into one Secret
+ *   keyed like the compose .env.
+ * - Other areas (monitoring, backup) plug in through K8S_ADDONS (see K8sAddon): their plain
+ *   objects land in infra/addons/<profile>/<id>.yaml and the program creates them.
+ */
+import { BROKER_MODULES, type SecretDef } from '../brokers/index.ts';
+import { kafkaK8s } from '../brokers/kafka/k8s.ts';
+import { rabbitmqK8s } from '../brokers/rabbitmq/k8s.ts';
+import { redisK8s } from '../brokers/redis/k8s.ts';
+import { BROKERS, type BrokerId } from '../guide/index.ts';
+import { brokersOf, PROFILES, type Profile, type StackSpec } from '../spec/index.ts';
+import { INFRA_NPM_VERSIONS } from '../versions/infra.ts';
+import type { Area, AreaOutput } from './area.ts';
+import { file, jsonFile, yamlFile, type GeneratedFile } from './files.ts';
+import { k8sTopology, NAMESPACE_TOKEN, type K8sAddon, type K8sPart } from './k8s-model.ts';
+import { render } from './render.ts';
+
+export const INFRA_DIR = 'infra';
+
+export const K8S_PARTS = { kafka: kafkaK8s, rabbitmq: rabbitmqK8s, redis: redisK8s } as const satisfies { [B in BrokerId]: K8sPart<unknown> };
+
+/** Extra components of the Pulumi program; add one line per area (e.g. monitoring, backup). */
+export const K8S_ADDONS: readonly K8sAddon[] = [];
+
+/** How the generated program names each broker's component, settings and output. */
+const NAMES: Readonly<Record<BrokerId, { className: string; constName: string; endpointDoc: string }>> = {
+  kafka: { className: 'Kafka', constName: 'KAFKA', endpointDoc: 'Kafka bootstrap servers for clients in the namespace.' },
+  rabbitmq: { className: 'Rabbitmq', constName: 'RABBITMQ', endpointDoc: 'RabbitMQ AMQP address for clients in the namespace.' },
+  redis: { className: 'Redis', constName: 'REDIS', endpointDoc: 'Redis: the Sentinels in sentinel mode, else the data nodes.' },
+};
+
+/** The default pod labels the NetworkPolicies admit (Pulumi config can choose others). */
+export const CLIENT_LABELS = { 'brokerplate/access': 'client' } as const;
+export const MONITORING_LABELS = { 'brokerplate/access': 'monitoring' } as const;
+
+/** The stack's Secret: the name the monitoring and backup objects reference too. */
+export function secretName(spec: StackSpec): string {
+  return `${spec.name}-secrets`;
+}
+
+/** `RABBITMQ_ADMIN_PASSWORD` → `rabbitmqAdminPassword`: the Pulumi config key of a secret. */
+export function configKey(env: string): string {
+  return env.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** The spec as one profile sees it: the program holds both profiles, whatever spec.profile says. */
+function atProfile(spec: StackSpec, profile: Profile): StackSpec {
+  return { ...spec, profile };
+}
+
+function activeAddons(spec: StackSpec, addons: readonly K8sAddon[]): K8sAddon[] {
+  return addons.filter((a) => a.applies(spec));
+}
+
+/** Every secret of the stack (brokers first, then addons), each once. */
+export function stackSecrets(spec: StackSpec, addons: readonly K8sAddon[] = K8S_ADDONS): SecretDef[] {
+  const all = [
+    ...brokersOf(spec).flatMap((b) => BROKER_MODULES[b].secrets(spec)),
+    ...PROFILES.flatMap((p) => activeAddons(atProfile(spec, p), addons).flatMap((a) => a.secrets?.(atProfile(spec, p)) ?? [])),
+  ];
+  return all.filter((s, i) => all.findIndex((o) => o.env === s.env) === i);
+}
+
+export function namespaceOf(spec: StackSpec, profile: Profile): string {
+  return profile === 'prod' ? spec.name : `${spec.name}-${profile}`;
+}
+
+function settingsModule(path: string, description: string, typeName: string, typeModule: string, constName: string, data: unknown): GeneratedFile {
+  return file(path, render('infra/settings.ts', { description, typeName, typeModule, constName, data: JSON.stringify(data, null, 2) }));
+}
+
+function perProfile<T>(build: (profile: Profile) => T): Record<Profile, T> {
+  return Object.fromEntries(PROFILES.map((p) => [p, build(p)])) as Record<Profile, T>;
+}
+
+function addonFile(profile: Profile, id: string): string {
+  return `addons/${profile}/${id}.yaml`;
+}
+
+const TSCONFIG = {
+  compilerOptions: {
+    target: 'ES2023',
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    lib: ['ES2023'],
+    types: ['node'],
+    strict: true,
+    noUncheckedIndexedAccess: true,
+    skipLibCheck: true,
+    noEmit: true,
+    // Node runs the .ts files itself (type stripping), so only erasable syntax and explicit extensions.
+    allowImportingTsExtensions: true,
+    verbatimModuleSyntax: true,
+    erasableSyntaxOnly: true,
+  },
+  include: ['**/*.ts'],
+  exclude: ['node_modules', 'rendered'],
+};
+
+export function infraFiles(spec: StackSpec, addons: readonly K8sAddon[] = K8S_ADDONS): GeneratedFile[] {
+  const brokers = brokersOf(spec);
+  const at = (p: string) => `${INFRA_DIR}/${p}`;
+  const files: GeneratedFile[] = [];
+  const header = 'Generated by brokerplate from brokerplate.yaml; edit that file and re-run brokerplate instead.';
+
+  files.push(
+    yamlFile(
+      at('Pulumi.yaml'),
+      {
+        name: spec.name,
+        description: `Kubernetes resources of the ${spec.name} messaging stack (${brokers.map((b) => BROKERS[b].title).join(', ')})`,
+        // Node >= 22.18 runs the TypeScript itself (type stripping): no ts-node; `npm run typecheck` checks the types.
+        runtime: { name: 'nodejs', options: { typescript: false } },
+        main: 'index.ts',
+      },
+      header,
+    ),
+  );
+  for (const profile of PROFILES) {
+    files.push(
+      yamlFile(
+        at(`Pulumi.${profile}.yaml`),
+        {
+          config: {
+            [`${spec.name}:profile`]: profile,
+            [`${spec.name}:namespace`]: namespaceOf(spec, profile),
+            [`${spec.name}:clientPodSelector`]: { ...CLIENT_LABELS },
+            [`${spec.name}:monitoringPodSelector`]: { ...MONITORING_LABELS },
+          },
+        },
+        [
+          `Stack "${profile}": the ${profile} profile of brokerplate.yaml. Non-secret settings only.`,
+          'Secrets: `pulumi config set --secret <key>` for each key in README.md (they are added here, encrypted).',
+          'Optional: storageClass (data volumes), monitoringNamespace (a Prometheus elsewhere), createNamespace (false to use an existing one).',
+          header,
+        ].join('\n'),
+      ),
+    );
+  }
+  files.push(
+    jsonFile(at('package.json'), {
+      name: `${spec.name}-infra`,
+      version: '0.0.0',
+      private: true,
+      type: 'module',
+      engines: { node: '>=22.18' },
+      scripts: { render: 'node render.ts', typecheck: 'tsc --noEmit -p .' },
+      dependencies: {
+        '@pulumi/kubernetes': INFRA_NPM_VERSIONS['@pulumi/kubernetes'],
+        '@pulumi/pulumi': INFRA_NPM_VERSIONS['@pulumi/pulumi'],
+        yaml: INFRA_NPM_VERSIONS.yaml,
+      },
+      devDependencies: { '@types/node': INFRA_NPM_VERSIONS['@types/node'], typescript: INFRA_NPM_VERSIONS.typescript },
+    }),
+    jsonFile(at('tsconfig.json'), TSCONFIG),
+    file(
+      at('index.ts'),
+      render('infra/index.ts', {
+        name: spec.name,
+        brokerTitles: brokers.map((b) => BROKERS[b].title).join(', '),
+        brokers: brokers.map((b) => ({ id: b, ...NAMES[b] })),
+      }),
+    ),
+    file(at('render.ts'), render('infra/render.ts', {})),
+    file(at('components/common.ts'), render('infra/components/common.ts', {})),
+    file(at('components/addons.ts'), render('infra/components/addons.ts', {})),
+  );
+
+  const secrets = stackSecrets(spec, addons);
+  files.push(
+    settingsModule(at('settings/stack.ts'), `The stack as a whole, per profile: secrets, Pod Security Standard, addons.`, 'StackSettings', '../components/common.ts', 'STACK', perProfile((p) => ({
+      name: spec.name,
+      version: String(spec.version),
+      secretName: secretName(spec),
+      secrets: secrets.map((s) => ({ env: s.env, key: configKey(s.env), description: s.description })),
+      podSecurity: 'restricted',
+      addons: activeAddons(atProfile(spec, p), addons).map((a) => ({ id: a.id, file: `./${addonFile(p, a.id)}`, access: a.access ?? null })),
+    }))),
+  );
+
+  for (const broker of brokers) {
+    const part: K8sPart<unknown> = K8S_PARTS[broker];
+    const names = NAMES[broker];
+    files.push(file(at(`components/${broker}.ts`), render(`infra/components/${broker}.ts`, {})));
+    files.push(settingsModule(at(`settings/${broker}.ts`), `${BROKERS[broker].title} per profile: sizes, image, ports and paths.`, `${names.className}Settings`, `../components/${broker}.ts`, names.constName, perProfile((p) => part.settings(atProfile(spec, p)))));
+    for (const profile of PROFILES) {
+      for (const [name, contents] of Object.entries(part.files(atProfile(spec, profile)))) files.push(file(at(`config/${profile}/${broker}/${name}`), contents));
+    }
+  }
+
+  for (const profile of PROFILES) {
+    const s = atProfile(spec, profile);
+    for (const addon of activeAddons(s, addons)) {
+      const docs = addon.objects(s, NAMESPACE_TOKEN, k8sTopology()).map((o) => yamlFile('x', o).contents);
+      files.push(file(at(addonFile(profile, addon.id)), `# ${addon.description}\n# ${NAMESPACE_TOKEN} stands for the stack's namespace. ${header}\n${docs.join('---\n')}`));
+    }
+  }
+  return files;
+}
+
+export function createK8sArea(addons: readonly K8sAddon[] = K8S_ADDONS): Area {
+  return {
+    id: 'k8s',
+    applies: (spec) => spec.targets.includes('k8s'),
+    emit(spec): AreaOutput {
+      const brokers = brokersOf(spec);
+      const body = render('infra/README.md', {
+        name: spec.name,
+        profiles: PROFILES.map((p) => ({ id: p, namespace: namespaceOf(spec, p), notes: brokers.map((b) => K8S_PARTS[b].readme(atProfile(spec, p))) })),
+        secrets: stackSecrets(spec, addons).map((s) => ({ env: s.env, key: configKey(s.env), description: s.description })),
+        secretName: secretName(spec),
+        client: Object.entries(CLIENT_LABELS).map(([k, v]) => `${k}: ${v}`).join(', '),
+        monitoring: Object.entries(MONITORING_LABELS).map(([k, v]) => `${k}: ${v}`).join(', '),
+        addons: PROFILES.flatMap((p) => activeAddons(atProfile(spec, p), addons).map((a) => ({ profile: p, id: a.id, description: a.description }))),
+      });
+      return {
+        files: infraFiles(spec, addons),
+        readme: [{ title: 'Deploy to Kubernetes with Pulumi', body: body.trimEnd() }],
+        packageJson: { scripts: { 'infra:render': 'npm --prefix infra run render', 'infra:typecheck': 'npm --prefix infra run typecheck' } },
+        layout: [
+          { path: `${INFRA_DIR}/`, purpose: 'Pulumi program (TypeScript) for Kubernetes: one component per broker, stacks dev and prod, `npm run render` to review the objects without a cluster.' },
+          { path: `${INFRA_DIR}/config/`, purpose: 'The broker config files the program puts in ConfigMaps, per profile (same builders as config/, with pod DNS names). No secrets.' },
+        ],
+      };
+    },
+  };
+}
+
+export const k8sArea: Area = createK8sArea();
