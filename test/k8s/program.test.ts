@@ -1,0 +1,337 @@
+/**
+ * The generated infra/ program, for every scenario × profile, run under Pulumi's own mocks: no
+ * Kubernetes cluster and no Pulumi CLI exist here. The mocks stand in for the engine and the
+ * provider; what is checked is what the program would hand the Kubernetes provider:
+ * every object against the Kubernetes schema (kubernetes-models, plus unknown-field detection),
+ * the Pod Security Standard the namespace enforces, and the durable and security settings.
+ */
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { kafkaNodeProperties, kafkaNodes } from '../../generators/brokers/kafka/config.ts';
+import { K8S_KAFKA_LAYOUT } from '../../generators/brokers/kafka/k8s.ts';
+import { redisDataNodes } from '../../generators/brokers/redis/config.ts';
+import { BROKER_MODULES } from '../../generators/brokers/index.ts';
+import { configKey, namespaceOf, secretName } from '../../generators/emit/k8s.ts';
+import { k8sTopology } from '../../generators/emit/k8s-model.ts';
+import { brokersOf, scalingOf, type Resources, type StackSpec } from '../../generators/spec/index.ts';
+import { IMAGES } from '../../generators/versions/images.ts';
+import { availabilityFindings, hardeningFindings, isolationFindings, leakFindings, schemaFindings } from './support/checks.ts';
+import { all, at, containersOf, find, isObj, isSecretWrapper, k8sObjects, list, podTemplateOf, restrictedViolations, type K8sObject, type Obj } from './support/objects.ts';
+import { CASES, runUnderMocks, secretValue, specFor, stackJob, writeProject } from './support/project.ts';
+import type { MockRun } from './support/run-mocks.ts';
+
+const RECOMMENDED = ['name', 'instance', 'component', 'part-of', 'managed-by', 'version'].map((l) => `app.kubernetes.io/${l}`);
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const CLUSTER_SCOPED = new Set(['Namespace']);
+const STACK_LEVEL = new Set(['Namespace/', 'Secret/']);
+
+const specs = new Map<string, StackSpec>();
+const runs = new Map<string, MockRun>();
+
+beforeAll(async () => {
+  const jobs = CASES.map((c) => {
+    const spec = specFor(c.scenario, c.profile);
+    specs.set(c.id, spec);
+    return stackJob(join(writeProject(`run/${c.id}`, spec), 'infra'), c.profile, c.id);
+  });
+  const started = performance.now();
+  const results = await runUnderMocks(jobs, 'program');
+  results.forEach((r, i) => runs.set(CASES[i]?.id ?? '', r));
+  const per = results.map((r) => r.ms);
+  console.info(`k8s: ${results.length} programs under Pulumi mocks in one process: ${Math.round(performance.now() - started)} ms (per program ${Math.min(...per)}-${Math.max(...per)} ms)`);
+}, 300_000);
+
+function statefulSets(objects: readonly K8sObject[]): Obj[] {
+  return all(objects, 'StatefulSet');
+}
+
+function expectedResources(r: Resources) {
+  return { requests: r.requests, limits: r.limits };
+}
+
+/** Replicas per StatefulSet the spec asks for in this profile. */
+function expectedReplicas(spec: StackSpec): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const b of brokersOf(spec)) {
+    if (b === 'kafka') out.kafka = scalingOf(spec, 'kafka').nodes;
+    if (b === 'rabbitmq') out.rabbitmq = scalingOf(spec, 'rabbitmq').nodes;
+    if (b === 'redis') {
+      out.redis = redisDataNodes(spec).length;
+      if (scalingOf(spec, 'redis').mode === 'sentinel') out['redis-sentinel'] = scalingOf(spec, 'redis').sentinels;
+    }
+  }
+  return out;
+}
+
+function properties(text: string): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const m = /^([^#=\s][^=]*)=(.*)$/.exec(line);
+    if (m?.[1] && m[2] !== undefined) map.set(m[1], m[2]);
+  }
+  return map;
+}
+
+describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id', (c) => {
+  const spec = () => specs.get(c.id) as StackSpec;
+  const run = () => runs.get(c.id) as MockRun;
+  const objects = () => k8sObjects(run());
+
+  it('runs to the end with the config of Pulumi.<stack>.yaml and the secrets the README lists', () => {
+    expect(run().errors).toEqual([]);
+    expect(objects().length).toBeGreaterThan(5);
+    expect(run().outputs.namespaceOutput).toBe(namespaceOf(spec(), c.profile));
+    for (const b of brokersOf(spec())) expect(run().outputs[`${b}Endpoint`]).toMatch(/^[a-z-]+:\d+$/);
+  });
+
+  it('declares one component per broker, the same shape for all, and every object is a child of one (except the Namespace and Secret)', () => {
+    const components = run().resources.filter((r) => r.type.startsWith('brokerplate:messaging:'));
+    expect(components.map((r) => r.type).sort()).toEqual(brokersOf(spec()).map((b) => `brokerplate:messaging:${b.charAt(0).toUpperCase()}${b.slice(1)}`).sort());
+    for (const o of objects()) {
+      const qualified = o.resource.urn.split('::')[2] ?? '';
+      if (STACK_LEVEL.has(`${o.kind}/`)) expect(qualified, o.resource.urn).toBe(o.resource.type);
+      else expect(qualified, o.resource.urn).toMatch(/^brokerplate:messaging:(Kafka|Rabbitmq|Redis)\$kubernetes:/);
+    }
+    // Same shape: each broker declares the same kinds around its StatefulSet(s).
+    for (const b of brokersOf(spec())) {
+      const kinds = new Set(objects().filter((o) => o.resource.urn.includes(`brokerplate:messaging:${b.charAt(0).toUpperCase()}${b.slice(1)}$`)).map((o) => o.kind));
+      for (const kind of ['ConfigMap', 'ServiceAccount', 'Service', 'StatefulSet', 'NetworkPolicy']) expect(kinds, `${b} ${kind}`).toContain(kind);
+    }
+  });
+
+  it('every object validates against the Kubernetes schema (kubernetes-models) and has no field the schema lacks', async () => {
+    expect(await schemaFindings(objects())).toEqual([]);
+  });
+
+  it('every object carries the Kubernetes recommended labels and lives in the stack namespace', () => {
+    for (const o of objects()) {
+      const metadata = at(o.obj, 'metadata') as Obj;
+      const labels = (metadata.labels ?? {}) as Record<string, string>;
+      for (const key of RECOMMENDED) {
+        expect(labels[key], `${o.kind}/${o.name} ${key}`).toBeTruthy();
+        expect(labels[key], `${o.kind}/${o.name} ${key}`).toMatch(LABEL_VALUE);
+      }
+      expect(labels['app.kubernetes.io/part-of']).toBe(spec().name);
+      expect(labels['app.kubernetes.io/managed-by']).toBe('pulumi');
+      if (!CLUSTER_SCOPED.has(o.kind)) expect(metadata.namespace, `${o.kind}/${o.name}`).toBe(namespaceOf(spec(), c.profile));
+    }
+  });
+
+  it('the Secret holds every secret, each marked secret for Pulumi, and no other object holds a secret value', () => {
+    const secrets = brokersOf(spec()).flatMap((b) => BROKER_MODULES[b].secrets(spec()));
+    const secret = objects().find((o) => o.kind === 'Secret');
+    expect(secret?.name).toBe(secretName(spec()));
+    const raw = secret?.resource.inputs.stringData;
+    // Pulumi marks the values secret (encrypted in the state, hidden in previews).
+    expect(isSecretWrapper(raw) || Object.values(isObj(raw) ? raw : {}).every(isSecretWrapper)).toBe(true);
+    expect(at(secret?.obj, 'stringData')).toEqual(Object.fromEntries(secrets.map((s) => [s.env, secretValue(configKey(s.env), c.id)])));
+    expect(leakFindings(objects(), secrets.map((s) => secretValue(configKey(s.env), c.id)))).toEqual([]);
+  });
+
+  it('runs the replicas of the profile, with the spec\'s resources, storage and pinned images', () => {
+    const sets = statefulSets(objects());
+    const replicas = Object.fromEntries(sets.map((s) => [String(at(s, 'metadata', 'name')), at(s, 'spec', 'replicas')]));
+    expect(replicas).toEqual(expectedReplicas(spec()));
+    if (c.profile === 'dev') for (const n of Object.values(replicas)) expect(n).toBe(1);
+    const broker = { kafka: 'kafka', rabbitmq: 'rabbitmq', redis: 'redis' } as const;
+    for (const b of brokersOf(spec())) {
+      const set = find(objects(), 'StatefulSet', broker[b]);
+      const resources = scalingOf(spec(), b).resources;
+      expect(at(set, 'spec', 'template', 'spec', 'containers', 0, 'resources')).toEqual(expectedResources(resources));
+      expect(at(set, 'spec', 'volumeClaimTemplates', 0, 'spec', 'resources', 'requests', 'storage')).toBe(resources.storage);
+    }
+    const images = new Set<string>(Object.values(IMAGES));
+    for (const o of objects()) {
+      const template = podTemplateOf(o.obj);
+      if (template) for (const ctr of containersOf(at(template, 'spec') as Obj)) expect(images.has(String(ctr.image)), String(ctr.image)).toBe(true);
+    }
+  });
+
+  it('hardens every pod: non-root, no capabilities, seccomp, read-only root, no token, limits and probes (Pod Security "restricted")', () => {
+    expect(hardeningFindings(objects())).toEqual([]);
+    for (const o of objects()) {
+      const template = podTemplateOf(o.obj);
+      if (!template) continue;
+      const pod = at(template, 'spec') as Obj;
+      const what = `${o.kind}/${o.name}`;
+      expect(restrictedViolations(pod), what).toEqual([]);
+      expect(pod.automountServiceAccountToken, what).toBe(false);
+      expect(at(pod, 'securityContext', 'runAsNonRoot'), what).toBe(true);
+      expect(Number(at(pod, 'securityContext', 'runAsUser')), what).toBeGreaterThan(0);
+      const mounts = new Set<string>();
+      for (const ctr of containersOf(pod)) {
+        expect(at(ctr, 'securityContext', 'readOnlyRootFilesystem'), what).toBe(true);
+        expect(at(ctr, 'securityContext', 'capabilities', 'drop'), what).toEqual(['ALL']);
+        for (const kind of ['requests', 'limits']) for (const r of ['cpu', 'memory']) expect(at(ctr, 'resources', kind, r), `${what} ${kind}.${r}`).toBeTruthy();
+        for (const m of list(ctr.volumeMounts).filter(isObj)) mounts.add(String(m.name));
+        if (o.kind === 'StatefulSet') {
+          expect(ctr.readinessProbe, `${what} readiness`).toBeTruthy();
+          expect(ctr.livenessProbe, `${what} liveness`).toBeTruthy();
+          // Named probe ports must exist on the container.
+          const ports = new Set(list(ctr.ports).filter(isObj).map((p) => p.name));
+          for (const probe of [ctr.readinessProbe, ctr.livenessProbe, ctr.startupProbe].filter(isObj)) {
+            const port = isObj(probe.tcpSocket) ? probe.tcpSocket.port : undefined;
+            if (typeof port === 'string') expect(ports.has(port), `${what} probe port ${port}`).toBe(true);
+          }
+        }
+      }
+      // Every mounted volume is declared (pod volumes or claim templates), and nothing else is writable.
+      const declared = new Set([...list(pod.volumes).filter(isObj).map((v) => String(v.name)), ...list(isObj(o.obj.spec) ? o.obj.spec.volumeClaimTemplates : undefined).filter(isObj).map((v) => String(at(v, 'metadata', 'name')))]);
+      for (const m of mounts) expect(declared.has(m), `${what} mounts undeclared volume ${m}`).toBe(true);
+    }
+  });
+
+  it('spreads replicas (required anti-affinity in prod), and budgets disruptions in prod', () => {
+    expect(availabilityFindings(objects(), c.profile)).toEqual([]);
+    const budgets = all(objects(), 'PodDisruptionBudget');
+    for (const set of statefulSets(objects())) {
+      const pod = at(set, 'spec', 'template', 'spec') as Obj;
+      const match = at(set, 'spec', 'selector', 'matchLabels');
+      const anti = at(pod, 'affinity', 'podAntiAffinity') as Obj;
+      if (c.profile === 'prod') expect(at(anti, 'requiredDuringSchedulingIgnoredDuringExecution', 0, 'labelSelector', 'matchLabels')).toEqual(match);
+      else expect(at(anti, 'preferredDuringSchedulingIgnoredDuringExecution', 0, 'podAffinityTerm', 'labelSelector', 'matchLabels')).toEqual(match);
+      const budget = budgets.find((b) => JSON.stringify(at(b, 'spec', 'selector', 'matchLabels')) === JSON.stringify(match));
+      if (c.profile === 'prod') {
+        expect(budget, `PDB for ${String(at(set, 'metadata', 'name'))}`).toBeTruthy();
+        expect(at(budget, 'spec', 'maxUnavailable')).toBe(1);
+      } else {
+        expect(budget).toBeUndefined();
+      }
+      // The pod template's labels satisfy the selector (or the StatefulSet would be refused).
+      expect(at(set, 'spec', 'template', 'metadata', 'labels')).toMatchObject(match as Obj);
+    }
+  });
+
+  it('admits ingress to every broker pod only from its peers, operators, the application (client ports) and monitoring', () => {
+    expect(isolationFindings(objects())).toEqual([]);
+    const policies = all(objects(), 'NetworkPolicy');
+    for (const set of statefulSets(objects())) {
+      const match = at(set, 'spec', 'selector', 'matchLabels');
+      const policy = policies.find((p) => JSON.stringify(at(p, 'spec', 'podSelector', 'matchLabels')) === JSON.stringify(match));
+      expect(policy, `NetworkPolicy for ${String(at(set, 'metadata', 'name'))}`).toBeTruthy();
+      expect(at(policy, 'spec', 'policyTypes')).toEqual(['Ingress']);
+      const rules = list(at(policy, 'spec', 'ingress')).filter(isObj);
+      expect(rules).toHaveLength(3);
+      // Only the peer/operator rule is port-less; it names the broker's own pods and the operator label.
+      const open = rules.filter((r) => r.ports === undefined);
+      expect(open).toHaveLength(1);
+      const froms = list(open[0]?.from).map((f) => at(f, 'podSelector', 'matchLabels'));
+      expect(froms).toContainEqual({ 'brokerplate/access': 'operator' });
+      expect(froms.some((m) => isObj(m) && m['app.kubernetes.io/name'] === (match as Obj)['app.kubernetes.io/name'])).toBe(true);
+      const clientRule = rules.find((r) => JSON.stringify(at(r, 'from', 0, 'podSelector', 'matchLabels')) === JSON.stringify({ 'brokerplate/access': 'client' }));
+      const containerPorts = list(at(set, 'spec', 'template', 'spec', 'containers', 0, 'ports')).filter(isObj).map((p) => p.containerPort);
+      const clientPorts = list(clientRule?.ports).map((p) => at(p, 'port'));
+      expect(clientPorts.length).toBeGreaterThan(0);
+      for (const p of clientPorts) expect(containerPorts).toContain(p);
+      // Inter-node ports (KRaft controller, Erlang distribution) are never open to clients.
+      expect(clientPorts).not.toContain(9093);
+      expect(clientPorts).not.toContain(25672);
+    }
+  });
+
+  it('gives every StatefulSet its headless Service (DNS before readiness) and names Service ports the containers have', () => {
+    const services = all(objects(), 'Service');
+    for (const set of statefulSets(objects())) {
+      const headless = services.find((s) => at(s, 'metadata', 'name') === at(set, 'spec', 'serviceName'));
+      expect(headless).toBeTruthy();
+      expect(at(headless, 'spec', 'clusterIP')).toBe('None');
+      expect(at(headless, 'spec', 'publishNotReadyAddresses')).toBe(true);
+      expect(at(headless, 'spec', 'selector')).toEqual(at(set, 'spec', 'selector', 'matchLabels'));
+    }
+    for (const svc of services) {
+      const selector = at(svc, 'spec', 'selector') as Obj;
+      const set = statefulSets(objects()).find((s) => JSON.stringify(at(s, 'spec', 'selector', 'matchLabels')) === JSON.stringify(selector));
+      expect(set, `Service ${String(at(svc, 'metadata', 'name'))} selects a StatefulSet`).toBeTruthy();
+      const names = list(at(set, 'spec', 'template', 'spec', 'containers', 0, 'ports')).filter(isObj).map((p) => p.name);
+      for (const p of list(at(svc, 'spec', 'ports'))) expect(names).toContain(at(p, 'targetPort'));
+    }
+  });
+
+  it('Kafka (if any): KRaft nodes read server.properties from the shared builder, with the durable keys of the profile', () => {
+    if (!spec().brokers.kafka) return;
+    const scaling = scalingOf(spec(), 'kafka');
+    const data = at(find(objects(), 'ConfigMap', 'kafka-config'), 'data') as Record<string, string>;
+    const nodes = kafkaNodes(spec(), K8S_KAFKA_LAYOUT);
+    expect(nodes).toHaveLength(c.profile === 'prod' ? 3 : 1);
+    for (const node of nodes) {
+      const text = data[`kafka-${node.ordinal}.properties`] ?? '';
+      // One source: exactly what the compose area's builder writes, with pod DNS names.
+      expect(text).toBe(kafkaNodeProperties(spec(), K8S_KAFKA_LAYOUT, k8sTopology(), node));
+      const p = properties(text);
+      expect(p.get('process.roles')).toBe('broker,controller');
+      expect(p.get('node.id')).toBe(String(node.id));
+      expect(p.get('advertised.listeners')).toBe(`INTERNAL://kafka-${node.ordinal}.kafka-headless:19092`);
+      expect(p.get('controller.quorum.voters')).toBe(nodes.map((n) => `${n.id}@kafka-${n.ordinal}.kafka-headless:9093`).join(','));
+      expect(p.get('default.replication.factor')).toBe(String(scaling.replicationFactor));
+      expect(p.get('offsets.topic.replication.factor')).toBe(String(scaling.replicationFactor));
+      expect(p.get('transaction.state.log.replication.factor')).toBe(String(scaling.replicationFactor));
+      expect(p.get('min.insync.replicas')).toBe(String(scaling.minInsyncReplicas));
+      expect(p.get('transaction.state.log.min.isr')).toBe(String(scaling.minInsyncReplicas));
+      expect(p.get('unclean.leader.election.enable')).toBe('false');
+      expect(p.get('log.dirs')).toBe('/var/lib/kafka/data');
+    }
+    if (c.profile === 'prod') expect([scaling.replicationFactor, scaling.minInsyncReplicas]).toEqual([3, 2]);
+    const set = find(objects(), 'StatefulSet', 'kafka');
+    const env = Object.fromEntries(list(at(set, 'spec', 'template', 'spec', 'containers', 0, 'env')).filter(isObj).map((e) => [e.name, e.value]));
+    // Each pod picks its own file; all are formatted with one cluster id.
+    expect(env.KAFKA_CONFIG).toBe('/etc/kafka/brokerplate/$(POD_NAME).properties');
+    expect(env.KAFKA_CLUSTER_ID).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
+    // The volume holds log.dirs as a subdirectory (never its lost+found).
+    expect(list(at(set, 'spec', 'template', 'spec', 'containers', 0, 'volumeMounts')).filter(isObj).find((m) => m.name === 'data')?.mountPath).toBe('/var/lib/kafka');
+    expect(data['create-topics.sh']).toContain("BOOTSTRAP='kafka-0.kafka-headless:19092");
+    const job = find(objects(), 'Job', 'kafka-topics');
+    expect(at(job, 'spec', 'template', 'spec', 'containers', 0, 'command')).toEqual(['/bin/bash', '/etc/kafka/brokerplate/create-topics.sh']);
+  });
+
+  it('RabbitMQ (if any): Kubernetes peer discovery in a cluster, quorum queues in prod, definitions imported, users from the Secret', () => {
+    if (!spec().brokers.rabbitmq) return;
+    const nodes = scalingOf(spec(), 'rabbitmq').nodes;
+    const data = at(find(objects(), 'ConfigMap', 'rabbitmq-config'), 'data') as Record<string, string>;
+    const conf = data['rabbitmq.conf'] ?? '';
+    expect(conf).toContain('load_definitions = /etc/rabbitmq/definitions.json');
+    if (nodes > 1) {
+      expect(conf).toContain('cluster_formation.peer_discovery_backend = k8s');
+      expect(data.enabled_plugins).toContain('rabbitmq_peer_discovery_k8s');
+    }
+    const definitions = JSON.parse(data['definitions.json'] ?? '{}') as { queues: { name: string; arguments: Record<string, unknown> }[] };
+    expect(definitions.queues.length).toBeGreaterThan(0);
+    if (c.profile === 'prod') expect(definitions.queues.filter((q) => q.arguments['x-queue-type'] === 'quorum').length).toBeGreaterThan(0);
+    const set = find(objects(), 'StatefulSet', 'rabbitmq');
+    const env = list(at(set, 'spec', 'template', 'spec', 'containers', 0, 'env')).filter(isObj);
+    const byName = Object.fromEntries(env.map((e) => [e.name, e]));
+    // The node name the server takes is the one the init script and peer discovery expect.
+    expect(at(byName, 'RABBITMQ_NODENAME', 'value')).toBe('rabbit@$(POD_NAME).rabbitmq-headless');
+    expect(data['init.sh']).toContain("NODE='rabbit@rabbitmq-0.rabbitmq-headless'");
+    expect(at(byName, 'RABBITMQ_USE_LONGNAME', 'value')).toBe('true');
+    // The server pods get only the cookie; the init Job also gets the passwords.
+    expect(env.filter((e) => isObj(e.valueFrom) && isObj(e.valueFrom.secretKeyRef)).map((e) => e.name)).toEqual(['RABBITMQ_ERLANG_COOKIE']);
+    const job = find(objects(), 'Job', 'rabbitmq-init');
+    const jobEnv = list(at(job, 'spec', 'template', 'spec', 'containers', 0, 'env')).filter(isObj);
+    expect(jobEnv.filter((e) => isObj(e.valueFrom)).map((e) => at(e, 'valueFrom', 'secretKeyRef', 'key')).sort()).toEqual(['RABBITMQ_ADMIN_PASSWORD', 'RABBITMQ_ERLANG_COOKIE', 'RABBITMQ_PASSWORD']);
+    expect(at(job, 'spec', 'template', 'spec', 'subdomain')).toBe('rabbitmq-headless');
+  });
+
+  it('Redis (if any): one config per pod, a primary with replicas and three Sentinels in prod', () => {
+    if (!spec().brokers.redis) return;
+    const scaling = scalingOf(spec(), 'redis');
+    const data = at(find(objects(), 'ConfigMap', 'redis-config'), 'data') as Record<string, string>;
+    const dataNodes = redisDataNodes(spec()).length;
+    for (let i = 0; i < dataNodes; i++) expect(data[`redis-${i}.conf`], `redis-${i}.conf`).toContain(`maxmemory ${scaling.maxmemory}`);
+    expect(data['users.acl.template']).toContain('user default off');
+    if (c.profile === 'prod') {
+      expect(scaling.mode).toBe('sentinel');
+      expect(data['redis-1.conf']).toContain('replicaof redis-0.redis-headless 6379');
+      expect(data['redis-sentinel-0.conf.template']).toContain(`sentinel monitor main redis-0.redis-headless 6379 ${Math.floor(scaling.sentinels / 2) + 1}`);
+      const sentinel = find(objects(), 'StatefulSet', 'redis-sentinel');
+      const mounts = list(at(sentinel, 'spec', 'template', 'spec', 'containers', 0, 'volumeMounts')).filter(isObj);
+      expect(mounts.find((m) => m.mountPath === '/usr/local/etc/redis/sentinel.conf.template')?.subPathExpr).toBe('$(POD_NAME).conf.template');
+      expect(run().outputs.redisEndpoint).toBe('redis-sentinel:26379');
+    } else {
+      expect(run().outputs.redisEndpoint).toBe('redis:6379');
+    }
+    const set = find(objects(), 'StatefulSet', 'redis');
+    expect(at(set, 'spec', 'template', 'spec', 'containers', 0, 'args')).toEqual(['redis-server', '/usr/local/etc/redis/$(POD_NAME).conf']);
+    // The ACL and the replication secret are rendered into memory, never onto the data volume.
+    expect(list(at(set, 'spec', 'template', 'spec', 'volumes')).filter(isObj).find((v) => v.name === 'run')?.emptyDir).toEqual({ medium: 'Memory', sizeLimit: '1Mi' });
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * Generated projects for the Kubernetes tests. They are written under test/.work/k8s/ (git-ignored)
+ * INSIDE the repo, so the generated infra/ resolves @pulumi/pulumi, @pulumi/kubernetes, yaml and
+ * @types/node from the repo's node_modules by Node's ordinary upward lookup: no `npm install` per
+ * project, and the versions are the ones infra/package.json declares (asserted in emit.test.ts).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parse } from 'yaml';
+import { recommendedBrokers, SCENARIO_IDS, type ScenarioId } from '../../../generators/guide/index.ts';
+import { emitProject } from '../../../generators/emit/index.ts';
+import { buildSpec, parseSpec, PROFILES, type Profile, type StackSpec } from '../../../generators/spec/index.ts';
+import { ROOT } from '../../support/cli.ts';
+import type { MockJob, MockRun } from './run-mocks.ts';
+
+export const WORK = join(ROOT, 'test', '.work', 'k8s');
+export const NODE = join(ROOT, 'node_modules', '.bin', 'node');
+
+export interface Case {
+  readonly scenario: ScenarioId;
+  readonly profile: Profile;
+  readonly id: string;
+}
+
+export const CASES: readonly Case[] = SCENARIO_IDS.flatMap((scenario) => PROFILES.map((profile) => ({ scenario, profile, id: `${scenario}-${profile}` })));
+
+export function specFor(scenario: ScenarioId, profile: Profile, edit?: (spec: StackSpec) => void): StackSpec {
+  const built = buildSpec({ name: 'shop', scenario, brokers: recommendedBrokers(scenario), profile, targets: ['compose', 'k8s'], decision: { overridden: false } });
+  edit?.(built);
+  const parsed = parseSpec(built);
+  if (!parsed.ok) throw new Error(`spec for ${scenario}/${profile} is invalid: ${JSON.stringify(parsed.issues)}`);
+  return parsed.spec;
+}
+
+/** Writes the emitted project into `test/.work/k8s/<id>/` (replacing what was there) and returns its folder. */
+export function writeProject(id: string, spec: StackSpec): string {
+  const dir = join(WORK, id);
+  rmSync(dir, { recursive: true, force: true });
+  for (const f of emitProject(spec)) {
+    mkdirSync(dirname(join(dir, f.path)), { recursive: true });
+    writeFileSync(join(dir, f.path), f.contents);
+  }
+  return dir;
+}
+
+/** Known, distinct secret values, so a test can find any of them wherever it leaked. */
+export function secretValue(key: string, salt: string): string {
+  return `Sx${salt}${key}Q7v9`;
+}
+
+/**
+ * The config `pulumi up` would hand the program for a stack: the non-secret values of
+ * Pulumi.<stack>.yaml (structured ones as JSON text) plus every secret key of the stack, marked secret.
+ */
+export function stackJob(infra: string, stack: string, salt: string): MockJob {
+  const project = String((parse(readFileSync(join(infra, 'Pulumi.yaml'), 'utf8')) as { name: unknown }).name);
+  const file = parse(readFileSync(join(infra, `Pulumi.${stack}.yaml`), 'utf8')) as { config: Record<string, unknown> };
+  const config: Record<string, string> = {};
+  for (const [key, value] of Object.entries(file.config)) config[key] = typeof value === 'string' ? value : JSON.stringify(value);
+  const secretKeys: string[] = [];
+  for (const key of secretKeysOf(infra)) {
+    config[`${project}:${key}`] = secretValue(key, salt);
+    secretKeys.push(`${project}:${key}`);
+  }
+  return { dir: infra, project, stack, config, secretKeys };
+}
+
+/** The Pulumi config keys of the secrets, as the README tells the user to set them. */
+export function secretKeysOf(infra: string): string[] {
+  const readme = readFileSync(join(infra, '..', 'README.md'), 'utf8');
+  return [...readme.matchAll(/^pulumi config set --secret (\S+) /gm)].map((m) => m[1] ?? '');
+}
+
+export function run(command: string, args: readonly string[], cwd: string, timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Runs the jobs under Pulumi mocks in one Node process (see run-mocks.ts). */
+export async function runUnderMocks(jobs: readonly MockJob[], name: string): Promise<MockRun[]> {
+  mkdirSync(WORK, { recursive: true });
+  const jobsFile = join(WORK, `${name}.jobs.json`);
+  const outFile = join(WORK, `${name}.runs.json`);
+  writeFileSync(jobsFile, JSON.stringify(jobs));
+  const result = await run(NODE, [join(ROOT, 'test', 'k8s', 'support', 'run-mocks.ts'), jobsFile, outFile], ROOT, 240_000);
+  if (result.code !== 0) throw new Error(`run-mocks failed (${result.code}):\n${result.stderr}\n${result.stdout}`);
+  return JSON.parse(readFileSync(outFile, 'utf8')) as MockRun[];
+}
