@@ -14,7 +14,8 @@ import { fakeKafkaHome, kafkaClasspath, runTool } from '../support/kafka.ts';
 import { launch, portOpen, remapLines, waitFor, writeFile, type Launched } from '../support/launch.ts';
 import { composeDocument, composeOutput, fileOf, specFor } from '../support/stack.ts';
 
-const PORTS = { internal: 49192, controller: 49193, external: 49194 } as const;
+// Below the ephemeral port range (32768+), so an outgoing connection of another process never holds one.
+const PORTS = { internal: 28192, controller: 28193, external: 28194 } as const;
 const BOOTSTRAP = `127.0.0.1:${PORTS.internal}`;
 
 // clickstream (delete) + page-metrics (compact), each with its dead-letter topic.

@@ -21,7 +21,8 @@ import { launch, portOpen, remapLines, waitFor, writeFile, type Launched } from 
 import { mqttConnect } from '../support/mqtt.ts';
 import { composeOutput, envFor, fileOf, specFor } from '../support/stack.ts';
 
-const PORTS = { amqp: 45672, management: 45673, prometheus: 45692, mqtt: 41883, dist: 45674, epmd: 44369 } as const;
+// Below the ephemeral port range (32768+), so an outgoing connection of another process never holds one.
+const PORTS = { amqp: 27672, management: 27673, prometheus: 27692, mqtt: 27883, dist: 27674, epmd: 27369 } as const;
 const NODE = 'bptest@localhost';
 
 /** Every RabbitMQ channel kind of the seeds in one spec: direct + priority, topic + TTL, headers, RPC, MQTT on amq.topic. */

@@ -15,7 +15,8 @@ import { launch, remapLines, waitFor, writeFile, type Launched } from '../suppor
 import { pairs, Resp, RespError } from '../support/resp.ts';
 import { composeOutput, envFor, fileOf, specFor } from '../support/stack.ts';
 
-const PORTS = { queue: 46391, cache: 46392, primary: 46393, replica: 46394, sentinel: 46395, cluster: 46396 } as const;
+// Below the ephemeral port range (32768+), so an outgoing connection of another process never holds one.
+const PORTS = { queue: 27391, cache: 27392, primary: 27393, replica: 27394, sentinel: 27395, cluster: 27396 } as const;
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 const started: Launched[] = [];
@@ -57,7 +58,7 @@ async function startDataNode(files: ReadonlyMap<string, string>, env: Record<str
     logFile: join(dir, 'redis.log'),
   });
   started.push(proc);
-  await waitFor(`redis ${node} on ${port}`, async () => (await call(port, 'PING')) instanceof RespError, { timeoutMs: 15_000, process: proc, intervalMs: 50 });
+  await waitFor(`redis ${node} on ${port}`, async () => (await call(port, 'PING')) instanceof RespError, { timeoutMs: 30_000, process: proc, intervalMs: 50 });
   return { port, runDir, dataDir, env: nodeEnv };
 }
 
@@ -204,7 +205,7 @@ describe('redis prod: primary + replica + Sentinel (queue-and-cache, prod)', () 
       logFile: join(dir, 'sentinel.log'),
     });
     started.push(proc);
-    await waitFor('sentinel up', async () => (await call(PORTS.sentinel, 'PING')) instanceof RespError, { timeoutMs: 15_000, process: proc, intervalMs: 50 });
+    await waitFor('sentinel up', async () => (await call(PORTS.sentinel, 'PING')) instanceof RespError, { timeoutMs: 30_000, process: proc, intervalMs: 50 });
   });
 
   it('carries the durable settings on every data node', () => {
