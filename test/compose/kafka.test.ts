@@ -5,7 +5,7 @@
  * addresses/ports (own 127.0.0.1 ports instead of container names) and log.dirs; everything else
  * is the generated file as compose mounts it.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaTopics } from '../../generators/brokers/kafka/config.ts';
@@ -61,6 +61,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await broker?.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 /** `kafka-topics.sh --describe` summary lines: name → partitions, replication factor, configs. */

@@ -11,6 +11,7 @@
  * pass-through. The prod definitions (quorum queues) are imported into a second vhost at runtime.
  */
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedChannels } from '../../generators/spec/seeds.ts';
@@ -189,6 +190,7 @@ beforeAll(async () => {
 afterAll(async () => {
   // The node first (it needs epmd to shut down cleanly), then our epmd.
   for (const p of [...processes].reverse()) await p.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('RabbitMQ dev: the generated config, definitions and init script on a real node', () => {

@@ -6,7 +6,7 @@
  * everything is 127.0.0.1).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureRedis } from '../support/debian.ts';
@@ -20,6 +20,7 @@ const PORTS = { queue: 27391, cache: 27392, primary: 27393, replica: 27394, sent
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 const started: Launched[] = [];
+const dirs: string[] = [];
 const clients: Resp[] = [];
 
 interface Node {
@@ -32,6 +33,7 @@ interface Node {
 /** Writes the generated files for one node, remaps its paths/ports, and starts it through the generated entrypoint. */
 async function startDataNode(files: ReadonlyMap<string, string>, env: Record<string, string>, node: string, port: number, extra: Record<string, string> = {}): Promise<Node> {
   const dir = tempDir('bp-redis-');
+  dirs.push(dir);
   const confDir = join(dir, 'conf');
   const runDir = join(dir, 'run');
   const dataDir = join(dir, 'data');
@@ -86,6 +88,7 @@ beforeAll(() => ensureRedis());
 afterAll(async () => {
   for (const c of clients) c.close();
   await Promise.all(started.map((p) => p.stop()));
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 describe('redis role queue (queue-and-cache, dev)', () => {
@@ -149,6 +152,7 @@ describe('redis role queue (queue-and-cache, dev)', () => {
 
   it('the entrypoint refuses to start without the passwords', async () => {
     const dir = tempDir('bp-redis-');
+    dirs.push(dir);
     writeFile(join(dir, 'entrypoint.sh'), fileOf(files, 'config/redis/entrypoint.sh'));
     const proc = launch('redis no-env', 'sh', [join(dir, 'entrypoint.sh'), 'true'], {
       env: { PATH: process.env.PATH, BROKERPLATE_CONF_DIR: dir, BROKERPLATE_RUN_DIR: join(dir, 'run') },
@@ -191,6 +195,7 @@ describe('redis prod: primary + replica + Sentinel (queue-and-cache, prod)', () 
     replica = await startDataNode(files, env, 'redis-2', PORTS.replica, { 'replica-announce-ip': '127.0.0.1', replicaof: `127.0.0.1 ${PORTS.primary}` });
     // One of the three sentinels, from its generated template and entrypoint.
     const dir = tempDir('bp-sentinel-');
+    dirs.push(dir);
     const confDir = join(dir, 'conf');
     sentinelData = join(dir, 'data');
     const template = remapLines(
