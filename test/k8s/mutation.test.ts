@@ -31,8 +31,10 @@ beforeAll(async () => {
   edit(join(infra, 'components/common.ts'), 'if (workload.maxUnavailable === null) return undefined;', 'return undefined;');
   edit(join(infra, 'components/common.ts'), '{ from: [{ podSelector: { matchLabels: admission.peers } },', '{ from: [{ podSelector: {} },');
   edit(join(infra, 'index.ts'), 'name: namespaceName,\n', "name: namespaceName,\n        annotations: { note: config.requireSecret('redisPassword') },\n");
-  [run] = await runUnderMocks([stackJob(infra, 'prod', 'mut')], 'mutation');
-  objects = k8sObjects(run as MockRun);
+  const [only] = await runUnderMocks([stackJob(infra, 'prod', 'mut')], 'mutation');
+  if (!only) throw new Error('no run');
+  run = only;
+  objects = k8sObjects(run);
 }, 120_000);
 
 describe('checks catch a deliberately broken program under Pulumi mocks (no cluster, no Pulumi CLI)', () => {

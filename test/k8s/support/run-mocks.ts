@@ -47,7 +47,8 @@ interface MonitorWithResources {
 
 function resolve(value: unknown): Promise<unknown> {
   return new Promise((done) => {
-    pulumi.output(value).apply((v) => {
+    const output: pulumi.Output<unknown> = pulumi.output(value);
+    output.apply((v) => {
       done(v);
       return v;
     });
