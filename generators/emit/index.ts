@@ -1,14 +1,16 @@
 /** Emits the whole project for a spec: a plain, deterministic function of it. */
 import type { StackSpec } from '../spec/index.ts';
 import type { Area, AreaOutput } from './area.ts';
+import { backupArea } from './backup.ts';
 import { clients } from './clients.ts';
 import { composeArea } from './compose.ts';
 import { k8sArea } from './k8s.ts';
 import { contentHash, jsonFile, normalise, type GeneratedFile } from './files.ts';
+import { monitoringArea } from './monitoring.ts';
 import { MANIFEST_FILE, projectFiles } from './project.ts';
 
 /** The output areas; each later issue adds one (compose, Kubernetes, clients, monitoring, backup). */
-export const AREAS: readonly Area[] = [composeArea, k8sArea, clients];
+export const AREAS: readonly Area[] = [composeArea, k8sArea, clients, monitoringArea, backupArea];
 
 /** `specText` is the user's own brokerplate.yaml on a re-run, kept as written (comments and all). */
 export function emitProject(spec: StackSpec, specText?: string): GeneratedFile[] {

@@ -701,7 +701,7 @@ export const monitoringArea: Area = {
           title: 'Monitoring',
           body: render('monitoring/README.md', {
             brokers: brokers.map((b) => ({ title: BROKERS[b].title, id: b, text: MONITORING_PARTS[b].readme(spec) })),
-            alerts: groups.flatMap((g) => g.alerts.map((a) => ({ group: g.name, alert: a.alert, severity: a.severity, summary: a.summary }))),
+            alerts: groups.flatMap((g) => g.alerts.map((a) => ({ group: g.name, alert: a.alert, severity: a.severity, summary: a.summary.replace(/\{\{\s*\$labels\.(\w+)\s*\}\}/g, '<$1>') }))),
             t: spec.monitoring.thresholds,
             ports: MONITORING_PORTS,
             backup: spec.backup.enabled,

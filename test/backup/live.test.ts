@@ -238,7 +238,7 @@ describe('Kafka metadata backup and offsets restore: hybrid (prod)', () => {
     const dir = emit(spec, 'kafka-hybrid');
     const backups = join(work, 'kafka-backups');
     const t0 = Math.floor(Date.now() / 1000);
-    const env = { ...kafkaShimEnv(b), KAFKA_BIN: kafkaBinShims(work, b), KAFKA_BROKERS: kafka, BACKUP_DIR: backups, PUSHGATEWAY_URL: pushgateway };
+    const env = { ...kafkaShimEnv(b), KAFKA_BIN: kafkaBinShims(work), KAFKA_BROKERS: kafka, BACKUP_DIR: backups, PUSHGATEWAY_URL: pushgateway };
     const r = tool('bash', [join(dir, 'backup/kafka/backup.sh')], { env, timeoutMs: 120_000 });
     expect(r.status, r.out).toBe(0);
     expect(await pushedAt('kafka', 'metadata')).toBeGreaterThanOrEqual(t0);

@@ -60,7 +60,9 @@ export function tool(cmd: string, args: readonly string[], options: { cwd?: stri
 /** A long-running child process (an exporter, Prometheus) we started and must stop. */
 export class Proc {
   readonly child: ChildProcess;
-  constructor(readonly name: string, cmd: string, args: readonly string[], options: { env?: Record<string, string>; log: string; cwd?: string }) {
+  readonly name: string;
+  constructor(name: string, cmd: string, args: readonly string[], options: { env?: Record<string, string>; log: string; cwd?: string }) {
+    this.name = name;
     mkdirSync(dirname(options.log), { recursive: true });
     const out = openSync(options.log, 'a');
     this.child = spawn(cmd, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', out, out] });
@@ -166,7 +168,7 @@ export function kafkaTool(b: BrokerEnv, mainClass: string, args: readonly string
  * A bin/ folder with kafka-topics.sh, kafka-configs.sh and kafka-consumer-groups.sh that run the
  * tool classes on the cached jars, so the generated scripts run as in the Kafka image.
  */
-export function kafkaBinShims(dir: string, b: BrokerEnv): string {
+export function kafkaBinShims(dir: string): string {
   const bin = join(dir, 'kafka-bin');
   mkdirSync(bin, { recursive: true });
   const classes: Record<string, string> = {
@@ -177,9 +179,7 @@ export function kafkaBinShims(dir: string, b: BrokerEnv): string {
   for (const [name, cls] of Object.entries(classes)) {
     writeFileSync(join(bin, name), `#!/bin/sh\nexec '${process.execPath}' '${BROKERS_MJS}' kafka-run ${cls} "$@"\n`, { mode: 0o755 });
   }
-  // brokers.mjs reads its state dir (for the tools' log4j config) from the environment.
-  void b;
-  return bin;
+  return bin; // run with kafkaShimEnv(): brokers.mjs finds its state dir (tools' log4j config) there
 }
 
 export function kafkaShimEnv(b: BrokerEnv): Record<string, string> {

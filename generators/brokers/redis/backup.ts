@@ -87,6 +87,7 @@ export const redisBackup: BackupPart = {
       source: sourceNode(spec).host,
       primary: composeTopology({ redis: redisNodeCount(spec) }).host('redis', 0),
       data: REDIS_PATHS.data,
+      project: spec.name,
       scheduled: scheduled(spec).length > 0,
       schedule: spec.backup.schedule,
       keep: spec.backup.keep,
