@@ -2,11 +2,12 @@
  * What the backup area shares with the broker modules: the shape of a broker's backup part and
  * builders for its one-shot compose service and Kubernetes CronJob (same script, same env).
  */
+import type { Topology } from '../brokers/topology.ts';
 import type { BrokerId } from '../guide/index.ts';
 import type { StackSpec } from '../spec/index.ts';
 import type { GeneratedFile } from './files.ts';
 import { render } from './render.ts';
-import { BACKUP_METRIC, BACKUP_PUSH_JOB, MONITORING_PORTS, type ComposePieces, type ComposeService, type K8sObject } from './monitoring-model.ts';
+import { BACKUP_METRIC, BACKUP_PUSH_JOB, IMAGE_UIDS, MONITORING_PORTS, restrictedContainer, restrictedPod, type ComposePieces, type ComposeService, type K8sObject } from './monitoring-model.ts';
 
 /** A broker's part of backup/DR: generators/brokers/<broker>/backup.ts. */
 export interface BackupPart {
@@ -17,8 +18,8 @@ export interface BackupPart {
   files(spec: StackSpec): GeneratedFile[];
   /** One-shot backup services (profile `backup`) and DR services (profile `dr`). */
   compose(spec: StackSpec): ComposePieces;
-  /** CronJobs (and what they mount) for Kubernetes. */
-  k8s(spec: StackSpec, namespace: string): K8sObject[];
+  /** CronJobs (and what they mount) for Kubernetes; `topology` names the broker pods. */
+  k8s(spec: StackSpec, namespace: string, topology: Topology): K8sObject[];
   /** README: the strategy from the guide's Backup & Recovery table and the restore runbook. */
   readme(spec: StackSpec): string;
 }
@@ -60,12 +61,16 @@ export interface CronEnv {
  * stack's Secret (`<name>-secrets`, keyed by the .env names, created by the Pulumi program).
  */
 export function backupCronJob(spec: StackSpec, namespace: string, broker: BrokerId, image: string, env: readonly CronEnv[], storage = '5Gi'): K8sObject[] {
+  const uid = IMAGE_UIDS[broker];
   const labels = { 'app.kubernetes.io/name': `${broker}-backup`, 'app.kubernetes.io/part-of': spec.name };
   const envList = [
     ...env,
     { name: 'BACKUP_DIR', value: `${BACKUPS_MOUNT}/${broker}` },
     { name: 'BACKUP_KEEP', value: String(spec.backup.keep) },
     { name: 'PUSHGATEWAY_URL', value: pushgatewayUrl(spec, `pushgateway.${namespace}.svc`) },
+    // The root file system is read-only: scratch files and tool logs (Kafka's CLI) go to /tmp.
+    { name: 'TMPDIR', value: '/tmp' },
+    { name: 'LOG_DIR', value: '/tmp' },
   ].map((e) => (e.secret ? { name: e.name, valueFrom: { secretKeyRef: { name: `${spec.name}-secrets`, key: e.secret } } } : { name: e.name, value: e.value ?? '' }));
   return [
     {
@@ -90,16 +95,20 @@ export function backupCronJob(spec: StackSpec, namespace: string, broker: Broker
               metadata: { labels },
               spec: {
                 restartPolicy: 'OnFailure',
+                automountServiceAccountToken: false,
+                securityContext: restrictedPod(uid),
                 containers: [
                   {
                     name: 'backup',
                     image,
+                    securityContext: restrictedContainer(),
                     command: ['bash', `${SCRIPTS_MOUNT}/${broker}/backup.sh`],
                     env: envList,
                     volumeMounts: [
                       { name: 'scripts', mountPath: `${SCRIPTS_MOUNT}/lib.sh`, subPath: 'lib.sh' },
                       { name: 'scripts', mountPath: `${SCRIPTS_MOUNT}/${broker}/backup.sh`, subPath: 'backup.sh' },
                       { name: 'backups', mountPath: `${BACKUPS_MOUNT}/${broker}` },
+                      { name: 'tmp', mountPath: '/tmp' },
                     ],
                     resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
                   },
@@ -107,6 +116,7 @@ export function backupCronJob(spec: StackSpec, namespace: string, broker: Broker
                 volumes: [
                   { name: 'scripts', configMap: { name: `${broker}-backup-scripts`, defaultMode: 0o555 } },
                   { name: 'backups', persistentVolumeClaim: { claimName: `${broker}-backups` } },
+                  { name: 'tmp', emptyDir: {} },
                 ],
               },
             },

@@ -11,7 +11,9 @@ import { BACKUP_STRATEGY, BROKERS, type BrokerId } from '../guide/index.ts';
 import { brokersOf, type StackSpec } from '../spec/index.ts';
 import type { Area, AreaOutput } from './area.ts';
 import { libScript, type BackupPart } from './backup-model.ts';
+import type { Topology } from '../brokers/topology.ts';
 import type { ComposeAddon } from './compose.ts';
+import { k8sTopology, type K8sAddon } from './k8s-model.ts';
 import { file, type GeneratedFile } from './files.ts';
 import type { ComposePieces, K8sObject } from './monitoring-model.ts';
 import { render } from './render.ts';
@@ -50,9 +52,18 @@ export const backupComposeAddon: ComposeAddon = {
 };
 
 /** CronJobs, their PVCs and script ConfigMaps for the Pulumi program. */
-export function backupK8s(spec: StackSpec, namespace: string): K8sObject[] {
-  return brokersOf(spec).flatMap((b) => BACKUP_PARTS[b].k8s(spec, namespace));
+export function backupK8s(spec: StackSpec, namespace: string, topology: Topology = k8sTopology()): K8sObject[] {
+  return brokersOf(spec).flatMap((b) => BACKUP_PARTS[b].k8s(spec, namespace, topology));
 }
+
+/** The Kubernetes seam: `K8S_ADDONS` in generators/emit/k8s.ts takes this as one line. */
+export const backupK8sAddon: K8sAddon = {
+  id: 'backup',
+  applies: (spec) => spec.backup.enabled,
+  objects: (spec, namespace, topology) => backupK8s(spec, namespace, topology),
+  access: 'operator',
+  description: 'Scheduled backups (CronJobs with their PVCs and scripts): Kafka metadata, RabbitMQ definitions, Redis RDB.',
+};
 
 export const backupArea: Area = {
   id: 'backup',

@@ -159,3 +159,36 @@ export function metricNames(expr: string): string[] {
   }
   return [...names].sort();
 }
+
+/**
+ * Pod and container security for the namespace's "restricted" Pod Security Standard: non-root
+ * (the image's own user), no privilege escalation, no capabilities, the runtime's seccomp profile.
+ * `fsGroup` makes mounted volumes writable for that user. Pods also set
+ * `automountServiceAccountToken: false` (none of them talks to the API server).
+ */
+export function restrictedPod(uid: number): Record<string, unknown> {
+  return { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, fsGroup: uid, seccompProfile: { type: 'RuntimeDefault' } };
+}
+
+export function restrictedContainer(): Record<string, unknown> {
+  return { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
+}
+
+/** A writable scratch directory for a read-only root file system. */
+export function scratch(name: string, mountPath: string): { volume: Record<string, unknown>; mount: Record<string, unknown> } {
+  return { volume: { name, emptyDir: {} }, mount: { name, mountPath } };
+}
+
+/** The users the images run as (numeric, so runAsNonRoot can be verified). */
+export const IMAGE_UIDS = {
+  prometheus: 65534,
+  alertmanager: 65534,
+  pushgateway: 65534,
+  grafana: 472,
+  redisExporter: 59000,
+  node: 1000,
+  curl: 100,
+  redis: 999,
+  rabbitmq: 999,
+  kafka: 1000,
+} as const;

@@ -15,13 +15,17 @@ import { brokersOf, scalingOf, type StackSpec } from '../spec/index.ts';
 import { MONITORING_IMAGES } from '../versions/monitoring-images.ts';
 import type { Area, AreaOutput } from './area.ts';
 import { envRef, loopbackPort, type ComposeAddon, type ServiceAdditions } from './compose.ts';
+import type { K8sAddon } from './k8s-model.ts';
 import { scheduledBackups } from './backup.ts';
 import { jsonFile, yamlFile, type GeneratedFile } from './files.ts';
 import {
   type Naming,
   BACKUP_METRIC,
   BACKUP_PUSH_JOB,
+  IMAGE_UIDS,
   MONITORING_PORTS,
+  restrictedContainer,
+  restrictedPod,
   type AlertRule,
   type ComposePieces,
   type ComposeService,
@@ -565,7 +569,7 @@ function configMap(name: string, namespace: string, data: Record<string, string>
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, labels: { 'app.kubernetes.io/part-of': spec.name } }, data };
 }
 
-function deployment(spec: StackSpec, namespace: string, name: string, container: Record<string, unknown>, volumes: unknown[], port: number): K8sObject[] {
+function deployment(spec: StackSpec, namespace: string, name: keyof typeof IMAGE_UIDS, container: Record<string, unknown>, volumes: unknown[], port: number): K8sObject[] {
   const labels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': spec.name };
   return [
     {
@@ -576,7 +580,15 @@ function deployment(spec: StackSpec, namespace: string, name: string, container:
         replicas: 1,
         strategy: { type: 'Recreate' },
         selector: { matchLabels: { 'app.kubernetes.io/name': name } },
-        template: { metadata: { labels }, spec: { containers: [{ name, ports: [{ name: 'web', containerPort: port }], ...container }], volumes } },
+        template: {
+          metadata: { labels },
+          spec: {
+            automountServiceAccountToken: false,
+            securityContext: restrictedPod(IMAGE_UIDS[name]),
+            containers: [{ name, ports: [{ name: 'web', containerPort: port }], securityContext: restrictedContainer(), ...container }],
+            volumes,
+          },
+        },
       },
     },
     {
@@ -644,11 +656,20 @@ export function monitoringK8s(spec: StackSpec, namespace: string, topology?: Top
       volumeMounts: [
         { name: 'provisioning', mountPath: '/etc/grafana/provisioning/datasources/prometheus.yml', subPath: 'datasource.yml' },
         { name: 'provisioning', mountPath: '/etc/grafana/provisioning/dashboards/brokerplate.yml', subPath: 'dashboards.yml' },
+        { name: 'data', mountPath: '/var/lib/grafana' },
         { name: 'dashboards', mountPath: '/var/lib/grafana/dashboards' },
+        { name: 'logs', mountPath: '/var/log/grafana' },
+        { name: 'tmp', mountPath: '/tmp' },
       ],
       readinessProbe: probe('/api/health'),
       resources: resources('50m', '256Mi'),
-    }, [{ name: 'provisioning', configMap: { name: 'grafana-provisioning' } }, { name: 'dashboards', configMap: { name: 'grafana-dashboards' } }], P.grafana),
+    }, [
+      { name: 'provisioning', configMap: { name: 'grafana-provisioning' } },
+      { name: 'dashboards', configMap: { name: 'grafana-dashboards' } },
+      { name: 'data', emptyDir: {} },
+      { name: 'logs', emptyDir: {} },
+      { name: 'tmp', emptyDir: {} },
+    ], P.grafana),
   ];
   if (spec.backup.enabled) {
     objects.push(...deployment(spec, namespace, 'pushgateway', {
@@ -716,4 +737,14 @@ export const monitoringArea: Area = {
       layout: [{ path: 'monitoring/', purpose: 'Prometheus (scrape config, alert rules and their promtool tests), Alertmanager, Grafana dashboards, exporter configs.' }],
     };
   },
+};
+
+/** The Kubernetes seam: `K8S_ADDONS` in generators/emit/k8s.ts takes this as one line. */
+export const monitoringK8sAddon: K8sAddon = {
+  id: 'monitoring',
+  applies: (spec) => spec.monitoring.enabled,
+  objects: (spec, namespace, topology) => monitoringK8s(spec, namespace, topology),
+  secrets: () => [...MONITORING_SECRETS],
+  access: 'monitoring',
+  description: 'Prometheus, Alertmanager, Grafana, the Pushgateway and the exporters (Kafka lag, Redis), with the generated rules and dashboards.',
 };

@@ -109,5 +109,10 @@ describe.each(ALL_CASES)('backup for $scenario ($profile)', ({ scenario, profile
     const crons = objects.filter((o) => o.kind === 'CronJob') as unknown as { spec: { schedule: string } }[];
     expect(crons.length).toBe(brokersOf(spec).filter((b) => scheduledBackups(spec, b).length > 0).length);
     for (const c of crons) expect(c.spec.schedule).toBe(spec.backup.schedule);
+    for (const c of crons as unknown as { spec: { jobTemplate: { spec: { template: { spec: { securityContext: Record<string, unknown>; containers: { securityContext: Record<string, unknown> }[] } } } } } }[]) {
+      const pod = c.spec.jobTemplate.spec.template.spec;
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      for (const x of pod.containers) expect(x.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    }
   });
 });

@@ -3,7 +3,7 @@
  * and amtool, for every scenario in both profiles; plus the parts promtool cannot see (coverage
  * of the guide's Monitoring table, thresholds from the spec, dashboards).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -174,6 +174,12 @@ describe('monitoring objects for the compose and Pulumi emitters', () => {
       expect(Model, o.kind).toBeDefined();
       expect(() => new Model(o as never).validate(), `${o.kind} ${JSON.stringify(o.metadata)}`).not.toThrow();
     }
+    // the namespace's "restricted" Pod Security Standard
+    for (const d of objects.filter((o) => o.kind === 'Deployment') as unknown as { spec: { template: { spec: { securityContext: Record<string, unknown>; containers: { securityContext: Record<string, unknown> }[] } } } }[]) {
+      const pod = d.spec.template.spec;
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      for (const c of pod.containers) expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    }
     const operator = prometheusOperatorObjects(spec, 'shop', k8sNodes('shop'));
     const rules = operator.filter((o) => o.kind === 'PrometheusRule');
     expect(rules.map((r) => (r.metadata as { name: string }).name).sort()).toEqual(['shop-backup', 'shop-kafka', 'shop-rabbitmq', 'shop-redis', 'shop-stack']);
@@ -182,6 +188,5 @@ describe('monitoring objects for the compose and Pulumi emitters', () => {
       expect(s.endpoints.length).toBeGreaterThan(0);
       expect(Object.keys(s.selector.matchLabels)).toEqual(['app.kubernetes.io/name']);
     }
-    mkdirSync(tempDir(), { recursive: true });
   });
 });

@@ -13,7 +13,7 @@ import type { ComposePieces, ComposeService, K8sObject } from '../../emit/monito
 import { render } from '../../emit/render.ts';
 import { IMAGES } from '../../versions/images.ts';
 import { propertiesText, type ConfigSection } from '../formats.ts';
-import { composeTopology } from '../topology.ts';
+import { composeTopology, type Topology } from '../topology.ts';
 import { KAFKA_PATHS, KAFKA_PORTS } from './config.ts';
 
 /** Edit this in mirrormaker2.properties: the DR cluster's bootstrap servers (not a secret). */
@@ -120,7 +120,8 @@ function compose(spec: StackSpec): ComposePieces {
   };
 }
 
-function k8s(spec: StackSpec, namespace: string): K8sObject[] {
+function k8s(spec: StackSpec, namespace: string, topology: Topology): K8sObject[] {
+  void topology; // the Service names below are the program's client Services
   const s = scripts(spec);
   const k8sBootstrap = `kafka.${namespace}.svc:${KAFKA_PORTS.internal}`;
   return [

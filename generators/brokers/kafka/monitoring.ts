@@ -12,7 +12,7 @@ import type { StackSpec } from '../../spec/index.ts';
 import { scalingOf } from '../../spec/index.ts';
 import { bindMount, loopbackPort } from '../../emit/compose.ts';
 import { file, yamlFile, type GeneratedFile } from '../../emit/files.ts';
-import { MONITORING_PORTS, type AlertRule, type ComposePieces, type ComposeService, type K8sObject, type MonitoringPart, type Naming, type Panel, type ScrapeJob } from '../../emit/monitoring-model.ts';
+import { MONITORING_PORTS, type AlertRule, type ComposePieces, type ComposeService, type K8sObject, type MonitoringPart, type Naming, type Panel, type ScrapeJob, IMAGE_UIDS, restrictedContainer, restrictedPod } from '../../emit/monitoring-model.ts';
 import { render } from '../../emit/render.ts';
 import { MONITORING_IMAGES as IMAGES } from '../../versions/monitoring-images.ts';
 import { composeTopology, type Topology } from '../topology.ts';
@@ -282,11 +282,13 @@ function k8s(spec: StackSpec, namespace: string): K8sObject[] {
         template: {
           metadata: { labels },
           spec: {
-            securityContext: { runAsNonRoot: true, runAsUser: 1000 },
+            automountServiceAccountToken: false,
+            securityContext: restrictedPod(IMAGE_UIDS.node),
             containers: [
               {
                 name: 'lag-exporter',
                 image: IMAGES.node,
+                securityContext: restrictedContainer(),
                 command: ['node', '/opt/lag-exporter/lag-exporter.mjs'],
                 env: [
                   { name: 'KAFKA_BROKERS', value: bootstrapK8s },
@@ -311,6 +313,31 @@ function k8s(spec: StackSpec, namespace: string): K8sObject[] {
       spec: { selector: { 'app.kubernetes.io/name': 'kafka-lag-exporter' }, ports: [{ name: 'metrics', port: MONITORING_PORTS.kafkaLag, targetPort: 'metrics' }] },
     },
   ];
+}
+
+/**
+ * What the Kafka StatefulSet needs for the agent on Kubernetes (the Pulumi program adds it to
+ * the broker pods): an init container that fetches the jar (sha256-checked) into an emptyDir,
+ * the rules from the `kafka-jmx-exporter` ConfigMap, KAFKA_OPTS, and a `metrics` port.
+ */
+export function kafkaK8sAgent(): { initContainer: Record<string, unknown>; volumes: Record<string, unknown>[]; volumeMounts: Record<string, unknown>[]; env: { name: string; value: string }[]; port: { name: string; containerPort: number } } {
+  return {
+    initContainer: {
+      name: 'jmx-exporter-fetch',
+      image: IMAGES.curl,
+      command: ['sh', '-ec', `curl -fsSL -o ${JMX_EXPORTER.dir}/${JMX_EXPORTER.jar} ${JMX_EXPORTER.url} && echo "${JMX_EXPORTER.sha256}  ${JMX_EXPORTER.dir}/${JMX_EXPORTER.jar}" | sha256sum -c -`],
+      volumeMounts: [{ name: 'jmx-exporter', mountPath: JMX_EXPORTER.dir }],
+      securityContext: restrictedContainer(),
+      resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '200m', memory: '64Mi' } },
+    },
+    volumes: [{ name: 'jmx-exporter', emptyDir: {} }, { name: 'jmx-exporter-config', configMap: { name: 'kafka-jmx-exporter' } }],
+    volumeMounts: [
+      { name: 'jmx-exporter', mountPath: JMX_EXPORTER.dir },
+      { name: 'jmx-exporter-config', mountPath: `${JMX_EXPORTER.dir}/${JMX_EXPORTER.config}`, subPath: JMX_EXPORTER.config },
+    ],
+    env: [{ name: 'KAFKA_OPTS', value: jmxAgentFlag() }],
+    port: { name: 'metrics', containerPort: MONITORING_PORTS.kafkaJmx },
+  };
 }
 
 export function lagExporterScript(): string {

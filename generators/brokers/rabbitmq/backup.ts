@@ -12,7 +12,7 @@ import { file } from '../../emit/files.ts';
 import type { ComposePieces, K8sObject } from '../../emit/monitoring-model.ts';
 import { render } from '../../emit/render.ts';
 import { IMAGES } from '../../versions/images.ts';
-import { composeTopology } from '../topology.ts';
+import { composeTopology, type Topology } from '../topology.ts';
 import { RABBITMQ_PORTS, rabbitNodeCount } from './config.ts';
 import { ADMIN_USER } from './index.ts';
 
@@ -75,7 +75,8 @@ function compose(spec: StackSpec): ComposePieces {
   };
 }
 
-function k8s(spec: StackSpec, namespace: string): K8sObject[] {
+function k8s(spec: StackSpec, namespace: string, topology: Topology): K8sObject[] {
+  void topology; // the management API is the program's client Service
   const s = scripts(spec);
   return [
     scriptsConfigMap(spec, namespace, 'rabbitmq', { 'lib.sh': libScript(spec), 'backup.sh': s.backup, 'restore.sh': s.restore, 'standby.sh': s.standby }),

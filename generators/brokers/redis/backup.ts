@@ -10,7 +10,7 @@ import { file } from '../../emit/files.ts';
 import type { ComposePieces, K8sObject } from '../../emit/monitoring-model.ts';
 import { render } from '../../emit/render.ts';
 import { IMAGES } from '../../versions/images.ts';
-import { composeTopology } from '../topology.ts';
+import { composeTopology, type Topology } from '../topology.ts';
 import { REDIS_PATHS, REDIS_PORTS } from './config.ts';
 import { ADMIN_USER } from './index.ts';
 import { redisNodeCount } from './monitoring.ts';
@@ -53,10 +53,10 @@ function compose(spec: StackSpec): ComposePieces {
   };
 }
 
-function k8s(spec: StackSpec, namespace: string): K8sObject[] {
+function k8s(spec: StackSpec, namespace: string, topology: Topology): K8sObject[] {
   if (scheduled(spec).length === 0) return [];
   const s = scripts(spec);
-  const host = `redis-${sourceNode(spec).ordinal}.redis.${namespace}.svc`;
+  const host = topology.host('redis', sourceNode(spec).ordinal);
   return [
     scriptsConfigMap(spec, namespace, 'redis', { 'lib.sh': libScript(spec), 'backup.sh': s.backup, 'restore.sh': s.restore }),
     ...backupCronJob(spec, namespace, 'redis', IMAGES.redis, [

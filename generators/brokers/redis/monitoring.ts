@@ -5,7 +5,7 @@
  */
 import { channelsOf, deadLetterName, scalingOf, settingsOf, type StackSpec } from '../../spec/index.ts';
 import { envRef, loopbackPort } from '../../emit/compose.ts';
-import { MONITORING_PORTS, type AlertRule, type ComposePieces, type ComposeService, type K8sObject, type MonitoringPart, type Naming, type Panel, type ScrapeJob } from '../../emit/monitoring-model.ts';
+import { MONITORING_PORTS, type AlertRule, type ComposePieces, type ComposeService, type K8sObject, type MonitoringPart, type Naming, type Panel, type ScrapeJob, IMAGE_UIDS, restrictedContainer, restrictedPod } from '../../emit/monitoring-model.ts';
 import { render } from '../../emit/render.ts';
 import { MONITORING_IMAGES as IMAGES } from '../../versions/monitoring-images.ts';
 import { composeTopology, type Topology } from '../topology.ts';
@@ -242,11 +242,13 @@ function k8s(spec: StackSpec, namespace: string): K8sObject[] {
         template: {
           metadata: { labels },
           spec: {
-            securityContext: { runAsNonRoot: true, runAsUser: 59000 },
+            automountServiceAccountToken: false,
+            securityContext: restrictedPod(IMAGE_UIDS.redisExporter),
             containers: [
               {
                 name: 'redis-exporter',
                 image: IMAGES.redisExporter,
+                securityContext: restrictedContainer(),
                 env: [
                   ...Object.entries(exporterEnvironment(spec)).map(([name, value]) => ({ name, value })),
                   // The Secret holding the stack's secrets is created by the Pulumi program (key = env name).

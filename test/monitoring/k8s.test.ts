@@ -1,0 +1,51 @@
+/**
+ * The monitoring and backup objects for Kubernetes (mocked: no cluster, no Pulumi CLI here), judged
+ * by the Kubernetes area's own checks: schema and unknown fields (kubernetes-models), the
+ * "restricted" Pod Security Standard and hardening; then through the area's addon seam
+ * (createK8sArea), which must take them as they are.
+ */
+import { describe, expect, it } from 'vitest';
+import { backupK8sAddon } from '../../generators/emit/backup.ts';
+import { createK8sArea } from '../../generators/emit/k8s.ts';
+import { k8sTopology, NAMESPACE_TOKEN } from '../../generators/emit/k8s-model.ts';
+import { monitoringK8sAddon } from '../../generators/emit/monitoring.ts';
+import { hardeningFindings, schemaFindings } from '../k8s/support/checks.ts';
+import type { K8sObject as CheckedObject, Obj } from '../k8s/support/objects.ts';
+import { opsSpec } from '../support/ops.ts';
+
+const cases = [
+  { scenario: 'hybrid', profile: 'prod' },
+  { scenario: 'hybrid', profile: 'dev' },
+  { scenario: 'queue-and-cache', profile: 'prod' },
+] as const;
+
+describe.each(cases)('Kubernetes monitoring and backup objects: $scenario ($profile)', ({ scenario, profile }) => {
+  const spec = opsSpec(scenario, profile);
+  const objects = [monitoringK8sAddon, backupK8sAddon].flatMap((a) => a.objects(spec, 'shop', k8sTopology()));
+  const checked: CheckedObject[] = objects.map((o) => ({ resource: undefined as never, obj: o as Obj, kind: o.kind, name: String((o.metadata as { name?: string } | undefined)?.name) }));
+
+  it('pass the schema (no unknown fields) and the hardening checks of the Kubernetes area', async () => {
+    expect(await schemaFindings(checked.filter((o) => !o.obj.apiVersion?.toString().startsWith('monitoring.coreos.com')))).toEqual([]);
+    expect(hardeningFindings(checked)).toEqual([]);
+    expect(objects.filter((o) => o.kind === 'Deployment').length).toBeGreaterThanOrEqual(4);
+    // control: the same checks flag a container that loses its read-only root or a typo'd field
+    const broken = structuredClone(checked.find((o) => o.kind === 'Deployment')) as CheckedObject;
+    const container = ((broken.obj.spec as Obj).template as { spec: { containers: Obj[] } }).spec.containers[0] as Obj;
+    (container.securityContext as Obj).readOnlyRootFilesystem = false;
+    container.imagePullPolicyy = 'Always';
+    expect(hardeningFindings([broken])).not.toEqual([]);
+    expect(await schemaFindings([broken])).not.toEqual([]);
+  });
+
+  it('go through the addon seam: addon files per profile, the Grafana secret as a Pulumi config secret', () => {
+    const area = createK8sArea([monitoringK8sAddon, backupK8sAddon]);
+    const out = area.emit(spec);
+    const paths = out.files.map((f) => f.path);
+    expect(paths).toContain(`infra/addons/${profile}/monitoring.yaml`);
+    expect(paths).toContain(`infra/addons/${profile}/backup.yaml`);
+    const monitoring = out.files.find((f) => f.path === `infra/addons/${profile}/monitoring.yaml`)?.contents ?? '';
+    expect(monitoring).toContain(`namespace: ${NAMESPACE_TOKEN}`);
+    expect(monitoring).toContain('kind: Deployment');
+    expect(JSON.stringify(out.readme ?? [])).toContain('GRAFANA_ADMIN_PASSWORD');
+  });
+});
