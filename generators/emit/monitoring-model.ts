@@ -84,10 +84,9 @@ export interface ScrapeJob {
 
 /**
  * Compose pieces use the compose area's model (generators/emit/compose.ts), so the monitoring and
- * backup areas plug in as COMPOSE_ADDONS. One-shot services also need `profiles` (run on demand,
- * not at `up`) and `user` (write into root-owned named volumes), which that model lacks so far.
+ * backup areas plug in through its addon seam (composeAddons()).
  */
-export type ComposeService = BaseService & { readonly profiles?: readonly string[]; readonly user?: string };
+export type ComposeService = BaseService;
 
 /** What an addon returns: its services, volumes and files, and additions to the brokers' services. */
 export type ComposePieces = ComposePart & { readonly extend?: Readonly<Record<string, ServiceAdditions>> };

@@ -1,0 +1,78 @@
+/**
+ * The monitoring and backup compose addons on top of the brokers' compose parts, combined the way
+ * the compose area combines addons (merge services and volumes, then `extend` broker services;
+ * its composeAddons() list is not injectable, so the combination is repeated here): the document
+ * must validate against the Compose Specification schema, every bind mount must point at a
+ * generated file or folder, ports bind 127.0.0.1 with healthchecks, one-shots run only on demand.
+ */
+import { describe, expect, it } from 'vitest';
+import { backupComposeAddon } from '../../generators/emit/backup.ts';
+import { COMPOSE_PARTS, type ComposeService } from '../../generators/emit/compose.ts';
+import { emitProject } from '../../generators/emit/index.ts';
+import { monitoringComposeAddon } from '../../generators/emit/monitoring.ts';
+import { brokersOf, type StackSpec } from '../../generators/spec/index.ts';
+import { composeSchema, interpolate } from '../support/compose-schema.ts';
+import { LIVE_CASES, opsSpec } from '../support/ops.ts';
+import { envFor, type ComposeDoc } from '../support/stack.ts';
+
+function composeWithAddons(spec: StackSpec): ComposeDoc {
+  const services: Record<string, ComposeService> = {};
+  const volumes = new Set<string>();
+  for (const b of brokersOf(spec)) {
+    const part = COMPOSE_PARTS[b](spec);
+    Object.assign(services, part.services);
+    part.volumes.forEach((v) => volumes.add(v));
+  }
+  const brokers = { ...services };
+  for (const addon of [monitoringComposeAddon, backupComposeAddon].filter((a) => a.applies(spec))) {
+    const part = addon.part(spec, brokers);
+    for (const [name, s] of Object.entries(part.services)) {
+      if (services[name]) throw new Error(`${addon.id} redefines ${name}`);
+      services[name] = s;
+    }
+    part.volumes.forEach((v) => volumes.add(v));
+    for (const [name, add] of Object.entries(part.extend ?? {})) {
+      const s = services[name];
+      if (!s) throw new Error(`${addon.id} extends unknown service ${name}`);
+      services[name] = {
+        ...s,
+        ...(add.environment && { environment: { ...s.environment, ...add.environment } }),
+        ...(add.volumes && { volumes: [...(s.volumes ?? []), ...add.volumes] }),
+        ...(add.depends_on && { depends_on: { ...s.depends_on, ...add.depends_on } }),
+      };
+    }
+  }
+  return JSON.parse(JSON.stringify({ name: spec.name, services, volumes: Object.fromEntries([...volumes].sort().map((v) => [v, {}])) })) as ComposeDoc;
+}
+
+describe.each(LIVE_CASES)('compose with monitoring and backup: $scenario ($profile)', ({ scenario, profile }) => {
+  it('validates against the Compose Specification, mounts only generated paths, ports on 127.0.0.1, healthchecks, on-demand one-shots', () => {
+    const spec = opsSpec(scenario, profile);
+    const paths = emitProject(spec).map((f) => f.path);
+    const doc = composeWithAddons(spec);
+    const env = { ...envFor(spec), GRAFANA_ADMIN_PASSWORD: 'test-only' };
+    const schema = composeSchema();
+    const ok = schema.validate(interpolate(doc, env));
+    expect(ok, JSON.stringify(schema.validate.errors?.slice(0, 5))).toBe(true);
+
+    for (const name of ['prometheus', 'alertmanager', 'grafana', 'pushgateway']) expect(Object.keys(doc.services)).toContain(name);
+    for (const [name, s] of Object.entries(doc.services)) {
+      for (const v of s.volumes ?? []) {
+        if (typeof v === 'string' || v.type !== 'bind') continue;
+        const source = (v.source ?? '').replace(/^\.\//, '');
+        expect(paths.some((p) => p === source || p.startsWith(`${source}/`)), `${name} mounts ${source}`).toBe(true);
+      }
+      for (const p of s.ports ?? []) expect(typeof p === 'string' ? p : p.host_ip, name).toBe(typeof p === 'string' ? p : '127.0.0.1');
+      if (s.restart === 'unless-stopped' && !s.profiles) expect(s.healthcheck, name).toBeDefined();
+    }
+    for (const name of Object.keys(doc.services).filter((n) => n.endsWith('-backup'))) expect(doc.services[name]?.profiles).toEqual(['backup']);
+    if (spec.brokers.kafka) {
+      const kafka = Object.entries(doc.services).filter(([n]) => n === 'kafka' || /^kafka-\d+$/.test(n));
+      expect(kafka.length).toBeGreaterThan(0);
+      for (const [, s] of kafka) {
+        expect(s.environment?.KAFKA_OPTS).toContain('-javaagent:/opt/jmx-exporter/jmx_prometheus_javaagent.jar=7071:');
+        expect(s.depends_on?.['jmx-exporter-fetch']?.condition).toBe('service_completed_successfully');
+      }
+    }
+  });
+});
