@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PKGS=(redis-server rabbitmq-server prometheus prometheus-alertmanager prometheus-redis-exporter
+PKGS=(redis-server rabbitmq-server prometheus prometheus-alertmanager prometheus-redis-exporter prometheus-pushgateway
       openjdk-17-jre-headless maven)
 missing=()
 for p in "${PKGS[@]}"; do
