@@ -28,15 +28,33 @@ const STACK_LEVEL = new Set(['Namespace/', 'Secret/']);
 const specs = new Map<string, StackSpec>();
 const runs = new Map<string, MockRun>();
 
+/** Specs edited the way a user would edit brokerplate.yaml: Redis Cluster, resources of their own. */
+const VARIANTS = {
+  'redis-cluster-prod': specFor('queue-and-cache', 'prod', (spec) => {
+    const redis = spec.brokers.redis;
+    if (redis) redis.prod = { ...redis.prod, mode: 'cluster', shards: 3, replicas: 1, sentinels: 0 };
+  }),
+  'overrides-prod': specFor('hybrid', 'prod', (spec) => {
+    const kafka = spec.brokers.kafka;
+    if (kafka) kafka.prod = { ...kafka.prod, resources: { requests: { cpu: '3', memory: '6Gi' }, limits: { cpu: '3', memory: '6Gi' }, storage: '500Gi' } };
+    const rabbitmq = spec.brokers.rabbitmq;
+    if (rabbitmq) rabbitmq.prod = { ...rabbitmq.prod, nodes: 5 };
+  }),
+} as const;
+
 beforeAll(async () => {
   const jobs = CASES.map((c) => {
     const spec = specFor(c.scenario, c.profile);
     specs.set(c.id, spec);
     return stackJob(join(writeProject(`run/${c.id}`, spec), 'infra'), c.profile, c.id);
   });
+  for (const [id, spec] of Object.entries(VARIANTS)) {
+    specs.set(id, spec);
+    jobs.push(stackJob(join(writeProject(`run/${id}`, spec), 'infra'), 'prod', id));
+  }
   const started = performance.now();
   const results = await runUnderMocks(jobs, 'program');
-  results.forEach((r, i) => runs.set(CASES[i]?.id ?? '', r));
+  results.forEach((r, i) => runs.set(CASES[i]?.id ?? Object.keys(VARIANTS)[i - CASES.length] ?? '', r));
   const per = results.map((r) => r.ms);
   console.info(`k8s: ${results.length} programs under Pulumi mocks in one process: ${Math.round(performance.now() - started)} ms (per program ${Math.min(...per)}-${Math.max(...per)} ms)`);
 }, 300_000);
@@ -333,5 +351,37 @@ describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id
     expect(at(set, 'spec', 'template', 'spec', 'containers', 0, 'args')).toEqual(['redis-server', '/usr/local/etc/redis/$(POD_NAME).conf']);
     // The ACL and the replication secret are rendered into memory, never onto the data volume.
     expect(list(at(set, 'spec', 'template', 'spec', 'volumes')).filter(isObj).find((v) => v.name === 'run')?.emptyDir).toEqual({ medium: 'Memory', sizeLimit: '1Mi' });
+  });
+});
+
+describe('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): edited specs', () => {
+  it('Redis Cluster: 6 data nodes, no Sentinels, the cluster bus port, a slot-assignment Job, and the generic checks hold', async () => {
+    const run = runs.get('redis-cluster-prod') as MockRun;
+    expect(run.errors).toEqual([]);
+    const objects = k8sObjects(run);
+    expect(await schemaFindings(objects)).toEqual([]);
+    expect([...hardeningFindings(objects), ...availabilityFindings(objects, 'prod'), ...isolationFindings(objects)]).toEqual([]);
+    const set = find(objects, 'StatefulSet', 'redis');
+    expect(at(set, 'spec', 'replicas')).toBe(6);
+    expect(objects.some((o) => o.name === 'redis-sentinel')).toBe(false);
+    expect(list(at(set, 'spec', 'template', 'spec', 'containers', 0, 'ports')).map((p) => at(p, 'name'))).toEqual(['redis', 'bus']);
+    const data = at(find(objects, 'ConfigMap', 'redis-config'), 'data') as Record<string, string>;
+    expect(data['redis-5.conf']).toContain('cluster-announce-hostname redis-5.redis-headless');
+    expect(data['cluster-create.sh']).toContain('redis-0.redis-headless:6379');
+    expect(at(find(objects, 'Job', 'redis-cluster-init'), 'spec', 'template', 'spec', 'containers', 0, 'command')).toEqual(['/bin/sh', '/usr/local/etc/redis/cluster-create.sh']);
+    expect(run.outputs.redisEndpoint).toBe('redis:6379');
+  });
+
+  it('resources and node counts edited in the spec reach the pods, the volumes and the JVM heap', () => {
+    const run = runs.get('overrides-prod') as MockRun;
+    expect(run.errors).toEqual([]);
+    const objects = k8sObjects(run);
+    const kafka = find(objects, 'StatefulSet', 'kafka');
+    expect(at(kafka, 'spec', 'template', 'spec', 'containers', 0, 'resources')).toEqual({ requests: { cpu: '3', memory: '6Gi' }, limits: { cpu: '3', memory: '6Gi' } });
+    expect(at(kafka, 'spec', 'volumeClaimTemplates', 0, 'spec', 'resources', 'requests', 'storage')).toBe('500Gi');
+    const env = list(at(kafka, 'spec', 'template', 'spec', 'containers', 0, 'env')) as Obj[];
+    expect(env.find((e) => e.name === 'KAFKA_HEAP_OPTS')?.value).toBe('-Xms3072m -Xmx3072m');
+    expect(at(find(objects, 'StatefulSet', 'rabbitmq'), 'spec', 'replicas')).toBe(5);
+    expect(at(find(objects, 'ConfigMap', 'rabbitmq-config'), 'data', 'init.sh')).toContain("'rabbit@rabbitmq-4.rabbitmq-headless'");
   });
 });
