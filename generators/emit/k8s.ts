@@ -31,10 +31,10 @@ export const K8S_PARTS = { kafka: kafkaK8s, rabbitmq: rabbitmqK8s, redis: redisK
 export const K8S_ADDONS: readonly K8sAddon[] = [];
 
 /** How the generated program names each broker's component, settings and output. */
-const NAMES: Readonly<Record<BrokerId, { className: string; constName: string; endpointDoc: string }>> = {
-  kafka: { className: 'Kafka', constName: 'KAFKA', endpointDoc: 'Kafka bootstrap servers for clients in the namespace.' },
-  rabbitmq: { className: 'Rabbitmq', constName: 'RABBITMQ', endpointDoc: 'RabbitMQ AMQP address for clients in the namespace.' },
-  redis: { className: 'Redis', constName: 'REDIS', endpointDoc: 'Redis: the Sentinels in sentinel mode, else the data nodes.' },
+const NAMES: Readonly<Record<BrokerId, { className: string; constName: string; short: string; endpointDoc: string }>> = {
+  kafka: { className: 'Kafka', constName: 'KAFKA', short: 'Kafka', endpointDoc: 'Kafka bootstrap servers for clients in the namespace.' },
+  rabbitmq: { className: 'Rabbitmq', constName: 'RABBITMQ', short: 'RabbitMQ', endpointDoc: 'RabbitMQ AMQP address for clients in the namespace.' },
+  redis: { className: 'Redis', constName: 'REDIS', short: 'Redis', endpointDoc: 'Redis: the Sentinels in sentinel mode, else the data nodes.' },
 };
 
 /** The default pod labels the NetworkPolicies admit (Pulumi config can choose others). */
@@ -116,7 +116,7 @@ export function infraFiles(spec: StackSpec, addons: readonly K8sAddon[] = K8S_AD
       at('Pulumi.yaml'),
       {
         name: spec.name,
-        description: `Kubernetes resources of the ${spec.name} messaging stack (${brokers.map((b) => BROKERS[b].title).join(', ')})`,
+        description: `Kubernetes resources of the ${spec.name} messaging stack (${brokers.map((b) => NAMES[b].short).join(', ')})`,
         // Node >= 22.18 runs the TypeScript itself (type stripping): no ts-node; `npm run typecheck` checks the types.
         runtime: { name: 'nodejs', options: { typescript: false } },
         main: 'index.ts',
@@ -165,7 +165,7 @@ export function infraFiles(spec: StackSpec, addons: readonly K8sAddon[] = K8S_AD
       at('index.ts'),
       render('infra/index.ts', {
         name: spec.name,
-        brokerTitles: brokers.map((b) => BROKERS[b].title).join(', '),
+        brokerTitles: brokers.map((b) => NAMES[b].short).join(', '),
         brokers: brokers.map((b) => ({ id: b, ...NAMES[b] })),
       }),
     ),

@@ -52,7 +52,7 @@ describe('infra/ files (no Pulumi CLI involved)', () => {
   it('Pulumi.yaml runs index.ts on Node without ts-node; the stack files hold non-secret config only', () => {
     expect(parse(fileOf(files, 'infra/Pulumi.yaml'))).toEqual({
       name: 'shop',
-      description: expect.stringContaining('Apache Kafka, RabbitMQ, Redis'),
+      description: expect.stringContaining('(Kafka, RabbitMQ, Redis)'),
       runtime: { name: 'nodejs', options: { typescript: false } },
       main: 'index.ts',
     });
