@@ -15,7 +15,7 @@ import { brokersOf, scalingOf, type StackSpec } from '../spec/index.ts';
 import { MONITORING_IMAGES } from '../versions/monitoring-images.ts';
 import type { Area, AreaOutput } from './area.ts';
 import { envRef, loopbackPort, type ComposeAddon, type ServiceAdditions } from './compose.ts';
-import type { K8sAddon } from './k8s-model.ts';
+import { k8sTopology, type K8sAddon } from './k8s-model.ts';
 import { scheduledBackups } from './backup.ts';
 import { jsonFile, yamlFile, type GeneratedFile } from './files.ts';
 import {
@@ -69,15 +69,12 @@ export function composeNodes(spec: StackSpec): Naming {
 }
 
 /**
- * Kubernetes naming for a namespace: services as `<name>.<namespace>.svc`; broker nodes from the
- * Pulumi program's Topology, by default StatefulSet pods `<group>-<n>` behind a headless Service
- * named after the group (a guess for the emitted example files).
+ * Kubernetes naming for a namespace: services as `<name>.<namespace>.svc`; broker pods from the
+ * Kubernetes area's Topology (`<pod>.<headless service>`, resolved in the stack's namespace, where
+ * Prometheus runs too).
  */
-export function k8sNodes(namespace: string, topology?: Topology): Naming {
-  return {
-    host: topology ? (g, i) => topology.host(g, i) : (group, ordinal) => `${group}-${ordinal}.${group}.${namespace}.svc`,
-    service: (name) => `${name}.${namespace}.svc`,
-  };
+export function k8sNodes(namespace: string, topology: Topology = k8sTopology()): Naming {
+  return { host: (group, ordinal) => topology.host(group, ordinal), service: (name) => `${name}.${namespace}.svc` };
 }
 
 // ---------------------------------------------------------------- alerts shared by every broker
