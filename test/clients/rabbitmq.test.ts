@@ -124,7 +124,7 @@ describe('generated RabbitMQ project', () => {
 
   it('declares the topology built by the same code as definitions.json', () => {
     const text = readFileSync(join(root, 'src/messaging/rabbitmq-topology.ts'), 'utf8');
-    const json = /export const TOPOLOGY = ([\s\S]*) as const;/.exec(text)?.[1];
+    const json = /export const TOPOLOGY: RabbitTopology = ([\s\S]*);\s*$/.exec(text)?.[1];
     expect(JSON.parse(json ?? 'null')).toEqual(rabbitTopology(spec));
     const tasks = rabbitTopology(spec).queues.find((q) => q.name === TASKS);
     expect(tasks?.arguments).toEqual({ 'x-dead-letter-exchange': `${TASKS}.dlx`, 'x-max-priority': 10, 'x-queue-type': 'classic' });

@@ -22,6 +22,8 @@ export interface SpecOptions {
   brokers?: readonly BrokerId[];
   /** Rewrites the seeded channels (e.g. to add kinds the scenario does not seed). */
   channels?: (seeded: Channel[]) => Channel[];
+  /** Any other change to the built spec before it is validated. */
+  edit?: (spec: StackSpec) => void;
 }
 
 /** A validated dev-profile spec for a scenario. */
@@ -35,6 +37,7 @@ export function specFor(scenario: ScenarioId, options: SpecOptions = {}): StackS
     decision: { overridden: options.brokers !== undefined },
   });
   if (options.channels) built.channels = options.channels(built.channels);
+  options.edit?.(built);
   const parsed = parseSpec(built);
   if (!parsed.ok) throw new Error(`invalid test spec:\n${parsed.issues.map(formatIssue).join('\n')}`);
   return parsed.spec;

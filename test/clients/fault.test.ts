@@ -1,0 +1,173 @@
+/**
+ * FAULT: each broker process is SIGKILLed and restarted in the middle of a stream of 10,000
+ * at-least-once messages published and consumed through the generated clients. Every message
+ * whose publish was acknowledged (confirm / XADD reply / acks=all) must be consumed at least once;
+ * the duplicates that at-least-once allows are counted and printed.
+ *
+ * These brokers are private to this file (own state dir and ports, purged before and after), so
+ * killing them cannot disturb other test files using the shared brokers.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisDefaults } from '../../generators/spec/defaults.ts';
+import type { Channel, KafkaTopicChannel, RabbitQueueChannel, RedisStreamChannel, StackSpec } from '../../generators/spec/index.ts';
+import { brokersCli, parseEnvLines, type BrokerName } from '../support/global-brokers.ts';
+import { importMessaging, type MessagingModule, type Payload, type Subscription } from './api.ts';
+import { eventually, generateProject, specFor, WORK } from './support.ts';
+
+const N = 10_000;
+const CONCURRENCY = 64;
+
+/** Ports 47001-47008 and a state dir of our own (brokers.mjs reads them from the environment). */
+const FAULT_ENV: Readonly<Record<string, string>> = {
+  BROKERS_STATE_DIR: join(WORK, 'fault-brokers'),
+  REDIS_PORT: '47001',
+  REDIS_PASSWORD: '',
+  RABBITMQ_PORT: '47002',
+  RABBITMQ_MANAGEMENT_PORT: '47003',
+  RABBITMQ_PROMETHEUS_PORT: '47004',
+  RABBITMQ_DIST_PORT: '47005',
+  RABBITMQ_EPMD_PORT: '47006',
+  RABBITMQ_NODENAME: 'brokerplate-fault@localhost',
+  KAFKA_PORT: '47007',
+  KAFKA_CONTROLLER_PORT: '47008',
+};
+
+async function cli(args: string[]): Promise<string> {
+  const r = await brokersCli(args, FAULT_ENV);
+  if (r.code !== 0) throw new Error(`brokers.mjs ${args.join(' ')} failed:\n${r.stderr}`);
+  return r.stdout;
+}
+
+function faultChannels(seeded: Channel[]): Channel[] {
+  const events = seeded.find((c) => c.broker === 'kafka') as KafkaTopicChannel | undefined;
+  const tasks = seeded.find((c) => c.broker === 'rabbitmq') as RabbitQueueChannel | undefined;
+  if (!events || !tasks) throw new Error('the hybrid seeds changed');
+  const message = { type: 'Job', version: 1, fields: { n: { type: 'integer', minimum: 0 }, note: { type: 'string' } } } as const;
+  const stream: RedisStreamChannel = { name: 'jobs', broker: 'redis', kind: 'stream', semantics: 'at-least-once', consumerGroups: ['workers'], maxLen: 1_000_000, maxDeliveries: 20, message: structuredClone(message) };
+  const queue: RabbitQueueChannel = { ...tasks, name: 'work', exchange: 'work', exchangeType: 'direct', bindings: [{ routingKey: 'work' }], prefetch: 100, message: structuredClone(message) };
+  delete queue.maxPriority;
+  const topic: KafkaTopicChannel = { ...events, name: 'ledger', key: undefined, consumerGroups: ['auditors'], message: structuredClone(message) };
+  return [stream, queue, topic];
+}
+
+let spec: StackSpec;
+let root: string;
+let env: Record<string, string>;
+let mod: MessagingModule;
+const quiet = process.env.DEBUG_CLIENTS ? {} : { log: () => undefined };
+const policy = { retry: { retries: 20, baseMs: 100, maxMs: 2_000 } };
+
+beforeAll(async () => {
+  // Streams need a Redis that never evicts (role: queue); the hybrid seeds only use Redis as a cache.
+  spec = specFor('hybrid', { channels: faultChannels, edit: (s) => void (s.brokers.redis = redisDefaults('queue')) });
+  await cli(['down', '--purge']);
+  const [generated, up] = await Promise.all([generateProject('fault', spec), cli(['up', 'redis', 'rabbitmq', 'kafka'])]);
+  root = generated;
+  env = parseEnvLines(up);
+  mod = await importMessaging(root);
+}, 300_000);
+
+afterAll(async () => {
+  await cli(['down', '--purge']).catch((error: unknown) => console.error(error));
+});
+
+interface Harness {
+  /** Messages per publish call (Kafka sends batches, as a producer would). */
+  batch: number;
+  /** Publishes messages first..first+count-1; resolves once the broker acknowledged all of them. */
+  publish(first: number, payloads: Payload[]): Promise<unknown>;
+  consume(onMessage: (id: string) => void): Promise<Subscription>;
+  close(): Promise<void>;
+}
+
+/**
+ * Publishes N messages (CONCURRENCY in flight); when a third are acknowledged, kills the broker and
+ * starts it again. A publish that still fails after the client's own retries is retried by the
+ * test with the same message id, so "acknowledged" always means the broker confirmed it.
+ */
+async function survive(broker: BrokerName, harness: Harness): Promise<void> {
+  const received = new Map<string, number>();
+  const subscription = await harness.consume((id) => received.set(id, (received.get(id) ?? 0) + 1));
+  const acknowledged = new Set<string>();
+  let failures = 0;
+  let next = 0;
+  let outage: Promise<number> | undefined;
+  const t0 = Date.now();
+  const worker = async () => {
+    for (let first = next; first < N; first = next) {
+      next += harness.batch;
+      const ids = Array.from({ length: Math.min(harness.batch, N - first) }, (_, k) => `${broker}-${first + k}`);
+      for (;;) {
+        try {
+          await harness.publish(first, ids.map((id, k) => ({ n: first + k, note: id })));
+          break;
+        } catch {
+          failures++;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
+      for (const id of ids) acknowledged.add(id);
+      if (!outage && acknowledged.size >= N / 3) {
+        outage = (async () => {
+          const k0 = Date.now();
+          await cli(['kill', broker]);
+          await new Promise((r) => setTimeout(r, 500));
+          await cli(['start', broker]);
+          return Date.now() - k0;
+        })();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const publishedMs = Date.now() - t0;
+  const downMs = await (outage ?? Promise.resolve(0));
+  await eventually(`every acknowledged ${broker} message to be consumed`, () => [...acknowledged].every((id) => received.has(id)), 180_000);
+  const consumedMs = Date.now() - t0;
+  await new Promise((r) => setTimeout(r, 500));
+  await subscription.close();
+  await harness.close();
+  const lost = [...acknowledged].filter((id) => !received.has(id));
+  const deliveries = [...received.values()].reduce((a, b) => a + b, 0);
+  const duplicates = deliveries - received.size;
+  console.log(`[fault] ${broker}: killed and restarted in ${(downMs / 1000).toFixed(1)} s mid-stream; ${acknowledged.size} acknowledged, ${received.size} consumed, ${lost.length} lost, ${duplicates} duplicate deliveries, ${failures} publishes retried by the test; all published after ${(publishedMs / 1000).toFixed(1)} s, all consumed after ${(consumedMs / 1000).toFixed(1)} s`);
+  expect(acknowledged.size).toBe(N);
+  expect(lost).toEqual([]);
+  expect(downMs).toBeGreaterThan(0);
+}
+
+describe('FAULT: a broker killed and restarted mid-stream loses no acknowledged message', () => {
+  it('Redis stream (AOF, XADD acknowledged, XACK after processing)', async () => {
+    const redis = new mod.RedisMessaging(mod.redisSettings({ REDIS_URL: env.REDIS_URL }), { ...quiet, ...policy });
+    await redis.connect();
+    await survive('redis', {
+      batch: 1,
+      publish: (i, [payload]) => redis.append('jobs', payload ?? {}, { id: `redis-${i}` }),
+      consume: (on) => redis.consumeStream('jobs', { group: 'workers', count: 200, handler: ({ payload }) => on(String(payload.note)) }),
+      close: () => redis.close(),
+    });
+  }, 300_000);
+
+  it('RabbitMQ queue (publisher confirms, persistent messages, manual acks)', async () => {
+    const rabbit = new mod.RabbitMessaging(mod.rabbitmqSettings({ RABBITMQ_URL: env.RABBITMQ_URL }), { ...quiet, ...policy });
+    await rabbit.declareTopology();
+    await survive('rabbitmq', {
+      batch: 1,
+      publish: (i, [payload]) => rabbit.publish('work', payload ?? {}, { id: `rabbitmq-${i}` }),
+      consume: (on) => rabbit.consume('work', { handler: ({ payload }) => on(String(payload.note)) }),
+      close: () => rabbit.close(),
+    });
+  }, 300_000);
+
+  it('Kafka topic (acks=all + idempotent producer, commit after processing)', async () => {
+    const kafka = new mod.KafkaMessaging(mod.kafkaSettings({ KAFKA_BROKERS: env.KAFKA_BROKERS }), { ...quiet, ...policy });
+    await kafka.ensureTopics();
+    await survive('kafka', {
+      batch: 50,
+      // One request per batch; the envelope ids are generated (the test tracks the payloads' notes).
+      publish: (_first, payloads) => kafka.publishMany('ledger', payloads),
+      consume: (on) => kafka.consume('ledger', { group: 'auditors', handler: ({ payload }) => on(String(payload.note)) }),
+      close: () => kafka.close(),
+    });
+  }, 300_000);
+});
