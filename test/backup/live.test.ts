@@ -10,7 +10,7 @@
  *   restore-offsets.sh puts a consumer group back after it moved.
  * Every backup reports to a real Pushgateway.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rabbitDefinitions } from '../../generators/brokers/rabbitmq/config.ts';
@@ -59,6 +59,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(procs.map((p) => p.stop()));
   brokersDown(b);
+  rmSync(work, { recursive: true, force: true });
+  rmSync(b.state, { recursive: true, force: true });
 });
 
 // ---------------------------------------------------------------- Redis

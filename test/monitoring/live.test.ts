@@ -7,7 +7,7 @@
  * prometheus.yml with targets remapped to these processes (and 1s intervals, to be quick);
  * every metric the rules and dashboards read must be among the scraped ones.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -196,6 +196,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(procs.map((p) => p.stop()));
   brokersDown(b);
+  rmSync(work, { recursive: true, force: true });
+  rmSync(b.state, { recursive: true, force: true });
 });
 
 describe.each(specs.map((s, i) => ({ ...s, i })))('live monitoring: $scenario ($profile)', ({ spec, i }) => {
