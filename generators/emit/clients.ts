@@ -147,6 +147,8 @@ export function invalidSample(message: MessageSpec): Record<string, unknown> {
 
 // ---------------------------------------------------------------- channel views
 
+const KIND_LABEL: Readonly<Record<BrokerId, string>> = { kafka: 'Kafka', rabbitmq: 'RabbitMQ', redis: 'Redis' };
+
 /** Names the generated contracts.ts exports itself; a message type may not take them. */
 const RESERVED = new Set(['CHANNELS', 'ChannelName', 'Payloads', 'Replies', 'KafkaTopic', 'RabbitQueue', 'RabbitRpc', 'RedisPubSub', 'RedisStream', 'ChannelContract', 'MessageContract', 'Envelope']);
 
@@ -207,8 +209,9 @@ function typeNames(channels: readonly Channel[]): { types: TypeView[]; nameOf: (
     if (RESERVED.has(name)) name = `${name}Message`;
     chosen.set(`${m.channel.name}\u0000${m.part}`, name);
     if (!types.has(name)) {
-      const what = m.part === 'reply' ? `Reply of the RPC channel \`${m.channel.name}\`` : `Payload of \`${m.channel.name}\` (${BROKERS[m.channel.broker].title} ${m.channel.kind})`;
-      types.set(name, { name, doc: `${what}, schema version ${m.spec.version}.${m.channel.description ? ` ${m.channel.description}` : ''}`, body: fieldLines(m.spec.fields, '  ').replace(/\n$/, '') });
+      const what = m.part === 'reply' ? `Reply of the RPC channel \`${m.channel.name}\`` : `Payload of \`${m.channel.name}\` (${KIND_LABEL[m.channel.broker]} ${m.channel.kind})`;
+      const text = `${what}, schema version ${m.spec.version}.${m.channel.description ? ` ${m.channel.description}` : ''}`;
+      types.set(name, { name, doc: text.replaceAll('*/', '*\\/'), body: fieldLines(m.spec.fields, '  ').replace(/\n$/, '') });
     }
   }
   return {

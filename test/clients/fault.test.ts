@@ -13,7 +13,7 @@ import { redisDefaults } from '../../generators/spec/defaults.ts';
 import type { Channel, KafkaTopicChannel, RabbitQueueChannel, RedisStreamChannel, StackSpec } from '../../generators/spec/index.ts';
 import { brokersCli, parseEnvLines, type BrokerName } from '../support/global-brokers.ts';
 import { importMessaging, type MessagingModule, type Payload, type Subscription } from './api.ts';
-import { eventually, generateProject, specFor, WORK } from './support.ts';
+import { acquireLock, eventually, generateProject, specFor, WORK } from './support.ts';
 
 const N = 10_000;
 const CONCURRENCY = 64;
@@ -58,7 +58,11 @@ let mod: MessagingModule;
 const quiet = process.env.DEBUG_CLIENTS ? {} : { log: () => undefined };
 const policy = { retry: { retries: 20, baseMs: 100, maxMs: 2_000 } };
 
+let release: (() => void) | undefined;
+
 beforeAll(async () => {
+  // One fault run at a time on this machine: the brokers' ports and state dir are fixed.
+  release = await acquireLock(join(WORK, 'fault-brokers.lock'));
   // Streams need a Redis that never evicts (role: queue); the hybrid seeds only use Redis as a cache.
   spec = specFor('hybrid', { channels: faultChannels, edit: (s) => void (s.brokers.redis = redisDefaults('queue')) });
   await cli(['down', '--purge']);
@@ -70,6 +74,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cli(['down', '--purge']).catch((error: unknown) => console.error(error));
+  release?.();
 });
 
 interface Harness {

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { emitProject } from '../../generators/emit/index.ts';
 import { recommendedBrokers, type BrokerId, type ScenarioId } from '../../generators/guide/index.ts';
@@ -68,25 +68,45 @@ export function run(command: string, args: readonly string[], cwd: string, env: 
   });
 }
 
-async function withLock<T>(lock: string, work: () => Promise<T>): Promise<T> {
-  const end = Date.now() + 600_000;
-  for (;;) {
+/** Takes a lock directory (atomic mkdir), waiting for its holder; returns the release function. */
+export async function acquireLock(lock: string, timeoutMs = 900_000): Promise<() => void> {
+  mkdirSync(dirname(lock), { recursive: true });
+  for (const end = Date.now() + timeoutMs; ; ) {
     try {
       mkdirSync(lock);
-      break;
+      writeFileSync(join(lock, 'pid'), `${process.pid}\n`);
+      return () => rmSync(lock, { recursive: true, force: true });
     } catch {
-      // A lock older than 10 minutes belongs to a run that died.
+      // A lock whose holder died is stale.
       try {
-        if (Date.now() - statSync(lock).mtimeMs > 600_000) rmSync(lock, { recursive: true, force: true });
-      } catch {}
+        const holder = Number.parseInt(readFileSync(join(lock, 'pid'), 'utf8'), 10);
+        if (!alive(holder)) rmSync(lock, { recursive: true, force: true });
+      } catch {
+        try {
+          if (Date.now() - statSync(lock).mtimeMs > 60_000) rmSync(lock, { recursive: true, force: true });
+        } catch {}
+      }
       if (Date.now() > end) throw new Error(`timed out waiting for ${lock}`);
       await new Promise((r) => setTimeout(r, 250));
     }
   }
+}
+
+async function withLock<T>(lock: string, work: () => Promise<T>): Promise<T> {
+  const release = await acquireLock(lock);
   try {
     return await work();
   } finally {
-    rmSync(lock, { recursive: true, force: true });
+    release();
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -115,9 +135,18 @@ export async function sharedNodeModules(): Promise<string> {
   });
 }
 
-/** Writes the generated project for `spec` into test/.work/clients/<dir> (wiped first) and links the shared node_modules. */
+/**
+ * Writes the generated project for `spec` into test/.work/clients/<dir>-<pid> and links the shared
+ * node_modules. The pid keeps concurrent test runs (and files) apart; folders of runs that ended
+ * are removed by later runs.
+ */
 export async function generateProject(dir: string, spec: StackSpec): Promise<string> {
-  const root = join(WORK, dir);
+  mkdirSync(WORK, { recursive: true });
+  for (const old of readdirSync(WORK)) {
+    const pid = /-(\d+)$/.exec(old)?.[1];
+    if (pid !== undefined && !alive(Number(pid))) rmSync(join(WORK, old), { recursive: true, force: true });
+  }
+  const root = join(WORK, `${dir}-${process.pid}`);
   rmSync(root, { recursive: true, force: true });
   for (const f of emitProject(spec)) {
     const path = join(root, f.path);

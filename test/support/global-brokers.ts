@@ -8,12 +8,13 @@
  *   developer's shell) those brokers are reused as they are; otherwise the missing ones are started
  *   with scripts/brokers/brokers.mjs (under a file lock: test files run in parallel processes), and
  *   each one started is recorded under .brokers/started-by/ with this run's id;
- * - the globalSetup below only hands every worker the run id and, at the very end, stops the
- *   brokers this run started (brokers that were already running are left alone).
+ * - the globalSetup below registers the run (.brokers/users/<run>, with its pid) and, at the very
+ *   end, stops the brokers that test runs started, unless another run on this machine is still
+ *   alive (the last one out stops them). Brokers that were already running are left alone.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { ROOT } from './cli.ts';
@@ -36,7 +37,11 @@ export interface BrokerUrls {
 const URL_VAR: Readonly<Record<BrokerName, keyof BrokerUrls>> = { redis: 'REDIS_URL', rabbitmq: 'RABBITMQ_URL', kafka: 'KAFKA_BROKERS' };
 const BROKERS_MJS = join(ROOT, 'scripts', 'brokers', 'brokers.mjs');
 const STATE = process.env.BROKERS_STATE_DIR ?? join(ROOT, '.brokers');
+/** One file per broker a test run started (and which the last run out stops). */
 const MARKERS = join(STATE, 'started-by');
+/** One file per live vitest run, holding its pid. */
+const USERS = join(STATE, 'users');
+const LOCK = join(STATE, '.up.lock');
 
 /** Runs brokers.mjs (a child process: it reads its configuration from the environment at import). */
 export function brokersCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -104,16 +109,14 @@ export async function useBrokers(names: readonly BrokerName[]): Promise<BrokerUr
   const urls: BrokerUrls = Object.fromEntries(names.filter((n) => process.env[URL_VAR[n]]).map((n) => [URL_VAR[n], process.env[URL_VAR[n]]]));
   if (missing.length === 0) return urls;
   mkdirSync(STATE, { recursive: true });
-  const env = await withLock(join(STATE, '.up.lock'), async () => {
+  const env = await withLock(LOCK, async () => {
     const status = await brokersCli(['status']);
     const running = new Set(status.stdout.split('\n').filter((l) => /\bpid \d+ ready\b/.test(l)).map((l) => l.split(/\s+/)[0]));
     const up = await brokersCli(['up', ...missing]);
     if (up.code !== 0) throw new Error(`brokers.mjs up ${missing.join(' ')} failed:\n${up.stderr}`);
-    const run = await runId();
-    if (run) {
-      mkdirSync(MARKERS, { recursive: true });
-      for (const n of missing) if (!running.has(n)) writeFileSync(join(MARKERS, `${run}.${n}`), `${process.pid}\n`);
-    }
+    const run = (await runId()) ?? 'unknown';
+    mkdirSync(MARKERS, { recursive: true });
+    for (const n of missing) if (!running.has(n)) writeFileSync(join(MARKERS, n), `${run}\n`);
     return parseEnvLines(up.stdout);
   });
   for (const n of missing) {
@@ -124,22 +127,42 @@ export async function useBrokers(names: readonly BrokerName[]): Promise<BrokerUr
   return urls;
 }
 
-/** vitest globalSetup: hands out the run id; at teardown stops the brokers this run started. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** vitest globalSetup: registers this run, hands out its id; at teardown the last live run stops the brokers runs started. */
 export default function setup(project: TestProject): () => Promise<void> {
   const run = randomUUID();
+  mkdirSync(USERS, { recursive: true });
+  writeFileSync(join(USERS, run), `${process.pid}\n`);
   project.provide('brokersRun', run);
   return async () => {
-    let started: string[] = [];
-    try {
-      started = readdirSync(MARKERS).filter((f) => f.startsWith(`${run}.`));
-    } catch {
-      return;
-    }
-    for (const marker of started) {
-      const name = marker.slice(run.length + 1);
-      const r = await brokersCli(['stop', name]);
-      if (r.code !== 0) console.error(`[global-brokers] stopping ${name} failed:\n${r.stderr}`);
-      rmSync(join(MARKERS, marker), { force: true });
-    }
+    await withLock(LOCK, async () => {
+      rmSync(join(USERS, run), { force: true });
+      const others = readdirSync(USERS).filter((f) => {
+        const pid = Number.parseInt(readFileSync(join(USERS, f), 'utf8'), 10);
+        if (alive(pid)) return true;
+        rmSync(join(USERS, f), { force: true }); // a run that died
+        return false;
+      });
+      if (others.length > 0) return;
+      let started: string[] = [];
+      try {
+        started = readdirSync(MARKERS);
+      } catch {
+        return;
+      }
+      for (const name of started) {
+        const r = await brokersCli(['stop', name]);
+        if (r.code !== 0) console.error(`[global-brokers] stopping ${name} failed:\n${r.stderr}`);
+        rmSync(join(MARKERS, name), { force: true });
+      }
+    });
   };
 }
