@@ -13,7 +13,7 @@ import { contractsOf, type ChannelView } from '../../generators/emit/clients.ts'
 import type { Channel, KafkaTopicChannel, StackSpec } from '../../generators/spec/index.ts';
 import { useBrokers, type BrokerUrls } from '../support/global-brokers.ts';
 import { importMessaging, type KafkaMessaging, type KafkaRecord, type MessagingModule, type Payload } from './api.ts';
-import { eventually, generateProject, runSuffix, specFor, typecheck } from './support.ts';
+import { eventually, generateProject, run as runIn, runSuffix, specFor, typecheck } from './support.ts';
 
 const run = runSuffix();
 const ORDERS = `order-events-${run}`;
@@ -307,5 +307,12 @@ describe('generated Kafka project', () => {
     await eventually('the record after the committed one', () => again.includes(later.id));
     await consumer.close();
     expect(again).not.toContain(slow.id);
+  });
+
+  it('runs the channel example with plain node (type stripping)', async () => {
+    const r = await runIn('npm', ['run', '-s', `example:${view(ORDERS).id}`], root, { KAFKA_BROKERS: urls.KAFKA_BROKERS }, 90_000);
+    expect(r.code).toBe(0);
+    expect(r.output).toMatch(/^published [0-9a-f-]{36}, [0-9a-f-]{36}, [0-9a-f-]{36}$/m);
+    expect(r.output.match(/^\d+@\d+ key=customerId-1/gm)?.length).toBeGreaterThanOrEqual(3);
   });
 });

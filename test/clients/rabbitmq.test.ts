@@ -14,7 +14,7 @@ import { contractsOf, type ChannelView } from '../../generators/emit/clients.ts'
 import type { Channel, RabbitQueueChannel, StackSpec } from '../../generators/spec/index.ts';
 import { useBrokers, type BrokerUrls } from '../support/global-brokers.ts';
 import { importMessaging, numbered, type MessagingModule, type Payload, type RabbitChannel, type RabbitMessaging } from './api.ts';
-import { eventually, generateProject, runSuffix, specFor, typecheck } from './support.ts';
+import { eventually, generateProject, run as runIn, runSuffix, specFor, typecheck } from './support.ts';
 
 const run = runSuffix();
 const TASKS = `tasks-${run}`;
@@ -260,5 +260,14 @@ describe('generated RabbitMQ project', () => {
     expect(out).toContain(`finished ${slow.id}`);
     // Acked before the channel closed: nothing was requeued.
     expect((await withChannel((ch) => ch.queueDeclare({ queue: EU, passive: true }))).messageCount).toBe(0);
+  });
+
+  it('runs the channel examples with plain node (type stripping)', async () => {
+    const rpc = await runIn('npm', ['run', '-s', `example:${view(QUOTES).id}`], root, { RABBITMQ_URL: urls.RABBITMQ_URL }, 60_000);
+    expect(rpc.code).toBe(0);
+    expect(rpc.output).toMatch(/reply: \{ sku: 'sku-1', unitPrice: 1\.5, currency: 'EUR' \}/);
+    const queue = await runIn('npm', ['run', '-s', `example:${view(TASKS).id}`], root, { RABBITMQ_URL: urls.RABBITMQ_URL }, 60_000);
+    expect(queue.code).toBe(0);
+    expect(queue.output.match(/^published [0-9a-f-]{36} with priority \d+ \(confirmed\)$/gm)).toHaveLength(3);
   });
 });

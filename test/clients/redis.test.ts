@@ -12,7 +12,7 @@ import { contractsOf, type ChannelView } from '../../generators/emit/clients.ts'
 import type { Channel, StackSpec } from '../../generators/spec/index.ts';
 import { useBrokers, type BrokerUrls } from '../support/global-brokers.ts';
 import { importMessaging, numbered, type MessagingModule, type Payload, type RedisMessaging } from './api.ts';
-import { eventually, generateProject, runSuffix, specFor, typecheck } from './support.ts';
+import { eventually, generateProject, run as runIn, runSuffix, specFor, typecheck } from './support.ts';
 
 const run = runSuffix();
 const ORDERS = `orders-${run}`;
@@ -238,5 +238,15 @@ describe('generated Redis project', () => {
     expect(out).toContain(`finished ${slow.envelope.id}`);
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect((await redis.client.xPending(ORDERS, group)).pending).toBe(0);
+  });
+
+  it('runs the channel examples with plain node (type stripping)', async () => {
+    const stream = await runIn('npm', ['run', '-s', `example:${view(ORDERS).id}`], root, { REDIS_URL: urls.REDIS_URL }, 60_000);
+    expect(stream.code).toBe(0);
+    expect(stream.output.match(/^appended \d+-\d+$/gm)).toHaveLength(3);
+    expect(stream.output).toMatch(/^processed \d+-\d+/m);
+    const pubsub = await runIn('npm', ['run', '-s', `example:${view(NOTIFY).id}`], root, { REDIS_URL: urls.REDIS_URL }, 60_000);
+    expect(pubsub.code).toBe(0);
+    expect(pubsub.output).toMatch(/published [0-9a-f-]{36} to 1 subscriber\(s\)/);
   });
 });
