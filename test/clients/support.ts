@@ -157,10 +157,6 @@ export async function generateProject(dir: string, spec: StackSpec): Promise<str
   return root;
 }
 
-export function readProjectFile(root: string, path: string): string {
-  return readFileSync(join(root, path), 'utf8');
-}
-
 /** `tsc --noEmit` at the project's root, with the project's own TypeScript. */
 export function typecheck(root: string): Promise<RunResult> {
   return run(join(root, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', '.'], root);
