@@ -222,7 +222,7 @@ export default class BrokerplateGenerator extends Generator<Options> {
       const target = this.destinationPath(p.path);
       if (p.status === 'delete') this.fs.delete(target);
       if (p.status === 'keep-edited') this.log(`kept ${p.path}: the spec no longer produces it, but it was edited by hand`);
-      if (!f || p.status === 'identical') continue;
+      if (!f || p.status === 'identical' || p.status === 'keep-seed') continue;
       this.fs.write(target, f.contents);
       // Files brokerplate wrote last time (unchanged since) are its own to replace: no conflict prompt.
       if (p.status === 'update' || force) {

@@ -5,7 +5,7 @@
  */
 import { contentHash, MANIFEST_FILE, type GeneratedFile } from '../emit/index.ts';
 
-export type Status = 'create' | 'identical' | 'update' | 'conflict' | 'delete' | 'keep-edited';
+export type Status = 'create' | 'identical' | 'update' | 'conflict' | 'delete' | 'keep-edited' | 'keep-seed';
 
 export interface PlannedFile {
   readonly path: string;
@@ -36,6 +36,7 @@ export function plan(files: readonly GeneratedFile[], readDisk: (path: string) =
     const disk = readDisk(f.path);
     if (disk === undefined) return { path: f.path, status: 'create' };
     if (disk === f.contents) return { path: f.path, status: 'identical' };
+    if (f.seed) return { path: f.path, status: 'keep-seed' };
     // The manifest file itself always follows the run.
     if (f.path === MANIFEST_FILE || previous.files[f.path] === contentHash(disk)) return { path: f.path, status: 'update' };
     return { path: f.path, status: 'conflict' };

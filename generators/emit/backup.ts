@@ -12,7 +12,7 @@ import { brokersOf, type StackSpec } from '../spec/index.ts';
 import type { Area, AreaOutput } from './area.ts';
 import { libScript, type BackupPart } from './backup-model.ts';
 import type { Topology } from '../brokers/topology.ts';
-import type { ComposeAddon } from './compose.ts';
+import type { ComposeAddon } from './compose-model.ts';
 import { k8sTopology, type K8sAddon } from './k8s-model.ts';
 import { file, type GeneratedFile } from './files.ts';
 import type { ComposePieces, K8sObject } from './monitoring-model.ts';
@@ -44,7 +44,7 @@ export function backupCompose(spec: StackSpec): ComposePieces {
   };
 }
 
-/** The compose seam: `COMPOSE_ADDONS` in generators/emit/compose.ts takes this as one line. */
+/** The compose seam: listed by composeAddons() in generators/emit/compose.ts. */
 export const backupComposeAddon: ComposeAddon = {
   id: 'backup',
   applies: (spec) => spec.backup.enabled,
@@ -56,7 +56,7 @@ export function backupK8s(spec: StackSpec, namespace: string, topology: Topology
   return brokersOf(spec).flatMap((b) => BACKUP_PARTS[b].k8s(spec, namespace, topology));
 }
 
-/** The Kubernetes seam: `K8S_ADDONS` in generators/emit/k8s.ts takes this as one line. */
+/** The Kubernetes seam: listed in K8S_ADDONS in generators/emit/k8s.ts. */
 export const backupK8sAddon: K8sAddon = {
   id: 'backup',
   applies: (spec) => spec.backup.enabled,

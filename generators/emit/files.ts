@@ -6,6 +6,15 @@ export interface GeneratedFile {
   /** Path relative to the generated project's root, with forward slashes. */
   readonly path: string;
   readonly contents: string;
+  /**
+   * Written only when missing, then the user's (e.g. Pulumi.<stack>.yaml, where `pulumi config
+   * set --secret` stores encrypted values): never overwritten, never removed, not in the manifest.
+   */
+  readonly seed?: true;
+}
+
+export function seedFile(f: GeneratedFile): GeneratedFile {
+  return { ...f, seed: true };
 }
 
 export function file(path: string, contents: string): GeneratedFile {

@@ -17,7 +17,7 @@ export function emitProject(spec: StackSpec, specText?: string): GeneratedFile[]
   const outputs: AreaOutput[] = AREAS.filter((a) => a.applies(spec)).map((a) => a.emit(spec));
   const files = [...projectFiles(spec, outputs, specText), ...outputs.flatMap((o) => o.files)];
   const sorted = normalise(files);
-  const hashes = Object.fromEntries(sorted.map((f) => [f.path, contentHash(f.contents)]));
+  const hashes = Object.fromEntries(sorted.filter((f) => !f.seed).map((f) => [f.path, contentHash(f.contents)]));
   return normalise([...sorted, jsonFile(MANIFEST_FILE, { generator: 'brokerplate', files: hashes })]);
 }
 

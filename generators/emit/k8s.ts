@@ -11,7 +11,7 @@
  * - Other areas (monitoring, backup) plug in through K8S_ADDONS (see K8sAddon): their plain
  *   objects land in infra/addons/<profile>/<id>.yaml and the program creates them.
  */
-import { BROKER_MODULES, type SecretDef } from '../brokers/index.ts';
+import type { SecretDef } from '../brokers/index.ts';
 import { kafkaK8s } from '../brokers/kafka/k8s.ts';
 import { rabbitmqK8s } from '../brokers/rabbitmq/k8s.ts';
 import { redisK8s } from '../brokers/redis/k8s.ts';
@@ -19,16 +19,19 @@ import { BROKERS, type BrokerId } from '../guide/index.ts';
 import { brokersOf, PROFILES, type Profile, type StackSpec } from '../spec/index.ts';
 import { INFRA_NPM_VERSIONS } from '../versions/infra.ts';
 import type { Area, AreaOutput } from './area.ts';
-import { file, jsonFile, yamlFile, type GeneratedFile } from './files.ts';
+import { file, jsonFile, seedFile, yamlFile, type GeneratedFile } from './files.ts';
 import { k8sTopology, NAMESPACE_TOKEN, type K8sAddon, type K8sPart } from './k8s-model.ts';
+import { backupK8sAddon } from './backup.ts';
+import { monitoringK8sAddon } from './monitoring.ts';
 import { render } from './render.ts';
+import { stackSecretDefs } from './secrets.ts';
 
 export const INFRA_DIR = 'infra';
 
 export const K8S_PARTS = { kafka: kafkaK8s, rabbitmq: rabbitmqK8s, redis: redisK8s } as const satisfies { [B in BrokerId]: K8sPart<unknown> };
 
-/** Extra components of the Pulumi program; add one line per area (e.g. monitoring, backup). */
-export const K8S_ADDONS: readonly K8sAddon[] = [];
+/** Extra components of the Pulumi program, one per area. */
+export const K8S_ADDONS: readonly K8sAddon[] = [monitoringK8sAddon, backupK8sAddon];
 
 /** How the generated program names each broker's component, settings and output. */
 const NAMES: Readonly<Record<BrokerId, { className: string; constName: string; short: string; endpointDoc: string }>> = {
@@ -63,7 +66,7 @@ function activeAddons(spec: StackSpec, addons: readonly K8sAddon[]): K8sAddon[] 
 /** Every secret of the stack (brokers first, then addons), each once. */
 export function stackSecrets(spec: StackSpec, addons: readonly K8sAddon[] = K8S_ADDONS): SecretDef[] {
   const all = [
-    ...brokersOf(spec).flatMap((b) => BROKER_MODULES[b].secrets(spec)),
+    ...stackSecretDefs(spec),
     ...PROFILES.flatMap((p) => activeAddons(atProfile(spec, p), addons).flatMap((a) => a.secrets?.(atProfile(spec, p)) ?? [])),
   ];
   return all.filter((s, i) => all.findIndex((o) => o.env === s.env) === i);
@@ -125,8 +128,9 @@ export function infraFiles(spec: StackSpec, addons: readonly K8sAddon[] = K8S_AD
     ),
   );
   for (const profile of PROFILES) {
+    // Seeded once: `pulumi config set --secret` writes into it, so re-runs leave it alone.
     files.push(
-      yamlFile(
+      seedFile(yamlFile(
         at(`Pulumi.${profile}.yaml`),
         {
           config: {
@@ -142,7 +146,7 @@ export function infraFiles(spec: StackSpec, addons: readonly K8sAddon[] = K8S_AD
           'Optional: storageClass (data volumes), monitoringNamespace (a Prometheus elsewhere), createNamespace (false to use an existing one).',
           header,
         ].join('\n'),
-      ),
+      )),
     );
   }
   files.push(

@@ -6,7 +6,7 @@
 import type { BrokerId } from '../guide/index.ts';
 import type { StackSpec } from '../spec/index.ts';
 import type { Topology } from '../brokers/topology.ts';
-import type { ComposePart, ComposeService as BaseService, ServiceAdditions } from './compose.ts';
+import type { ComposePart, ComposeService as BaseService, ServiceAdditions } from './compose-model.ts';
 import type { GeneratedFile } from './files.ts';
 
 /** One input series of a promtool unit test (`values` in promtool's expanding notation, 1m apart). */

@@ -12,9 +12,9 @@ import { redisMonitoring, redisNodeCount } from '../brokers/redis/monitoring.ts'
 import { composeTopology, type Topology } from '../brokers/topology.ts';
 import { BROKERS, MONITORING_METRICS, type BrokerId } from '../guide/index.ts';
 import { brokersOf, scalingOf, type StackSpec } from '../spec/index.ts';
-import { MONITORING_IMAGES } from '../versions/monitoring-images.ts';
+import { IMAGES } from '../versions/images.ts';
 import type { Area, AreaOutput } from './area.ts';
-import { envRef, loopbackPort, type ComposeAddon, type ServiceAdditions } from './compose.ts';
+import { envRef, loopbackPort, type ComposeAddon, type ServiceAdditions } from './compose-model.ts';
 import { k8sTopology, type K8sAddon } from './k8s-model.ts';
 import { scheduledBackups } from './backup.ts';
 import { jsonFile, yamlFile, type GeneratedFile } from './files.ts';
@@ -441,13 +441,13 @@ const volume = (source: string, target: string) => ({ type: 'volume' as const, s
 /**
  * The monitoring services for docker compose (Prometheus, Alertmanager, Grafana, the Pushgateway
  * the backups report to, and the brokers' exporters) with loopback ports and healthchecks, plus
- * what the broker services need (the Kafka JMX agent). Plug in with one line in COMPOSE_ADDONS.
+ * what the broker services need (the Kafka JMX agent). Listed by composeAddons() in compose.ts.
  */
 export function monitoringCompose(spec: StackSpec, brokers: Readonly<Record<string, ComposeService>>): ComposePieces {
   const P = MONITORING_PORTS;
   const services: Record<string, ComposeService> = {
     prometheus: {
-      image: MONITORING_IMAGES.prometheus,
+      image: IMAGES.prometheus,
       restart: 'unless-stopped',
       command: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus', '--storage.tsdb.retention.time=15d', '--web.enable-lifecycle'],
       volumes: [dir('monitoring/prometheus', '/etc/prometheus'), volume('prometheus-data', '/prometheus')],
@@ -456,7 +456,7 @@ export function monitoringCompose(spec: StackSpec, brokers: Readonly<Record<stri
       healthcheck: wgetHealth(P.prometheus, '/-/healthy'),
     },
     alertmanager: {
-      image: MONITORING_IMAGES.alertmanager,
+      image: IMAGES.alertmanager,
       restart: 'unless-stopped',
       command: ['--config.file=/etc/alertmanager/alertmanager.yml', '--storage.path=/alertmanager'],
       volumes: [dir('monitoring/alertmanager', '/etc/alertmanager'), volume('alertmanager-data', '/alertmanager')],
@@ -464,7 +464,7 @@ export function monitoringCompose(spec: StackSpec, brokers: Readonly<Record<stri
       healthcheck: wgetHealth(P.alertmanager, '/-/healthy'),
     },
     grafana: {
-      image: MONITORING_IMAGES.grafana,
+      image: IMAGES.grafana,
       restart: 'unless-stopped',
       environment: {
         GF_SECURITY_ADMIN_USER: 'admin',
@@ -486,7 +486,7 @@ export function monitoringCompose(spec: StackSpec, brokers: Readonly<Record<stri
   const volumes = ['prometheus-data', 'alertmanager-data', 'grafana-data'];
   if (spec.backup.enabled) {
     services.pushgateway = {
-      image: MONITORING_IMAGES.pushgateway,
+      image: IMAGES.pushgateway,
       restart: 'unless-stopped',
       // Persisted so backup timestamps survive a restart (else "never recorded" alerts after every restart).
       command: ['--persistence.file=/data/pushgateway.db', '--persistence.interval=1m'],
@@ -511,7 +511,7 @@ export function monitoringCompose(spec: StackSpec, brokers: Readonly<Record<stri
   return { services, volumes: [...new Set(volumes)].sort(), files: [], notes, extend };
 }
 
-/** The compose seam: `COMPOSE_ADDONS` in generators/emit/compose.ts takes this as one line. */
+/** The compose seam: listed by composeAddons() in generators/emit/compose.ts. */
 export const monitoringComposeAddon: ComposeAddon = {
   id: 'monitoring',
   applies: (spec) => spec.monitoring.enabled,
@@ -621,7 +621,7 @@ export function monitoringK8s(spec: StackSpec, namespace: string, topology?: Top
     }, spec),
     configMap('grafana-dashboards', namespace, dashboards, spec),
     ...deployment(spec, namespace, 'prometheus', {
-      image: MONITORING_IMAGES.prometheus,
+      image: IMAGES.prometheus,
       args: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus', '--storage.tsdb.retention.time=15d'],
       volumeMounts: [
         { name: 'config', mountPath: '/etc/prometheus/prometheus.yml', subPath: 'prometheus.yml' },
@@ -637,14 +637,14 @@ export function monitoringK8s(spec: StackSpec, namespace: string, topology?: Top
       { name: 'data', emptyDir: {} },
     ], P.prometheus),
     ...deployment(spec, namespace, 'alertmanager', {
-      image: MONITORING_IMAGES.alertmanager,
+      image: IMAGES.alertmanager,
       args: ['--config.file=/etc/alertmanager/alertmanager.yml', '--storage.path=/alertmanager'],
       volumeMounts: [{ name: 'config', mountPath: '/etc/alertmanager' }, { name: 'data', mountPath: '/alertmanager' }],
       readinessProbe: probe('/-/ready'),
       resources: resources('20m', '64Mi'),
     }, [{ name: 'config', configMap: { name: 'alertmanager-config' } }, { name: 'data', emptyDir: {} }], P.alertmanager),
     ...deployment(spec, namespace, 'grafana', {
-      image: MONITORING_IMAGES.grafana,
+      image: IMAGES.grafana,
       env: [
         { name: 'GF_SECURITY_ADMIN_USER', value: 'admin' },
         { name: 'GF_SECURITY_ADMIN_PASSWORD', valueFrom: { secretKeyRef: { name: `${spec.name}-secrets`, key: 'GRAFANA_ADMIN_PASSWORD' } } },
@@ -670,7 +670,7 @@ export function monitoringK8s(spec: StackSpec, namespace: string, topology?: Top
   ];
   if (spec.backup.enabled) {
     objects.push(...deployment(spec, namespace, 'pushgateway', {
-      image: MONITORING_IMAGES.pushgateway,
+      image: IMAGES.pushgateway,
       readinessProbe: probe('/-/ready'),
       resources: resources('20m', '64Mi'),
     }, [], P.pushgateway));
@@ -736,7 +736,7 @@ export const monitoringArea: Area = {
   },
 };
 
-/** The Kubernetes seam: `K8S_ADDONS` in generators/emit/k8s.ts takes this as one line. */
+/** The Kubernetes seam: listed in K8S_ADDONS in generators/emit/k8s.ts. */
 export const monitoringK8sAddon: K8sAddon = {
   id: 'monitoring',
   applies: (spec) => spec.monitoring.enabled,

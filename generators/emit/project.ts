@@ -3,13 +3,13 @@
  * tsconfig.json, .gitignore, .env.example and the spec itself. It assembles what the other
  * areas contribute (README sections, layout rows, package.json scripts and dependencies).
  */
-import { modulesOf } from '../brokers/index.ts';
 import { SPEC_FILE, serializeSpec, type StackSpec } from '../spec/index.ts';
 import type { AreaOutput, PackageContribution } from './area.ts';
 import { envExample } from './env.ts';
 import { file, jsonFile, type GeneratedFile } from './files.ts';
 import { recommendation } from './recommendation.ts';
 import { render } from './render.ts';
+import { stackSecretDefs } from './secrets.ts';
 
 export const MANIFEST_FILE = '.brokerplate/files.json';
 
@@ -60,7 +60,7 @@ export function projectFiles(spec: StackSpec, outputs: readonly AreaOutput[], sp
     profile: spec.profile,
     rec: recommendation(spec),
     layout,
-    secrets: modulesOf(spec).flatMap((m) => m.secrets(spec)),
+    secrets: stackSecretDefs(spec),
     sections: outputs.flatMap((o) => o.readme ?? []),
   });
   return [

@@ -7,11 +7,27 @@
  * - rabbitmq: the Docker official image, `-management` variant (management UI + rabbitmqadmin;
  *   the Prometheus plugin ships with every RabbitMQ build).
  * - redis: the Docker official image (Debian based); the same binary serves Sentinel.
+ *
+ * Monitoring and backup services:
+ * - prom/prometheus 2.x: the same major version as the promtool the test suite checks the
+ *   generated config and rules with (Debian's prometheus 2.42).
+ * - prom/alertmanager, prom/pushgateway: the Prometheus project's images (busybox: wget for healthchecks).
+ * - grafana/grafana: provisioned from files (datasource + dashboards), no database to restore.
+ * - oliver006/redis_exporter `-alpine`: the scratch variant has no shell or wget for a healthcheck.
+ * - node: runs the dependency-free Kafka lag exporter script.
+ * - curlimages/curl: one-shot that fetches the JMX exporter agent (checked against its sha256).
  */
 export const IMAGES = {
   kafka: 'apache/kafka:4.4.0',
   rabbitmq: 'rabbitmq:4.3.6-management',
   redis: 'redis:8.10.2',
+  prometheus: 'prom/prometheus:v2.55.1',
+  alertmanager: 'prom/alertmanager:v0.27.0',
+  pushgateway: 'prom/pushgateway:v1.10.0',
+  grafana: 'grafana/grafana:11.3.0',
+  redisExporter: 'oliver006/redis_exporter:v1.62.0-alpine',
+  node: 'node:24.11.1-alpine',
+  curl: 'curlimages/curl:8.10.1',
 } as const;
 
 export type ImageId = keyof typeof IMAGES;

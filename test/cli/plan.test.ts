@@ -31,6 +31,12 @@ describe('the write plan of a re-run', () => {
     ]);
   });
 
+  it('leaves seed files alone once they exist (Pulumi stack files hold the user\'s encrypted secrets)', () => {
+    const seed = { path: 'infra/Pulumi.dev.yaml', contents: 'config: {}\n', seed: true } as const;
+    expect(plan([seed], disk({ 'infra/Pulumi.dev.yaml': 'config:\n  shop:secret: encrypted\n' }))).toEqual([{ path: seed.path, status: 'keep-seed' }]);
+    expect(plan([seed], disk({}))).toEqual([{ path: seed.path, status: 'create' }]);
+  });
+
   it('treats every differing file as a conflict when the manifest is unreadable', () => {
     expect(plan([{ path: 'a.txt', contents: 'new' }], disk({ [MANIFEST_FILE]: 'not json', 'a.txt': 'old' }))).toEqual([{ path: 'a.txt', status: 'conflict' }]);
   });

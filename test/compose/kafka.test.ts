@@ -143,7 +143,7 @@ describe('Kafka prod: three KRaft nodes with durable settings', () => {
         'transaction.state.log.min.isr': '2',
         'unclean.leader.election.enable': 'false',
         'auto.create.topics.enable': 'false',
-        'advertised.listeners': `INTERNAL://${node}:19092,EXTERNAL://127.0.0.1:${9092 + i}`,
+        'advertised.listeners': `INTERNAL://${node}:19092,EXTERNAL://127.0.0.1:${9092 + 100 * i}`,
       });
     }
     for (const t of kafkaTopics(prod)) expect([t.name, t.replicationFactor, t.configs['min.insync.replicas']]).toEqual([t.name, 3, '2']);

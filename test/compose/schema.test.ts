@@ -6,7 +6,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { IMAGES } from '../../generators/versions/images.ts';
-import { MONITORING_IMAGES } from '../../generators/versions/monitoring-images.ts';
 import { composeMemory, composeCpus } from '../../generators/emit/compose.ts';
 import { emitProject } from '../../generators/emit/index.ts';
 import { SCENARIO_IDS } from '../../generators/guide/index.ts';
@@ -16,8 +15,8 @@ import { composeDocument, composeOutput, envFor, specFor, type ComposeDoc, type 
 
 const schema = composeSchema();
 /** Broker images, and the pinned images other areas (monitoring, backup) add through the compose seam. */
-const BROKER_IMAGES = new Set<string>(Object.values(IMAGES));
-const IMAGE_SET = new Set<string>([...BROKER_IMAGES, ...Object.values(MONITORING_IMAGES)]);
+const BROKER_IMAGES = new Set<string>([IMAGES.kafka, IMAGES.rabbitmq, IMAGES.redis]);
+const IMAGE_SET = new Set<string>(Object.values(IMAGES));
 
 const combos = SCENARIO_IDS.flatMap((scenario) => PROFILES.map((profile) => ({ scenario, profile })));
 
@@ -110,7 +109,8 @@ describe('compose.yaml properties', () => {
     for (const [name, s] of brokers) {
       expect(s.healthcheck?.test?.[0], `${name} healthcheck`).toMatch(/^CMD(-SHELL)?$/);
       expect(s.hostname, `${name} has a stable host name`).toBe(name);
-      const data = (s.volumes ?? []).filter((v) => typeof v === 'object' && v.type === 'volume');
+      // Exactly one named volume per broker holds its data (monitoring may add the JMX agent's volume).
+      const data = (s.volumes ?? []).filter((v) => typeof v === 'object' && v.type === 'volume' && v.source !== 'jmx-exporter');
       expect(data.length, `${name} keeps its data in a named volume`).toBe(1);
       const limits = s.deploy?.resources?.limits;
       expect(limits?.cpus && limits.memory, `${name} limits`).toBeTruthy();
@@ -148,7 +148,7 @@ describe('compose.yaml properties', () => {
     const prodDoc = composeDocument(composeOutput(specFor('event-streaming', 'prod')));
     const nodes = brokerServices(prodDoc);
     expect(nodes.map(([n]) => n)).toEqual(['kafka-1', 'kafka-2', 'kafka-3']);
-    expect(nodes.map(([, s]) => (s.ports?.[0] as { published: string }).published)).toEqual(['9092', '9093', '9094']);
+    expect(nodes.map(([, s]) => (s.ports?.[0] as { published: string }).published)).toEqual(['9092', '9192', '9292']);
   });
 
   it('prod Redis is a primary, two replicas and three Sentinels that start after the data nodes are healthy', () => {
@@ -181,8 +181,9 @@ describe('no secret in any committed file', () => {
     const spec = specFor(scenario, profile);
     const env = envFor(spec);
     const secrets = Object.entries(env).filter(([k]) => /PASSWORD|COOKIE/.test(k));
-    // Kafka-only stacks have no credentials (PLAINTEXT listeners, published on 127.0.0.1 only).
-    expect(secrets.length > 0).toBe(brokersOf(spec).some((b) => b !== 'kafka'));
+    // Kafka itself has no credentials (PLAINTEXT listeners, published on 127.0.0.1 only); Grafana's admin has one.
+    expect(secrets.length > 0).toBe(brokersOf(spec).some((b) => b !== 'kafka') || spec.monitoring.enabled);
+    if (spec.monitoring.enabled) expect(Object.keys(env)).toContain('GRAFANA_ADMIN_PASSWORD');
     const files = emitProject(spec);
     expect(files.some((f) => f.path === 'compose.yaml')).toBe(true);
     for (const f of files) {

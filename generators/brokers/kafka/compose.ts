@@ -3,7 +3,7 @@
  * a one-shot `kafka-init` that creates the topics once every node is healthy, named volumes.
  */
 import { scalingOf, type StackSpec } from '../../spec/index.ts';
-import { bindMount, composeResources, loopbackPort, type ComposePart, type ComposeService } from '../../emit/compose.ts';
+import { bindMount, composeResources, loopbackPort, type ComposePart, type ComposeService } from '../../emit/compose-model.ts';
 import { file } from '../../emit/files.ts';
 import { IMAGES } from '../../versions/images.ts';
 import { composeTopology } from '../topology.ts';

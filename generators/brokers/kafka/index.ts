@@ -3,11 +3,12 @@ import { scalingOf, type StackSpec } from '../../spec/index.ts';
 import type { BrokerModule } from '../types.ts';
 
 /**
- * Host port of node `ordinal`'s client listener under docker compose: 9092, 9093, 9094, ...
+ * Host port of node `ordinal`'s client listener under docker compose: 9092, 9192, 9292, ...
  * (each node advertises its own, so a client on the host reaches every partition leader).
+ * Steps of 100 keep clear of the monitoring ports next to 9092 (Prometheus 9090/9091, Alertmanager 9093).
  */
 export function kafkaHostPort(ordinal: number): number {
-  return 9092 + ordinal;
+  return 9092 + 100 * ordinal;
 }
 
 function hostBootstrap(spec: StackSpec): string {

@@ -8,6 +8,7 @@ import { yamlFile } from '../../emit/files.ts';
 import { imageVersion, k8sTopology, podName, workload, type ImageUser, type K8sPart, type WorkloadSettings } from '../../emit/k8s-model.ts';
 import { IMAGES } from '../../versions/images.ts';
 import { quantityBytes } from '../rabbitmq/config.ts';
+import { kafkaK8sAgent, type KafkaK8sAgent } from './monitoring.ts';
 import { createTopicsScript, kafkaBootstrap, kafkaClusterId, kafkaEntrypoint, kafkaNodeProperties, kafkaNodes, kafkaTopics, KAFKA_PATHS, KAFKA_PORTS, type KafkaLayout } from './config.ts';
 
 /**
@@ -40,6 +41,8 @@ export interface KafkaK8sSettings {
   /** In-namespace bootstrap servers (every broker's INTERNAL listener). */
   readonly bootstrap: string;
   readonly topics: readonly string[];
+  /** The Prometheus JMX exporter agent in every broker pod, when the spec enables monitoring. */
+  readonly metrics: KafkaK8sAgent | null;
 }
 
 /** JVM heap: half the memory limit (at least 256 MiB); the rest is page cache, which Kafka reads from. */
@@ -93,6 +96,7 @@ export const kafkaK8s: K8sPart<KafkaK8sSettings> = {
       paths: { home: KAFKA_PATHS.home, config: KAFKA_PATHS.config, data: KAFKA_PATHS.data, volume: KAFKA_PATHS.data.slice(0, KAFKA_PATHS.data.lastIndexOf('/')) },
       bootstrap: kafkaBootstrap(nodes, k8sTopology()),
       topics: kafkaTopics(spec).map((t) => t.name),
+      metrics: spec.monitoring.enabled ? kafkaK8sAgent() : null,
     };
   },
   readme(spec: StackSpec): string {

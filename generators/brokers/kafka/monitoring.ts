@@ -10,11 +10,11 @@
  */
 import type { StackSpec } from '../../spec/index.ts';
 import { scalingOf } from '../../spec/index.ts';
-import { bindMount, loopbackPort } from '../../emit/compose.ts';
+import { bindMount, loopbackPort } from '../../emit/compose-model.ts';
 import { file, yamlFile, type GeneratedFile } from '../../emit/files.ts';
 import { MONITORING_PORTS, type AlertRule, type ComposePieces, type ComposeService, type K8sObject, type MonitoringPart, type Naming, type Panel, type ScrapeJob, IMAGE_UIDS, restrictedContainer, restrictedPod } from '../../emit/monitoring-model.ts';
 import { render } from '../../emit/render.ts';
-import { MONITORING_IMAGES as IMAGES } from '../../versions/monitoring-images.ts';
+import { IMAGES } from '../../versions/images.ts';
 import { composeTopology, type Topology } from '../topology.ts';
 import { KAFKA_PORTS } from './config.ts';
 
@@ -320,7 +320,15 @@ function k8s(spec: StackSpec, namespace: string): K8sObject[] {
  * the broker pods): an init container that fetches the jar (sha256-checked) into an emptyDir,
  * the rules from the `kafka-jmx-exporter` ConfigMap, KAFKA_OPTS, and a `metrics` port.
  */
-export function kafkaK8sAgent(): { initContainer: Record<string, unknown>; volumes: Record<string, unknown>[]; volumeMounts: Record<string, unknown>[]; env: { name: string; value: string }[]; port: { name: string; containerPort: number } } {
+export interface KafkaK8sAgent {
+  initContainer: Record<string, unknown>;
+  volumes: Record<string, unknown>[];
+  volumeMounts: Record<string, unknown>[];
+  env: { name: string; value: string }[];
+  port: { name: string; containerPort: number };
+}
+
+export function kafkaK8sAgent(): KafkaK8sAgent {
   return {
     initContainer: {
       name: 'jmx-exporter-fetch',

@@ -3,7 +3,7 @@
  * one-shot `rabbitmq-init` that creates the users from .env, named volumes.
  */
 import { channelsOf, scalingOf, settingsOf, type StackSpec } from '../../spec/index.ts';
-import { bindMount, composeResources, envRef, loopbackPort, type ComposePart, type ComposePort, type ComposeService } from '../../emit/compose.ts';
+import { bindMount, composeResources, envRef, loopbackPort, type ComposePart, type ComposePort, type ComposeService } from '../../emit/compose-model.ts';
 import { file, jsonFile } from '../../emit/files.ts';
 import { IMAGES } from '../../versions/images.ts';
 import { composeTopology } from '../topology.ts';

@@ -3,7 +3,7 @@
  * Sentinels (prod), or a cluster with a one-shot slot assignment; ACL users from .env.
  */
 import { scalingOf, settingsOf, type StackSpec } from '../../spec/index.ts';
-import { bindMount, composeResources, envRef, loopbackPort, type ComposeMount, type ComposePart, type ComposeService } from '../../emit/compose.ts';
+import { bindMount, composeResources, envRef, loopbackPort, type ComposeMount, type ComposePart, type ComposeService } from '../../emit/compose-model.ts';
 import { file, type GeneratedFile } from '../../emit/files.ts';
 import { IMAGES } from '../../versions/images.ts';
 import { composeTopology } from '../topology.ts';

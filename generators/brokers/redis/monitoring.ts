@@ -4,10 +4,10 @@
  * (length, consumer groups, pending entries) and their dead-letter streams.
  */
 import { channelsOf, deadLetterName, scalingOf, settingsOf, type StackSpec } from '../../spec/index.ts';
-import { envRef, loopbackPort } from '../../emit/compose.ts';
+import { envRef, loopbackPort } from '../../emit/compose-model.ts';
 import { MONITORING_PORTS, type AlertRule, type ComposePieces, type ComposeService, type K8sObject, type MonitoringPart, type Naming, type Panel, type ScrapeJob, IMAGE_UIDS, restrictedContainer, restrictedPod } from '../../emit/monitoring-model.ts';
 import { render } from '../../emit/render.ts';
-import { MONITORING_IMAGES as IMAGES } from '../../versions/monitoring-images.ts';
+import { IMAGES } from '../../versions/images.ts';
 import { composeTopology, type Topology } from '../topology.ts';
 import { REDIS_PORTS } from './config.ts';
 import { ADMIN_USER } from './index.ts';

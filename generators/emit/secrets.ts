@@ -1,0 +1,24 @@
+/**
+ * Every secret and connection variable of a stack, grouped by who needs it: each broker of the
+ * stack, then the services other areas add (Grafana's admin password). `.env`, `.env.example`,
+ * the README and the Pulumi program's Secret all read this one list.
+ */
+import { modulesOf, type ConnectionVar, type SecretDef } from '../brokers/index.ts';
+import type { StackSpec } from '../spec/index.ts';
+import { MONITORING_SECRETS } from './monitoring.ts';
+
+export interface SecretGroup {
+  readonly id: string;
+  readonly secrets: readonly SecretDef[];
+  readonly connection: readonly ConnectionVar[];
+}
+
+export function secretGroups(spec: StackSpec): SecretGroup[] {
+  const groups: SecretGroup[] = modulesOf(spec).map((m) => ({ id: m.id, secrets: m.secrets(spec), connection: m.connection(spec) }));
+  if (spec.monitoring.enabled) groups.push({ id: 'monitoring', secrets: MONITORING_SECRETS, connection: [] });
+  return groups;
+}
+
+export function stackSecretDefs(spec: StackSpec): SecretDef[] {
+  return secretGroups(spec).flatMap((g) => g.secrets);
+}
