@@ -11,9 +11,8 @@ export async function runGenerator(destination: string | undefined, options: Rec
   const env = createEnv({ adapter: new QueuedAdapter({ adapter: new NoTerminalAdapter({ stderr: process.stdout }) }), skipInstall: true });
   env.register(BrokerplateGenerator, { namespace: 'brokerplate:app', resolved: fileURLToPath(import.meta.url) });
   try {
-    // env.run rejects on failure; a bare .catch(console.error) would exit 0. skipYoResolve: no
-    // .yo-resolve lookups (one per folder of every file written); re-runs use the manifest instead.
-    await env.run(['brokerplate:app', ...(destination ? [destination] : [])], { ...options, skipInstall: true, skipYoResolve: true });
+    // env.run rejects on failure; a bare .catch(console.error) would exit 0.
+    await env.run(['brokerplate:app', ...(destination ? [destination] : [])], { ...options, skipInstall: true });
     return 0;
   } catch (error) {
     const message = error instanceof BrokerplateError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);

@@ -13,6 +13,8 @@ export interface ReadmeSection {
 }
 
 export interface PackageContribution {
+  /** `engines.node`, when an area's dependencies need more than the default. */
+  readonly node?: string;
   readonly scripts?: Readonly<Record<string, string>>;
   readonly dependencies?: Readonly<Record<string, string>>;
   readonly devDependencies?: Readonly<Record<string, string>>;

@@ -20,7 +20,7 @@ import {
   type MessageSpec,
   type StackSpec,
 } from '../spec/index.ts';
-import { npmDeps, type NpmPackage } from '../versions/npm.ts';
+import { nodeEngineFor, npmDeps, type NpmPackage } from '../versions/npm.ts';
 import type { Area, AreaOutput } from './area.ts';
 import { file, type GeneratedFile } from './files.ts';
 import { render } from './render.ts';
@@ -377,17 +377,19 @@ function emitClients(spec: StackSpec): AreaOutput {
     ...ctx,
     brokerSections: brokers.map((b) => ({ title: BROKERS[b].title, body: PARTS[b].readme(spec) })),
   });
+  const dependencies = npmDeps('ajv', 'ajv-formats', ...brokers.flatMap((b) => PARTS[b].dependencies));
   return {
     files,
     readme: [{ title: 'Typed messaging clients', body: readme }],
     packageJson: {
+      node: nodeEngineFor(dependencies),
       scripts: {
         test: 'vitest run',
         typecheck: 'tsc --noEmit',
         example: 'node src/examples/messaging-facade.ts',
         ...examples,
       },
-      dependencies: npmDeps('ajv', 'ajv-formats', ...brokers.flatMap((b) => PARTS[b].dependencies)),
+      dependencies,
       devDependencies: npmDeps('typescript', 'vitest', '@types/node'),
     },
     layout: [

@@ -9,6 +9,7 @@ import { envExample } from './env.ts';
 import { file, jsonFile, type GeneratedFile } from './files.ts';
 import { recommendation } from './recommendation.ts';
 import { render } from './render.ts';
+import { NODE_ENGINE } from '../versions/npm.ts';
 import { stackSecretDefs } from './secrets.ts';
 
 export const MANIFEST_FILE = '.brokerplate/files.json';
@@ -18,13 +19,13 @@ function sortedRecord(entries: Iterable<[string, string]>): Record<string, strin
 }
 
 function mergePackage(spec: StackSpec, parts: readonly (PackageContribution | undefined)[]): object {
-  const pick = (key: keyof PackageContribution) => sortedRecord(parts.flatMap((p) => Object.entries(p?.[key] ?? {})));
+  const pick = (key: 'scripts' | 'dependencies' | 'devDependencies') => sortedRecord(parts.flatMap((p) => Object.entries(p?.[key] ?? {})));
   return {
     name: spec.name,
     version: '0.0.0',
     private: true,
     type: 'module',
-    engines: { node: '>=22.18' },
+    engines: { node: parts.map((p) => p?.node).find((n) => n !== undefined) ?? NODE_ENGINE },
     scripts: pick('scripts'),
     dependencies: pick('dependencies'),
     devDependencies: pick('devDependencies'),

@@ -22,6 +22,14 @@ export const NPM_VERSIONS = {
 
 export type NpmPackage = keyof typeof NPM_VERSIONS;
 
+/** The generated project's `engines.node`: Node's type stripping (>= 22.18), raised where a dependency needs more. */
+export const NODE_ENGINE = '>=22.18';
+const NODE_ENGINE_OF: Partial<Record<NpmPackage, string>> = { '@platformatic/kafka': '^22.22.0 || >=24.6.0' };
+
+export function nodeEngineFor(dependencies: Readonly<Record<string, string>>): string {
+  return Object.keys(dependencies).map((d) => NODE_ENGINE_OF[d as NpmPackage]).find((e) => e !== undefined) ?? NODE_ENGINE;
+}
+
 /** `{ name: version }` for a list of packages, for package.json contributions. */
 export function npmDeps(...names: readonly NpmPackage[]): Record<string, string> {
   return Object.fromEntries(names.map((n) => [n, NPM_VERSIONS[n]]));
