@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { buildEnv, emitProject, envExample, parseEnv } from '../../generators/emit/index.ts';
+import { recommendedBrokers, type ScenarioId } from '../../generators/guide/index.ts';
+import { buildSpec, parseSpec, type Profile } from '../../generators/spec/index.ts';
+
+function spec(scenario: ScenarioId, profile: Profile = 'dev', targets: ('compose' | 'k8s')[] = ['compose', 'k8s']) {
+  const result = parseSpec(buildSpec({ name: 'shop', scenario, brokers: recommendedBrokers(scenario), profile, targets, decision: { overridden: false } }));
+  if (!result.ok) throw new Error(JSON.stringify(result.issues));
+  return result.spec;
+}
+
+function files(s: ReturnType<typeof spec>) {
+  return new Map(emitProject(s).map((f) => [f.path, f.contents]));
+}
+
+describe('the generated project skeleton', () => {
+  it('raises engines.node where the Kafka client needs it', () => {
+    const kafka = JSON.parse(files(spec('event-streaming')).get('package.json') ?? '{}');
+    const redis = JSON.parse(files(spec('realtime-notifications')).get('package.json') ?? '{}');
+    expect(kafka.engines).toEqual({ node: '^22.22.0 || >=24.6.0' });
+    expect(redis.engines).toEqual({ node: '>=22.18' });
+    expect(Object.keys(kafka.dependencies)).toContain('@platformatic/kafka');
+    expect(Object.keys(redis.dependencies)).not.toContain('@platformatic/kafka');
+  });
+
+  it('emits only the target areas the spec asks for', () => {
+    const composeOnly = files(spec('rpc', 'dev', ['compose']));
+    expect(composeOnly.has('compose.yaml')).toBe(true);
+    expect([...composeOnly.keys()].some((p) => p.startsWith('infra/'))).toBe(false);
+    const k8sOnly = files(spec('rpc', 'dev', ['k8s']));
+    expect(k8sOnly.has('compose.yaml')).toBe(false);
+    expect(k8sOnly.has('infra/index.ts')).toBe(true);
+  });
+
+  it('lists every generated file with its hash in the manifest, except the seeded Pulumi stack files', () => {
+    const all = emitProject(spec('hybrid', 'prod'));
+    const manifest = JSON.parse(all.find((f) => f.path === '.brokerplate/files.json')?.contents ?? '{}');
+    const expected = all.filter((f) => !f.seed && f.path !== '.brokerplate/files.json').map((f) => f.path).sort();
+    expect(Object.keys(manifest.files).sort()).toEqual(expected);
+    expect(all.filter((f) => f.seed).map((f) => f.path)).toEqual(['infra/Pulumi.dev.yaml', 'infra/Pulumi.prod.yaml']);
+  });
+
+  it('gives the README a section per area and a layout row per top-level output', () => {
+    const readme = files(spec('hybrid', 'prod')).get('README.md') ?? '';
+    for (const title of ['## Run it with docker compose', '## Deploy to Kubernetes with Pulumi', '## Typed messaging clients', '## Monitoring', '## Backup and restore', '## Secrets', '## Regenerate']) {
+      expect(readme).toContain(title);
+    }
+    for (const path of ['`compose.yaml`', '`infra/`', '`src/messaging/`', '`brokerplate.yaml`']) expect(readme).toContain(path);
+  });
+
+  it('puts every secret of the stack (brokers and Grafana) in .env and only their names in .env.example', () => {
+    const s = spec('hybrid', 'prod');
+    let n = 0;
+    const env = parseEnv(buildEnv(s, undefined, () => `secret-${++n}`));
+    expect([...env.keys()].filter((k) => env.get(k)?.startsWith('secret-'))).toEqual([
+      'RABBITMQ_PASSWORD', 'RABBITMQ_ADMIN_PASSWORD', 'RABBITMQ_ERLANG_COOKIE', 'REDIS_PASSWORD', 'REDIS_ADMIN_PASSWORD', 'GRAFANA_ADMIN_PASSWORD',
+    ]);
+    expect(env.get('REDIS_URL')).toBe(`redis://app:${env.get('REDIS_PASSWORD')}@127.0.0.1:6379/0`);
+    const example = envExample(s);
+    expect(example).toMatch(/^GRAFANA_ADMIN_PASSWORD=$/m);
+    expect(example).not.toContain('secret-');
+    // A re-run keeps what is there and adds only what is missing.
+    const again = parseEnv(buildEnv(s, `REDIS_PASSWORD=mine\nMY_OWN=1\n`, () => 'new'));
+    expect([again.get('REDIS_PASSWORD'), again.get('MY_OWN'), again.get('GRAFANA_ADMIN_PASSWORD')]).toEqual(['mine', '1', 'new']);
+  });
+});
