@@ -528,10 +528,11 @@ export function prometheusOperatorObjects(spec: StackSpec, namespace: string, to
       kind: 'ServiceMonitor',
       metadata: { name: j.job, namespace, labels },
       spec: {
-        jobLabel: 'app.kubernetes.io/name',
         selector: { matchLabels: { 'app.kubernetes.io/name': j.k8s.service } },
         namespaceSelector: { matchNames: [namespace] },
-        endpoints: [{ port: j.k8s.port, path: j.path ?? '/metrics', ...(j.params && { params: j.params }), ...(j.honorLabels && { honorLabels: true }), interval: '15s' }],
+        // The job label the rules and dashboards use: the operator would otherwise name it after the
+        // Service (kafka-headless), and two monitors of one Service (rabbitmq, rabbitmq-queues) would collide.
+        endpoints: [{ port: j.k8s.port, path: j.path ?? '/metrics', ...(j.params && { params: j.params }), ...(j.honorLabels && { honorLabels: true }), interval: '15s', relabelings: [{ targetLabel: 'job', replacement: j.job }] }],
       },
     }));
   // Multi-target exporters (redis_exporter) become a ScrapeConfig-free ServiceMonitor per node via params.
