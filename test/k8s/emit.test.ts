@@ -11,12 +11,12 @@ import { kafkaNodeProperties, kafkaNodes } from '../../generators/brokers/kafka/
 import { K8S_KAFKA_LAYOUT } from '../../generators/brokers/kafka/k8s.ts';
 import { rabbitConf, rabbitDefinitions } from '../../generators/brokers/rabbitmq/config.ts';
 import { redisConf, redisNodes, sentinelConfTemplate } from '../../generators/brokers/redis/config.ts';
-import { BROKER_MODULES } from '../../generators/brokers/index.ts';
 import { emitProject, type GeneratedFile } from '../../generators/emit/index.ts';
 import { configKey } from '../../generators/emit/k8s.ts';
 import { k8sTopology } from '../../generators/emit/k8s-model.ts';
+import { stackSecretDefs } from '../../generators/emit/secrets.ts';
 import { SCENARIO_IDS } from '../../generators/guide/index.ts';
-import { brokersOf, PROFILES, type StackSpec } from '../../generators/spec/index.ts';
+import { PROFILES, type StackSpec } from '../../generators/spec/index.ts';
 import { IMAGES } from '../../generators/versions/images.ts';
 import { ROOT } from '../support/cli.ts';
 import { specFor } from './support/project.ts';
@@ -57,7 +57,8 @@ describe('infra/ files (no Pulumi CLI involved)', () => {
       main: 'index.ts',
     });
     expect(files.has('infra/index.ts')).toBe(true);
-    const secretKeys = brokersOf(hybrid).flatMap((b) => BROKER_MODULES[b].secrets(hybrid)).map((s) => `shop:${configKey(s.env)}`);
+    const secretKeys = stackSecretDefs(hybrid).map((s) => `shop:${configKey(s.env)}`);
+    expect(secretKeys).toContain('shop:grafanaAdminPassword');
     for (const profile of PROFILES) {
       const config = (parse(fileOf(files, `infra/Pulumi.${profile}.yaml`)) as { config: Record<string, unknown> }).config;
       expect(config['shop:profile']).toBe(profile);
@@ -107,12 +108,12 @@ describe('infra/ files (no Pulumi CLI involved)', () => {
     expect(fileOf(files, 'infra/config/prod/redis/users.acl.template')).toBe(fileOf(all, 'config/redis/users.acl.template'));
   });
 
-  it('settings pin the images of generators/versions/images.ts', () => {
-    for (const b of ['kafka', 'rabbitmq', 'redis'] as const) {
-      const text = fileOf(files, `infra/settings/${b}.ts`);
-      expect(text).toContain(`"image": "${IMAGES[b]}"`);
-      expect(text.match(/"image": "([^"]+)"/g)?.length).toBe(2);
-    }
+  it('settings pin the images of generators/versions/images.ts: the broker\'s, and with monitoring the JMX agent fetch\'s (Kafka)', () => {
+    const images = (f: ReadonlyMap<string, string>, b: string) => [...fileOf(f, `infra/settings/${b}.ts`).matchAll(/"image": "([^"]+)"/g)].map((m) => m[1]).sort();
+    expect(images(files, 'kafka')).toEqual([IMAGES.curl, IMAGES.curl, IMAGES.kafka, IMAGES.kafka].sort());
+    for (const b of ['rabbitmq', 'redis'] as const) expect(images(files, b), b).toEqual([IMAGES[b], IMAGES[b]]);
+    const quiet = infraOf(specFor('hybrid', 'prod', (s) => void (s.monitoring = { ...s.monitoring, enabled: false })));
+    expect(images(quiet, 'kafka')).toEqual([IMAGES.kafka, IMAGES.kafka]);
   });
 
   it('k8sTopology names pods `<statefulset>-<n>.<statefulset>-headless`, optionally fully qualified', () => {
@@ -123,16 +124,18 @@ describe('infra/ files (no Pulumi CLI involved)', () => {
 });
 
 describe('README: deploying with Pulumi', () => {
-  it.each(SCENARIO_IDS)('%s: stack init, one `pulumi config set --secret` per secret, pulumi up, npm run render', (scenario) => {
-    const spec = specFor(scenario, 'prod');
+  const cases = [...SCENARIO_IDS.map((scenario) => ({ scenario, monitoring: true })), { scenario: 'event-streaming' as const, monitoring: false }, { scenario: 'hybrid' as const, monitoring: false }];
+  it.each(cases)('$scenario (monitoring $monitoring): stack init, one `pulumi config set --secret` per secret of the stack, pulumi up, npm run render', ({ scenario, monitoring }) => {
+    const spec = specFor(scenario, 'prod', (s) => void (s.monitoring = { ...s.monitoring, enabled: monitoring }));
     const readme = emitProject(spec).find((f) => f.path === 'README.md')?.contents ?? '';
     const section = readme.slice(readme.indexOf('## Deploy to Kubernetes with Pulumi'));
     expect(section).toContain('pulumi stack init prod');
     expect(section).toContain('pulumi up');
     expect(section).toContain('npm run render');
-    const secrets = brokersOf(spec).flatMap((b) => BROKER_MODULES[b].secrets(spec));
+    const secrets = stackSecretDefs(spec);
     const set = [...section.matchAll(/^pulumi config set --secret (\S+) /gm)].map((m) => m[1]);
     expect(set).toEqual(secrets.map((s) => configKey(s.env)));
+    expect(set.includes('grafanaAdminPassword')).toBe(monitoring);
     for (const s of secrets) expect(section).toContain(`| \`${configKey(s.env)}\` | \`${s.env}\` |`);
     const layout = readme.slice(readme.indexOf('| Path'));
     expect(layout).toContain('infra/');

@@ -1,7 +1,8 @@
 /**
  * Proof that the checks of program.test.ts can fail: a generated program is broken on purpose
  * (a misspelt field, a wrong type, a writable root, a missing budget, an open NetworkPolicy, a
- * leaked secret), run under Pulumi mocks (no cluster, no Pulumi CLI), and every check must
+ * leaked secret, a metrics port closed to Prometheus, a Service port no pod has, a secret key
+ * nobody sets), run under Pulumi mocks (no cluster, no Pulumi CLI), and every check must
  * report its breakage. Each edit must still match the generated code, so the test notices when
  * the templates move on.
  */
@@ -9,9 +10,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { availabilityFindings, hardeningFindings, isolationFindings, leakFindings, schemaFindings } from './support/checks.ts';
-import { k8sObjects, restrictedViolations, validateObject, type K8sObject } from './support/objects.ts';
+import { k8sObjects, restrictedViolations, validateObject, type K8sObject, type Obj } from './support/objects.ts';
 import { runUnderMocks, secretValue, specFor, stackJob, writeProject } from './support/project.ts';
 import type { MockRun } from './support/run-mocks.ts';
+import { peerIn, referenceFindings, scrapeFindings, serviceFindings, serviceMonitorFindings } from './support/wiring.ts';
+import { k8sNodes, prometheusOperatorObjects } from '../../generators/emit/monitoring.ts';
 
 function edit(file: string, from: string, to: string): void {
   const text = readFileSync(file, 'utf8');
@@ -21,9 +24,12 @@ function edit(file: string, from: string, to: string): void {
 
 let run: MockRun;
 let objects: K8sObject[];
+/** A second copy broken only in how the pieces connect (the first one's open NetworkPolicy would hide a closed port). */
+let wired: K8sObject[];
+const spec = specFor('hybrid', 'prod');
 
 beforeAll(async () => {
-  const infra = join(writeProject('mutation/hybrid-prod', specFor('hybrid', 'prod')), 'infra');
+  const infra = join(writeProject('mutation/hybrid-prod', spec), 'infra');
   edit(join(infra, 'components/kafka.ts'), "readinessProbe: tcpProbe('kafka', 10, 3),", "readinesProbe: tcpProbe('kafka', 10, 3),");
   edit(join(infra, 'settings/kafka.ts'), '"replicas": 3,', '"replicas": "3",');
   edit(join(infra, 'components/common.ts'), '  readOnlyRootFilesystem: true,\n', '  readOnlyRootFilesystem: false,\n');
@@ -31,10 +37,16 @@ beforeAll(async () => {
   edit(join(infra, 'components/common.ts'), 'if (workload.maxUnavailable === null) return undefined;', 'return undefined;');
   edit(join(infra, 'components/common.ts'), '{ from: [{ podSelector: { matchLabels: admission.peers } },', '{ from: [{ podSelector: {} },');
   edit(join(infra, 'index.ts'), 'name: namespaceName,\n', "name: namespaceName,\n        annotations: { note: config.requireSecret('redisPassword') },\n");
-  const [only] = await runUnderMocks([stackJob(infra, 'prod', 'mut')], 'mutation');
-  if (!only) throw new Error('no run');
+  const wiring = join(writeProject('mutation/hybrid-prod-wiring', spec), 'infra');
+  edit(join(wiring, 'components/kafka.ts'), 'metricsPorts: s.metrics ? [s.metrics.port.containerPort] : []', 'metricsPorts: []');
+  edit(join(wiring, 'components/rabbitmq.ts'), "{ name: 'management', port: s.ports.management }], this);", "{ name: 'management', port: s.ports.management }, { name: 'prometheus', port: s.ports.prometheus }, { name: 'stats', port: 15671 }], this);");
+  edit(join(wiring, 'addons/prod/monitoring.yaml'), 'key: GRAFANA_ADMIN_PASSWORD', 'key: GRAFANA_PASSWORD');
+  const [only, second] = await runUnderMocks([stackJob(infra, 'prod', 'mut'), stackJob(wiring, 'prod', 'wire')], 'mutation');
+  if (!only || !second) throw new Error('no run');
+  expect(second.errors).toEqual([]);
   run = only;
   objects = k8sObjects(run);
+  wired = k8sObjects(second);
 }, 120_000);
 
 describe('checks catch a deliberately broken program under Pulumi mocks (no cluster, no Pulumi CLI)', () => {
@@ -66,6 +78,18 @@ describe('checks catch a deliberately broken program under Pulumi mocks (no clus
 
   it('secrets: a secret value in an annotation, even though Pulumi marks it secret', () => {
     expect(leakFindings(objects, [secretValue('redisPassword', 'mut')])).toEqual(['Namespace/shop holds a secret value']);
+  });
+
+  it('wiring: a metrics port closed to Prometheus, a Service port no pod has, a metrics port on two Services, a secret key nobody sets', () => {
+    expect(scrapeFindings(wired, 'shop')).toEqual([0, 1, 2].map((i) => `job kafka -> kafka-${i}.kafka-headless:7071: the NetworkPolicy of StatefulSet/kafka refuses it on port 7071`));
+    expect(serviceFindings(wired)).toEqual(['Service/rabbitmq port stats targets stats, which StatefulSet/rabbitmq does not have']);
+    const monitors = prometheusOperatorObjects(spec, 'shop', k8sNodes('shop')) as Obj[];
+    expect(serviceMonitorFindings(wired, monitors, peerIn('shop', { 'brokerplate/access': 'monitoring' }))).toEqual([
+      'ServiceMonitor/kafka port metrics: the NetworkPolicy of StatefulSet/kafka refuses port 7071',
+      'ServiceMonitor/rabbitmq port prometheus: 2 selected Services have it (rabbitmq, rabbitmq-headless)',
+      'ServiceMonitor/rabbitmq-queues port prometheus: 2 selected Services have it (rabbitmq, rabbitmq-headless)',
+    ]);
+    expect(referenceFindings(wired)).toEqual(['Deployment/grafana: grafana reads GF_SECURITY_ADMIN_PASSWORD from shop-secrets/GRAFANA_PASSWORD, which does not exist']);
   });
 
   it('the oracles themselves: unknown fields, schema errors and Pod Security violations on hand-made objects', async () => {

@@ -5,20 +5,26 @@
  * every object against the Kubernetes schema (kubernetes-models, plus unknown-field detection),
  * the Pod Security Standard the namespace enforces, and the durable and security settings.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { kafkaNodeProperties, kafkaNodes } from '../../generators/brokers/kafka/config.ts';
 import { K8S_KAFKA_LAYOUT } from '../../generators/brokers/kafka/k8s.ts';
+import { JMX_EXPORTER, jmxAgentFlag } from '../../generators/brokers/kafka/monitoring.ts';
 import { redisDataNodes } from '../../generators/brokers/redis/config.ts';
-import { BROKER_MODULES } from '../../generators/brokers/index.ts';
-import { configKey, namespaceOf, secretName } from '../../generators/emit/k8s.ts';
+import { configKey, K8S_ADDONS, MONITORING_LABELS, namespaceOf, secretName } from '../../generators/emit/k8s.ts';
 import { k8sTopology } from '../../generators/emit/k8s-model.ts';
+import { k8sNodes, PATHS, prometheusOperatorObjects } from '../../generators/emit/monitoring.ts';
+import { MONITORING_PORTS } from '../../generators/emit/monitoring-model.ts';
+import { stackSecretDefs } from '../../generators/emit/secrets.ts';
 import { brokersOf, scalingOf, type Resources, type StackSpec } from '../../generators/spec/index.ts';
 import { IMAGES } from '../../generators/versions/images.ts';
 import { availabilityFindings, hardeningFindings, isolationFindings, leakFindings, schemaFindings } from './support/checks.ts';
 import { all, at, containersOf, find, isObj, isSecretWrapper, k8sObjects, list, podTemplateOf, restrictedViolations, type K8sObject, type Obj } from './support/objects.ts';
-import { CASES, runUnderMocks, secretValue, specFor, stackJob, writeProject } from './support/project.ts';
-import type { MockRun } from './support/run-mocks.ts';
+import { CASES, runUnderMocks, secretValue, specFor, stackJob, WORK, writeProject } from './support/project.ts';
+import type { MockJob, MockRun } from './support/run-mocks.ts';
+import { exporterOf, monitorJobs, peerIn, prometheusYml, referenceFindings, scrapeFindings, serviceFindings, serviceMonitorFindings } from './support/wiring.ts';
 
 const RECOMMENDED = ['name', 'instance', 'component', 'part-of', 'managed-by', 'version'].map((l) => `app.kubernetes.io/${l}`);
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -40,7 +46,30 @@ const VARIANTS = {
     const rabbitmq = spec.brokers.rabbitmq;
     if (rabbitmq) rabbitmq.prod = { ...rabbitmq.prod, nodes: 5 };
   }),
+  'no-monitoring-prod': specFor('event-streaming', 'prod', (spec) => {
+    spec.monitoring = { ...spec.monitoring, enabled: false };
+  }),
+  // The stack as generated; its job adds `monitoringNamespace` (a Prometheus operator elsewhere).
+  'monitoring-namespace-prod': specFor('hybrid', 'prod'),
 } as const;
+
+/** Pulumi config a variant sets beyond its Pulumi.<stack>.yaml, as `pulumi config set` would. */
+const VARIANT_CONFIG: Partial<Record<keyof typeof VARIANTS, Record<string, string>>> = {
+  'monitoring-namespace-prod': { monitoringNamespace: 'monitoring' },
+};
+
+/** The namespace the operator's Prometheus runs in, in the `monitoring-namespace-prod` variant. */
+const OPERATOR_PEER = peerIn('monitoring', { 'app.kubernetes.io/name': 'prometheus' });
+
+/** The addons (monitoring, backup) that apply to a spec, as the Kubernetes area picks them. */
+function activeAddons(spec: StackSpec) {
+  return K8S_ADDONS.filter((a) => a.applies(spec));
+}
+
+/** The ServiceMonitors of the Prometheus operator option for the stack's namespace. */
+function serviceMonitors(spec: StackSpec, namespace: string): Obj[] {
+  return prometheusOperatorObjects(spec, namespace, k8sNodes(namespace)).filter((o) => o.kind === 'ServiceMonitor') as Obj[];
+}
 
 beforeAll(async () => {
   const jobs = CASES.map((c) => {
@@ -50,7 +79,9 @@ beforeAll(async () => {
   });
   for (const [id, spec] of Object.entries(VARIANTS)) {
     specs.set(id, spec);
-    jobs.push(stackJob(join(writeProject(`run/${id}`, spec), 'infra'), 'prod', id));
+    const job: MockJob = stackJob(join(writeProject(`run/${id}`, spec), 'infra'), 'prod', id);
+    const extra = Object.entries(VARIANT_CONFIG[id as keyof typeof VARIANTS] ?? {}).map(([k, v]) => [`${job.project}:${k}`, v]);
+    jobs.push({ ...job, config: { ...job.config, ...Object.fromEntries(extra) } });
   }
   const started = performance.now();
   const results = await runUnderMocks(jobs, 'program');
@@ -102,14 +133,30 @@ describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id
     for (const b of brokersOf(spec())) expect(run().outputs[`${b}Endpoint`]).toMatch(/^[a-z-]+:\d+$/);
   });
 
-  it('declares one component per broker, the same shape for all, and every object is a child of one (except the Namespace and Secret)', () => {
+  it('declares one component per broker and one Addon per enabled addon, and every object is a child of one (except the Namespace and Secret)', () => {
+    const addons = activeAddons(spec());
+    expect(addons.map((a) => a.id)).toEqual([...(spec().monitoring.enabled ? ['monitoring'] : []), ...(spec().backup.enabled ? ['backup'] : [])]);
     const components = run().resources.filter((r) => r.type.startsWith('brokerplate:messaging:'));
-    expect(components.map((r) => r.type).sort()).toEqual(brokersOf(spec()).map((b) => `brokerplate:messaging:${b.charAt(0).toUpperCase()}${b.slice(1)}`).sort());
+    const brokerTypes = brokersOf(spec()).map((b) => `brokerplate:messaging:${b.charAt(0).toUpperCase()}${b.slice(1)}`);
+    expect(components.map((r) => r.type).sort()).toEqual([...brokerTypes, ...addons.map(() => 'brokerplate:messaging:Addon')].sort());
+    expect(components.filter((r) => r.type === 'brokerplate:messaging:Addon').map((r) => r.name).sort()).toEqual(addons.map((a) => a.id).sort());
+    // Each Addon holds one ConfigGroup (the mocks name a URN by its direct parent's type only).
+    const groups = run().resources.filter((r) => r.type === 'kubernetes:yaml:ConfigGroup');
+    expect(groups.map((g) => `${g.urn.split('::')[2] ?? ''}/${g.name}`).sort()).toEqual(addons.map((a) => `brokerplate:messaging:Addon$kubernetes:yaml:ConfigGroup/${a.id}`).sort());
+    const ns = namespaceOf(spec(), c.profile);
+    const byAddon = new Map<string, string[]>();
     for (const o of objects()) {
       const qualified = o.resource.urn.split('::')[2] ?? '';
       if (STACK_LEVEL.has(`${o.kind}/`)) expect(qualified, o.resource.urn).toBe(o.resource.type);
-      else expect(qualified, o.resource.urn).toMatch(/^brokerplate:messaging:(Kafka|Rabbitmq|Redis)\$kubernetes:/);
+      else if (qualified.startsWith('kubernetes:yaml:ConfigGroup$')) {
+        // ConfigGroup names its objects `<addon>-<namespace>/<name>`.
+        const id = o.resource.name.slice(0, o.resource.name.indexOf(`-${ns}/`));
+        byAddon.set(id, [...(byAddon.get(id) ?? []), `${o.kind}/${o.name}`]);
+      } else expect(qualified, o.resource.urn).toMatch(/^brokerplate:messaging:(Kafka|Rabbitmq|Redis)\$kubernetes:/);
     }
+    // Exactly the objects each addon emits, none lost or added on the way through infra/addons/.
+    expect([...byAddon.keys()].sort()).toEqual(addons.map((a) => a.id).sort());
+    for (const a of addons) expect(byAddon.get(a.id)?.sort(), a.id).toEqual(a.objects(spec(), ns, k8sTopology()).map((o) => `${o.kind}/${String((o.metadata as Obj).name)}`).sort());
     // Same shape: each broker declares the same kinds around its StatefulSet(s).
     for (const b of brokersOf(spec())) {
       const kinds = new Set(objects().filter((o) => o.resource.urn.includes(`brokerplate:messaging:${b.charAt(0).toUpperCase()}${b.slice(1)}$`)).map((o) => o.kind));
@@ -135,8 +182,9 @@ describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id
     }
   });
 
-  it('the Secret holds every secret, each marked secret for Pulumi, and no other object holds a secret value', () => {
-    const secrets = brokersOf(spec()).flatMap((b) => BROKER_MODULES[b].secrets(spec()));
+  it('the Secret holds exactly the stack\'s secrets (brokers, and Grafana\'s with monitoring), each marked secret for Pulumi, and no other object holds a secret value', () => {
+    const secrets = stackSecretDefs(spec());
+    expect(secrets.some((s) => s.env === 'GRAFANA_ADMIN_PASSWORD')).toBe(spec().monitoring.enabled);
     const secret = objects().find((o) => o.kind === 'Secret');
     expect(secret?.name).toBe(secretName(spec()));
     const raw = secret?.resource.inputs.stringData;
@@ -182,15 +230,19 @@ describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id
         expect(at(ctr, 'securityContext', 'capabilities', 'drop'), what).toEqual(['ALL']);
         for (const kind of ['requests', 'limits']) for (const r of ['cpu', 'memory']) expect(at(ctr, 'resources', kind, r), `${what} ${kind}.${r}`).toBeTruthy();
         for (const m of list(ctr.volumeMounts).filter(isObj)) mounts.add(String(m.name));
+      }
+      // Init containers (the JMX agent's fetch) run to completion: Kubernetes refuses probes on them.
+      for (const init of list(pod.initContainers).filter(isObj)) for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) expect(init[probe], `${what} ${String(init.name)} ${probe}`).toBeUndefined();
+      for (const ctr of list(pod.containers).filter(isObj)) {
         if (o.kind === 'StatefulSet') {
           expect(ctr.readinessProbe, `${what} readiness`).toBeTruthy();
           expect(ctr.livenessProbe, `${what} liveness`).toBeTruthy();
-          // Named probe ports must exist on the container.
-          const ports = new Set(list(ctr.ports).filter(isObj).map((p) => p.name));
-          for (const probe of [ctr.readinessProbe, ctr.livenessProbe, ctr.startupProbe].filter(isObj)) {
-            const port = isObj(probe.tcpSocket) ? probe.tcpSocket.port : undefined;
-            if (typeof port === 'string') expect(ports.has(port), `${what} probe port ${port}`).toBe(true);
-          }
+        }
+        // Named probe ports (brokers' tcpSocket, addons' httpGet) must exist on the container.
+        const ports = new Set(list(ctr.ports).filter(isObj).map((p) => p.name));
+        for (const probe of [ctr.readinessProbe, ctr.livenessProbe, ctr.startupProbe].filter(isObj)) {
+          const port = isObj(probe.tcpSocket) ? probe.tcpSocket.port : isObj(probe.httpGet) ? probe.httpGet.port : undefined;
+          if (typeof port === 'string') expect(ports.has(port), `${what} probe port ${port}`).toBe(true);
         }
       }
       // Every mounted volume is declared (pod volumes or claim templates), and nothing else is writable.
@@ -247,7 +299,7 @@ describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id
     }
   });
 
-  it('gives every StatefulSet its headless Service (DNS before readiness) and names Service ports the containers have', () => {
+  it('gives every StatefulSet its headless Service (DNS before readiness); every Service selects a StatefulSet or Deployment that has the ports it names', () => {
     const services = all(objects(), 'Service');
     for (const set of statefulSets(objects())) {
       const headless = services.find((s) => at(s, 'metadata', 'name') === at(set, 'spec', 'serviceName'));
@@ -256,12 +308,82 @@ describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id
       expect(at(headless, 'spec', 'publishNotReadyAddresses')).toBe(true);
       expect(at(headless, 'spec', 'selector')).toEqual(at(set, 'spec', 'selector', 'matchLabels'));
     }
-    for (const svc of services) {
-      const selector = at(svc, 'spec', 'selector') as Obj;
-      const set = statefulSets(objects()).find((s) => JSON.stringify(at(s, 'spec', 'selector', 'matchLabels')) === JSON.stringify(selector));
-      expect(set, `Service ${String(at(svc, 'metadata', 'name'))} selects a StatefulSet`).toBeTruthy();
-      const names = list(at(set, 'spec', 'template', 'spec', 'containers', 0, 'ports')).filter(isObj).map((p) => p.name);
-      for (const p of list(at(svc, 'spec', 'ports'))) expect(names).toContain(at(p, 'targetPort'));
+    expect(serviceFindings(objects())).toEqual([]);
+    // Broker Services select exactly their StatefulSet's pods; the addons' Services their Deployment's.
+    for (const svc of objects().filter((o) => o.kind === 'Service')) {
+      const selector = at(svc.obj, 'spec', 'selector') as Obj;
+      const kind = svc.resource.urn.includes('::kubernetes:yaml:ConfigGroup$') ? 'Deployment' : 'StatefulSet';
+      const workload = all(objects(), kind).find((s) => JSON.stringify(at(s, 'spec', 'selector', 'matchLabels')) === JSON.stringify(selector));
+      expect(workload, `Service ${svc.name} selects a ${kind}`).toBeTruthy();
+    }
+  });
+
+  it('every ConfigMap, PVC, Secret key and ConfigMap key a pod mounts or reads exists (broker and addon pods alike)', () => {
+    expect(referenceFindings(objects())).toEqual([]);
+  });
+
+  it('monitoring (if enabled) reaches every broker pod: Kafka\'s JMX agent on `metrics` 7071, RabbitMQ on 15692, redis_exporter probing each data pod, admitted by the NetworkPolicies', () => {
+    const s = spec();
+    const ns = namespaceOf(s, c.profile);
+    if (!s.monitoring.enabled) return;
+    // Every target of the generated prometheus.yml resolves to listening pods that admit Prometheus.
+    expect(scrapeFindings(objects(), ns)).toEqual([]);
+    const config = prometheusYml(objects());
+    const job = (name: string) => config.scrape_configs.find((j) => j.job_name === name);
+    const targets = (name: string) => job(name)?.static_configs.flatMap((t) => t.targets);
+    const replicas = expectedReplicas(s);
+    const ports = (set: Obj) => list(at(set, 'spec', 'template', 'spec', 'containers', 0, 'ports'));
+    const policyPorts = (name: string, access: 'client' | 'monitoring') =>
+      list(at(find(objects(), 'NetworkPolicy', name), 'spec', 'ingress'))
+        .filter((r) => JSON.stringify(at(r, 'from', 0, 'podSelector', 'matchLabels')) === JSON.stringify({ 'brokerplate/access': access }))
+        .flatMap((r) => list(at(r, 'ports')).map((p) => at(p, 'port')));
+    const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+    if (s.brokers.kafka) {
+      const set = find(objects(), 'StatefulSet', 'kafka');
+      const pod = at(set, 'spec', 'template', 'spec') as Obj;
+      expect(ports(set)).toContainEqual({ name: 'metrics', containerPort: MONITORING_PORTS.kafkaJmx });
+      const kafka = at(pod, 'containers', 0) as Obj;
+      expect(list(kafka.env).filter(isObj).find((e) => e.name === 'KAFKA_OPTS')?.value).toBe(jmxAgentFlag());
+      // The init container fetches the jar into the volume the broker loads it from; the rules come from the monitoring ConfigMap.
+      const init = list(pod.initContainers).filter(isObj);
+      expect(init.map((i) => i.name)).toEqual(['jmx-exporter-fetch']);
+      const agentVolume = (ctr: Obj) => list(ctr.volumeMounts).filter(isObj).find((m) => m.mountPath === JMX_EXPORTER.dir)?.name;
+      expect(agentVolume(init[0] as Obj)).toBe('jmx-exporter');
+      expect(agentVolume(kafka)).toBe('jmx-exporter');
+      expect(list(pod.volumes).filter(isObj).find((v) => v.name === 'jmx-exporter')).toEqual({ name: 'jmx-exporter', emptyDir: {} });
+      const rules = list(kafka.volumeMounts).filter(isObj).find((m) => m.mountPath === `${JMX_EXPORTER.dir}/${JMX_EXPORTER.config}`);
+      expect(list(pod.volumes).filter(isObj).find((v) => v.name === rules?.name)?.configMap).toMatchObject({ name: 'kafka-jmx-exporter' });
+      expect(rules?.subPath).toBe(JMX_EXPORTER.config);
+      expect(targets('kafka')).toEqual(range(replicas.kafka ?? 0).map((i) => `kafka-${i}.kafka-headless:${MONITORING_PORTS.kafkaJmx}`));
+      expect(targets('kafka-lag')).toEqual([`kafka-lag-exporter.${ns}.svc:${MONITORING_PORTS.kafkaLag}`]);
+      expect(policyPorts('kafka', 'monitoring')).toContain(MONITORING_PORTS.kafkaJmx);
+      expect(policyPorts('kafka', 'client')).not.toContain(MONITORING_PORTS.kafkaJmx);
+    }
+    if (s.brokers.rabbitmq) {
+      expect(ports(find(objects(), 'StatefulSet', 'rabbitmq'))).toContainEqual({ name: 'prometheus', containerPort: MONITORING_PORTS.rabbitmqPrometheus });
+      const nodes = range(replicas.rabbitmq ?? 0).map((i) => `rabbitmq-${i}.rabbitmq-headless:${MONITORING_PORTS.rabbitmqPrometheus}`);
+      expect(targets('rabbitmq')).toEqual(nodes);
+      expect(targets('rabbitmq-queues')).toEqual(nodes);
+      expect(job('rabbitmq-queues')?.metrics_path).toBe('/metrics/detailed');
+      expect(policyPorts('rabbitmq', 'monitoring')).toContain(MONITORING_PORTS.rabbitmqPrometheus);
+      expect(policyPorts('rabbitmq', 'client')).not.toContain(MONITORING_PORTS.rabbitmqPrometheus);
+    }
+    if (s.brokers.redis) {
+      const redis = job('redis');
+      expect(redis && exporterOf(redis)).toBe(`redis-exporter.${ns}.svc:${MONITORING_PORTS.redisExporter}`);
+      expect(targets('redis')).toEqual(range(replicas.redis ?? 0).map((i) => `redis://redis-${i}.redis-headless:6379`));
+      const env = list(at(find(objects(), 'Deployment', 'redis-exporter'), 'spec', 'template', 'spec', 'containers', 0, 'env')).filter(isObj);
+      expect(at(env.find((e) => e.name === 'REDIS_PASSWORD'), 'valueFrom', 'secretKeyRef')).toEqual({ name: secretName(s), key: 'REDIS_ADMIN_PASSWORD' });
+    }
+    // The Prometheus operator option: each ServiceMonitor finds exactly one Service port on the same pods, reachable from monitoring pods,
+    // and labels its series with the job names the alert rules use.
+    const monitors = serviceMonitors(s, ns);
+    expect(serviceMonitorFindings(objects(), monitors, peerIn(ns, { ...MONITORING_LABELS }))).toEqual([]);
+    expect([...new Set(monitorJobs(monitors))].sort()).toEqual(config.scrape_configs.map((j) => j.job_name).filter((j) => j !== 'prometheus').sort());
+    if (c.profile === 'prod') {
+      // The emitted monitoring/k8s/prometheus-operator.yml is that, for the prod namespace.
+      const file = readFileSync(join(WORK, 'run', c.id, PATHS.operator), 'utf8');
+      expect(parseAllDocuments(file).map((d) => d.toJS() as Obj).filter((o) => o.kind === 'ServiceMonitor')).toEqual(monitors);
     }
   });
 
@@ -383,5 +505,36 @@ describe('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): edited specs', 
     expect(env.find((e) => e.name === 'KAFKA_HEAP_OPTS')?.value).toBe('-Xms3072m -Xmx3072m');
     expect(at(find(objects, 'StatefulSet', 'rabbitmq'), 'spec', 'replicas')).toBe(5);
     expect(at(find(objects, 'ConfigMap', 'rabbitmq-config'), 'data', 'init.sh')).toContain("'rabbit@rabbitmq-4.rabbitmq-headless'");
+  });
+
+  it('monitoring off: no monitoring Addon, no Grafana secret, Kafka without the JMX agent (no init container, no metrics port, not in its NetworkPolicy)', async () => {
+    const spec = specs.get('no-monitoring-prod') as StackSpec;
+    const run = runs.get('no-monitoring-prod') as MockRun;
+    expect(run.errors).toEqual([]);
+    const objects = k8sObjects(run);
+    expect(run.resources.filter((r) => r.type === 'brokerplate:messaging:Addon').map((r) => r.name)).toEqual(['backup']);
+    expect(objects.filter((o) => o.kind === 'Deployment')).toEqual([]);
+    // Kafka alone has no secrets; Grafana's comes only with monitoring.
+    expect(at(find(objects, 'Secret', secretName(spec)), 'stringData')).toEqual({});
+    const set = find(objects, 'StatefulSet', 'kafka');
+    expect(at(set, 'spec', 'template', 'spec', 'initContainers')).toEqual([]);
+    expect(list(at(set, 'spec', 'template', 'spec', 'containers', 0, 'ports')).map((p) => at(p, 'name'))).toEqual(['kafka', 'controller']);
+    expect(list(at(set, 'spec', 'template', 'spec', 'containers', 0, 'env')).map((e) => at(e, 'name'))).not.toContain('KAFKA_OPTS');
+    expect(list(at(find(objects, 'Service', 'kafka-headless'), 'spec', 'ports')).map((p) => at(p, 'name'))).toEqual(['kafka', 'controller']);
+    expect(list(at(find(objects, 'NetworkPolicy', 'kafka'), 'spec', 'ingress', 2, 'ports')).map((p) => at(p, 'port'))).toEqual([19092]);
+    expect(await schemaFindings(objects)).toEqual([]);
+    expect([...hardeningFindings(objects), ...isolationFindings(objects), ...serviceFindings(objects), ...referenceFindings(objects)]).toEqual([]);
+  });
+
+  it('a Prometheus operator in another namespace (config monitoringNamespace): the NetworkPolicies admit it on exactly the ports the ServiceMonitors scrape', () => {
+    const spec = specs.get('monitoring-namespace-prod') as StackSpec;
+    const ns = namespaceOf(spec, 'prod');
+    const run = runs.get('monitoring-namespace-prod') as MockRun;
+    expect(run.errors).toEqual([]);
+    const monitors = serviceMonitors(spec, ns);
+    expect(serviceMonitorFindings(k8sObjects(run), monitors, OPERATOR_PEER)).toEqual([]);
+    // Without the setting the same Prometheus is refused by every broker (the control: the check can fail).
+    const refused = serviceMonitorFindings(k8sObjects(runs.get('hybrid-prod') as MockRun), monitors, OPERATOR_PEER);
+    expect(refused.map((f) => f.split(' ')[0]).sort()).toEqual(['ServiceMonitor/kafka', 'ServiceMonitor/rabbitmq', 'ServiceMonitor/rabbitmq-queues']);
   });
 });

@@ -47,10 +47,17 @@ export function hardeningFindings(objects: readonly K8sObject[]): string[] {
           if (!block[r]) out.push(`${what}: no ${kind}.${r}`);
         }
       }
-      if (o.kind === 'StatefulSet') {
+    }
+    // Servers are probed; init containers run to completion, and Kubernetes refuses probes on them.
+    if (o.kind === 'StatefulSet') {
+      for (const ctr of list(pod.containers).filter(isObj)) {
         if (!isObj(ctr.readinessProbe)) out.push(`${what}: no readiness probe`);
         if (!isObj(ctr.livenessProbe)) out.push(`${what}: no liveness probe`);
       }
+    }
+    for (const init of list(pod.initContainers).filter(isObj)) {
+      if (init.restartPolicy === 'Always') continue; // a sidecar may be probed
+      for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) if (init[probe] !== undefined) out.push(`${what}: init container ${String(init.name)} has a ${probe}`);
     }
   }
   return out;
