@@ -343,7 +343,11 @@ describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id
       const pod = at(set, 'spec', 'template', 'spec') as Obj;
       expect(ports(set)).toContainEqual({ name: 'metrics', containerPort: MONITORING_PORTS.kafkaJmx });
       const kafka = at(pod, 'containers', 0) as Obj;
-      expect(list(kafka.env).filter(isObj).find((e) => e.name === 'KAFKA_OPTS')?.value).toBe(jmxAgentFlag());
+      // The agent joins the broker's JVM only (EXTRA_ARGS of kafka-server-start.sh): with KAFKA_OPTS, a kafka-topics.sh
+      // run in the pod would try to bind 7071 too and exit. No GC log (-loggc) on the read-only image.
+      const env = list(kafka.env).filter(isObj);
+      expect(env.find((e) => e.name === 'EXTRA_ARGS')?.value).toBe(`-name kafkaServer ${jmxAgentFlag()}`);
+      expect(env.map((e) => e.name)).not.toContain('KAFKA_OPTS');
       // The init container fetches the jar into the volume the broker loads it from; the rules come from the monitoring ConfigMap.
       const init = list(pod.initContainers).filter(isObj);
       expect(init.map((i) => i.name)).toEqual(['jmx-exporter-fetch']);
@@ -519,7 +523,9 @@ describe('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): edited specs', 
     const set = find(objects, 'StatefulSet', 'kafka');
     expect(at(set, 'spec', 'template', 'spec', 'initContainers')).toEqual([]);
     expect(list(at(set, 'spec', 'template', 'spec', 'containers', 0, 'ports')).map((p) => at(p, 'name'))).toEqual(['kafka', 'controller']);
-    expect(list(at(set, 'spec', 'template', 'spec', 'containers', 0, 'env')).map((e) => at(e, 'name'))).not.toContain('KAFKA_OPTS');
+    const env = list(at(set, 'spec', 'template', 'spec', 'containers', 0, 'env')).filter(isObj);
+    expect(env.find((e) => e.name === 'EXTRA_ARGS')?.value).toBe('-name kafkaServer');
+    expect(env.map((e) => e.name)).not.toContain('KAFKA_OPTS');
     expect(list(at(find(objects, 'Service', 'kafka-headless'), 'spec', 'ports')).map((p) => at(p, 'name'))).toEqual(['kafka', 'controller']);
     expect(list(at(find(objects, 'NetworkPolicy', 'kafka'), 'spec', 'ingress', 2, 'ports')).map((p) => at(p, 'port'))).toEqual([19092]);
     expect(await schemaFindings(objects)).toEqual([]);

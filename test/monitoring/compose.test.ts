@@ -70,7 +70,9 @@ describe.each(LIVE_CASES)('compose with monitoring and backup: $scenario ($profi
       const kafka = Object.entries(doc.services).filter(([n]) => n === 'kafka' || /^kafka-\d+$/.test(n));
       expect(kafka.length).toBeGreaterThan(0);
       for (const [, s] of kafka) {
-        expect(s.environment?.KAFKA_OPTS).toContain('-javaagent:/opt/jmx-exporter/jmx_prometheus_javaagent.jar=7071:');
+        // The broker JVM only: KAFKA_OPTS would also reach the healthcheck's JVM, which cannot bind the agent's port.
+        expect(s.environment?.EXTRA_ARGS).toMatch(/^-name kafkaServer -loggc -javaagent:\/opt\/jmx-exporter\/jmx_prometheus_javaagent\.jar=7071:/);
+        expect(s.environment?.KAFKA_OPTS).toBeUndefined();
         expect(s.depends_on?.['jmx-exporter-fetch']?.condition).toBe('service_completed_successfully');
       }
     }

@@ -167,7 +167,7 @@ describe('monitoring objects for the compose and Pulumi emitters', () => {
     expect(Object.keys(part.services).sort()).toEqual(['alertmanager', 'grafana', 'jmx-exporter-fetch', 'kafka-lag-exporter', 'prometheus', 'pushgateway', 'redis-exporter']);
     // the Kafka brokers get the agent
     expect(Object.keys(part.extend ?? {}).sort()).toEqual(['kafka-1', 'kafka-2', 'kafka-3']);
-    expect(part.extend?.['kafka-1']?.environment?.KAFKA_OPTS).toMatch(/^-javaagent:\/opt\/jmx-exporter\/jmx_prometheus_javaagent\.jar=7071:/);
+    expect(part.extend?.['kafka-1']?.environment?.EXTRA_ARGS).toMatch(/^-name kafkaServer -loggc -javaagent:\/opt\/jmx-exporter\/jmx_prometheus_javaagent\.jar=7071:/);
   });
 
   it('Kubernetes objects (mocked: no cluster here) validate against kubernetes-models, operator objects are well-formed', async () => {

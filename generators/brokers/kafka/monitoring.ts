@@ -29,9 +29,22 @@ export const JMX_EXPORTER = {
   config: 'kafka.yml',
 } as const;
 
-/** The `-javaagent` flag for KAFKA_OPTS (compose) or the pod's env (Kubernetes). */
+/** The `-javaagent` flag that loads the exporter (see kafkaServerArgs for where it goes). */
 export function jmxAgentFlag(port: number = MONITORING_PORTS.kafkaJmx): string {
   return `-javaagent:${JMX_EXPORTER.dir}/${JMX_EXPORTER.jar}=${port}:${JMX_EXPORTER.dir}/${JMX_EXPORTER.config}`;
+}
+
+/**
+ * EXTRA_ARGS with the agent: the broker's JVM only. kafka-server-start.sh hands EXTRA_ARGS to
+ * kafka-run-class.sh, whose option loop (-name, -loggc, -daemon) stops at the first argument it
+ * does not know, so the flag lands among the JVM options before `kafka.Kafka`. KAFKA_OPTS would
+ * reach every JVM started in the container (the storage format, the compose healthcheck's
+ * kafka-broker-api-versions.sh, kafka-topics.sh run by hand), and each of them fails to bind the
+ * agent's port while the broker holds it ("Failed to start Prometheus JMX Exporter", exit 1).
+ * `gcLog` keeps the script's default `-loggc` (compose); Kubernetes leaves it out (read-only image).
+ */
+export function kafkaServerArgs(gcLog: boolean): string {
+  return ['-name kafkaServer', ...(gcLog ? ['-loggc'] : []), jmxAgentFlag()].join(' ');
 }
 
 const REQUESTS = 'Produce|FetchConsumer|Fetch';
@@ -213,7 +226,7 @@ const JMX_CONFIG = 'monitoring/kafka/jmx-exporter.yml';
 
 /**
  * The lag exporter and the one-shot that fetches the JMX agent (checked against its sha256) into
- * a volume; every Kafka broker service gets the agent: the volume, the rules file, KAFKA_OPTS.
+ * a volume; every Kafka broker service gets the agent: the volume, the rules file, EXTRA_ARGS.
  */
 function compose(spec: StackSpec, brokers: Readonly<Record<string, ComposeService>>): ComposePieces {
   const topology = composeTopology({ kafka: scalingOf(spec, 'kafka').nodes });
@@ -248,7 +261,7 @@ function compose(spec: StackSpec, brokers: Readonly<Record<string, ComposeServic
     },
   };
   const agent = {
-    environment: { KAFKA_OPTS: jmxAgentFlag() },
+    environment: { EXTRA_ARGS: kafkaServerArgs(true) },
     volumes: [
       { type: 'volume' as const, source: 'jmx-exporter', target: agentDir },
       bindMount(rules, `${agentDir}/${JMX_EXPORTER.config}`),
@@ -318,13 +331,14 @@ function k8s(spec: StackSpec, namespace: string): K8sObject[] {
 /**
  * What the Kafka StatefulSet needs for the agent on Kubernetes (the Pulumi program adds it to
  * the broker pods): an init container that fetches the jar (sha256-checked) into an emptyDir,
- * the rules from the `kafka-jmx-exporter` ConfigMap, KAFKA_OPTS, and a `metrics` port.
+ * the rules from the `kafka-jmx-exporter` ConfigMap, the broker JVM's EXTRA_ARGS, and a `metrics` port.
  */
 export interface KafkaK8sAgent {
   initContainer: Record<string, unknown>;
   volumes: Record<string, unknown>[];
   volumeMounts: Record<string, unknown>[];
-  env: { name: string; value: string }[];
+  /** EXTRA_ARGS of kafka-server-start.sh: the agent for the broker's JVM only. */
+  serverArgs: string;
   port: { name: string; containerPort: number };
 }
 
@@ -343,7 +357,7 @@ export function kafkaK8sAgent(): KafkaK8sAgent {
       { name: 'jmx-exporter', mountPath: JMX_EXPORTER.dir },
       { name: 'jmx-exporter-config', mountPath: `${JMX_EXPORTER.dir}/${JMX_EXPORTER.config}`, subPath: JMX_EXPORTER.config },
     ],
-    env: [{ name: 'KAFKA_OPTS', value: jmxAgentFlag() }],
+    serverArgs: kafkaServerArgs(false),
     port: { name: 'metrics', containerPort: MONITORING_PORTS.kafkaJmx },
   };
 }
@@ -359,7 +373,7 @@ export const kafkaMonitoring: MonitoringPart = {
   alerts,
   panels,
   files: () => [
-    yamlFile(JMX_CONFIG, jmxExporterConfig(), 'Prometheus JMX exporter rules for the Kafka brokers (loaded by the java agent, see KAFKA_OPTS).\nOnly the beans the alerts and the Kafka dashboard read are exported.'),
+    yamlFile(JMX_CONFIG, jmxExporterConfig(), 'Prometheus JMX exporter rules for the Kafka brokers (loaded by the java agent, see EXTRA_ARGS).\nOnly the beans the alerts and the Kafka dashboard read are exported.'),
     file(LAG_SCRIPT, lagExporterScript()),
   ] satisfies GeneratedFile[],
   compose,

@@ -128,7 +128,7 @@ export function serviceFindings(objects: readonly K8sObject[]): string[] {
   return out;
 }
 
-/** ConfigMaps, Secrets, PVCs and secret keys the pods reference exist; configMap subPaths are keys of their ConfigMap. */
+/** ConfigMaps, Secrets, PVCs and secret keys the pods reference exist; configMap subPaths are keys of their ConfigMap; no env var is set twice. */
 export function referenceFindings(objects: readonly K8sObject[]): string[] {
   const out: string[] = [];
   const byName = (kind: string, ns: string, name: unknown) => all(objects, kind).find((o) => namespaceOf(o) === ns && nameOf(o) === name);
@@ -151,6 +151,8 @@ export function referenceFindings(objects: readonly K8sObject[]): string[] {
           if (!isObj(data) || !(m.subPath in data)) out.push(`${pods.what}: ${String(c.name)} mounts key ${m.subPath}, which ConfigMap ${String(v.configMap.name)} lacks`);
         }
       }
+      const names = list(c.env).filter(isObj).map((e) => String(e.name));
+      for (const dup of new Set(names.filter((n, i) => names.indexOf(n) !== i))) out.push(`${pods.what}: ${String(c.name)} sets ${dup} twice (the last one wins)`);
       for (const e of list(c.env).filter(isObj)) {
         const ref = isObj(e.valueFrom) && isObj(e.valueFrom.secretKeyRef) ? e.valueFrom.secretKeyRef : undefined;
         if (!ref) continue;
