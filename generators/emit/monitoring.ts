@@ -602,7 +602,8 @@ function deployment(spec: StackSpec, namespace: string, name: keyof typeof IMAGE
  * The monitoring stack for Kubernetes without the operator, as plain objects for the Pulumi
  * program: ConfigMaps with the same files as compose, Deployments and Services for Prometheus,
  * Alertmanager, Grafana and the Pushgateway, plus the brokers' exporter workloads. Storage is
- * emptyDir: a Pulumi program that wants retention across restarts swaps in PVCs. `topology`
+ * emptyDir except the Pushgateway's (a PVC: the stale-backup alerts read it); Prometheus keeps 15 days
+ * in an emptyDir, so a restart starts its history afresh. `topology`
  * names the broker pods (default: `k8sNodes`' guess).
  */
 export function monitoringK8s(spec: StackSpec, namespace: string, topology?: Topology): K8sObject[] {
@@ -670,11 +671,23 @@ export function monitoringK8s(spec: StackSpec, namespace: string, topology?: Top
     ], P.grafana),
   ];
   if (spec.backup.enabled) {
-    objects.push(...deployment(spec, namespace, 'pushgateway', {
-      image: IMAGES.pushgateway,
-      readinessProbe: probe('/-/ready'),
-      resources: resources('20m', '64Mi'),
-    }, [], P.pushgateway));
+    // The backups' success times live here and the stale-backup alerts read them: keep them on a
+    // volume (as compose does), or every Pushgateway restart looks like "backup never recorded".
+    objects.push(
+      {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: 'pushgateway-data', namespace, labels: { 'app.kubernetes.io/name': 'pushgateway', 'app.kubernetes.io/part-of': spec.name } },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+      },
+      ...deployment(spec, namespace, 'pushgateway', {
+        image: IMAGES.pushgateway,
+        args: ['--persistence.file=/data/pushgateway.db', '--persistence.interval=1m'],
+        volumeMounts: [{ name: 'data', mountPath: '/data' }],
+        readinessProbe: probe('/-/ready'),
+        resources: resources('20m', '64Mi'),
+      }, [{ name: 'data', persistentVolumeClaim: { claimName: 'pushgateway-data' } }], P.pushgateway),
+    );
   }
   return [...objects, ...brokersOf(spec).flatMap((b) => MONITORING_PARTS[b].k8s(spec, namespace))];
 }
