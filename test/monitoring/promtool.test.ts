@@ -179,9 +179,10 @@ describe('monitoring objects for the compose and Pulumi emitters', () => {
       PersistentVolumeClaim: (await import('kubernetes-models/v1/PersistentVolumeClaim')).PersistentVolumeClaim,
     } as const;
     // The Pushgateway keeps the backups' success times on a volume, or a restart fires the stale-backup alerts.
-    const pushgateway = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'pushgateway');
+    const named = (o: (typeof objects)[number]) => (o.metadata as { name?: string } | undefined)?.name;
+    const pushgateway = objects.find((o) => o.kind === 'Deployment' && named(o) === 'pushgateway');
     expect(JSON.stringify(pushgateway)).toContain('"claimName":"pushgateway-data"');
-    expect(objects.filter((o) => o.kind === 'PersistentVolumeClaim').map((o) => o.metadata.name)).toEqual(['pushgateway-data']);
+    expect(objects.filter((o) => o.kind === 'PersistentVolumeClaim').map(named)).toEqual(['pushgateway-data']);
     for (const o of objects) {
       const Model = models[o.kind as keyof typeof models];
       expect(Model, o.kind).toBeDefined();
