@@ -61,6 +61,7 @@ export interface RedisMessaging {
   readonly client: RedisCommands;
   connect(): Promise<void>;
   publish(channel: string, payload: Payload, options?: EnvelopeOptions): Promise<{ envelope: Envelope; receivers: number }>;
+  publishMany(channel: string, payloads: Payload[], options?: EnvelopeOptions): Promise<Array<{ envelope: Envelope; receivers: number }>>;
   subscribe(channel: string, handler: (m: { channel: string; envelope: Envelope; payload: Payload }) => unknown): Promise<Subscription>;
   append(stream: string, payload: Payload, options?: EnvelopeOptions): Promise<{ envelope: Envelope; entryId: string }>;
   appendMany(stream: string, payloads: Payload[], options?: EnvelopeOptions): Promise<Array<{ envelope: Envelope; entryId: string }>>;
@@ -100,6 +101,7 @@ export interface RabbitMessaging {
   readonly connection: RabbitConnection;
   declareTopology(): Promise<void>;
   publish(queue: string, payload: Payload, options?: EnvelopeOptions & { priority?: number; routingKey?: string; headers?: Record<string, string> }): Promise<Envelope>;
+  publishMany(queue: string, payloads: Payload[], options?: EnvelopeOptions & { priority?: number; routingKey?: string; headers?: Record<string, string> }): Promise<Envelope[]>;
   consume(
     queue: string,
     options: {
@@ -132,7 +134,7 @@ export interface KafkaMessaging {
   consume(topic: string, options: { group: string; handler: (r: KafkaRecord) => unknown; from?: 'earliest' | 'latest'; maxAttempts?: number; sessionTimeoutMs?: number }): Promise<Subscription>;
   processExactlyOnce(
     topic: string,
-    options: { group: string; transform: (r: KafkaRecord) => Array<{ topic: string; payload: Payload }> | Promise<Array<{ topic: string; payload: Payload }>>; from?: 'earliest' | 'latest'; maxAttempts?: number },
+    options: { group: string; transform: (r: KafkaRecord) => Array<{ topic: string; payload: Payload }> | Promise<Array<{ topic: string; payload: Payload }>>; from?: 'earliest' | 'latest'; maxAttempts?: number; batchSize?: number },
   ): Promise<Subscription>;
   close(): Promise<void>;
 }

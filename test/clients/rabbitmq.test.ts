@@ -166,6 +166,35 @@ describe('generated RabbitMQ project', () => {
     if (queue === TASKS) for (const envelope of sent) expect(got.get(envelope.id)?.routingKey).toBe(envelope.data.type);
   });
 
+  it.each([
+    ['with confirms (at-least-once)', () => EU, (i: number) => numbered(sample(EU), view(EU).varyField, i)],
+    ['without confirms (at-most-once)', () => METRICS, (i: number) => ({ name: `m${i}`, value: i })],
+  ])('publishMany sends N messages %s: each delivered once, in order', async (_what, queueOf, payloadOf) => {
+    const queue = queueOf();
+    const tag = `many-${run}`;
+    const got: Array<{ id: string; payload: Payload }> = [];
+    // One handler at a time: arrival order is queue order.
+    const consumer = await rabbit.consume(queue, { concurrency: 1, handler: ({ envelope, payload }) => void (envelope.correlationId === tag && got.push({ id: envelope.id, payload })) });
+    const sent = await rabbit.publishMany(queue, Array.from({ length: 3 * N }, (_, i) => payloadOf(i)), { correlationId: tag });
+    await eventually('every message', () => got.length >= sent.length);
+    await new Promise((r) => setTimeout(r, 200)); // a duplicate would arrive by now
+    await consumer.close();
+    expect(new Set(sent.map((e) => e.id)).size).toBe(sent.length);
+    expect(got.map((g) => g.id)).toEqual(sent.map((e) => e.id));
+    expect(got.map((g) => g.payload)).toEqual(sent.map((e) => e.data));
+  });
+
+  it('publishMany validates every payload before sending any', async () => {
+    const tag = `all-or-nothing-${run}`;
+    const seen: string[] = [];
+    const consumer = await rabbit.consume(EU, { concurrency: 1, handler: ({ envelope }) => void (envelope.correlationId === tag && seen.push(envelope.id)) });
+    await expect(rabbit.publishMany(EU, [sample(EU), invalid(EU), sample(EU)], { correlationId: tag })).rejects.toBeInstanceOf(mod.ContractError);
+    const [marker] = await rabbit.publishMany(EU, [sample(EU)], { correlationId: tag });
+    await eventually('the marker', () => seen.includes(marker?.id ?? ''));
+    await consumer.close();
+    expect(seen).toEqual([marker?.id]);
+  });
+
   it('delivers higher priorities first (x-max-priority 10)', async () => {
     const priorities = [1, 10, 5, 0, 9, 3, 7, 2, 8, 6];
     for (const priority of priorities) await rabbit.publish(TASKS, { type: 'send_email', payload: { priority } }, { correlationId: run, priority });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractsOf, type ChannelView } from '../../generators/emit/clients.ts';
 import type { Channel, StackSpec } from '../../generators/spec/index.ts';
 import { useBrokers, type BrokerUrls } from '../support/global-brokers.ts';
-import { importMessaging, numbered, type MessagingModule, type Payload, type RedisMessaging } from './api.ts';
+import { importMessaging, numbered, type Envelope, type MessagingModule, type Payload, type RedisMessaging } from './api.ts';
 import { eventually, generateProject, run as runIn, runSuffix, specFor, typecheck } from './support.ts';
 
 const run = runSuffix();
@@ -98,6 +98,44 @@ describe('generated Redis project', () => {
     await consumer.close();
     for (const { envelope } of sent) expect(got.get(envelope.id)).toEqual(envelope.data);
     expect((await redis.client.xPending(ORDERS, group)).pending).toBe(0);
+  });
+
+  // After the round trip above: it reads ORDERS from the start of the stream.
+  it('publishMany pipelines N pub/sub messages: each delivered once, in order, to every subscriber', async () => {
+    const got: Array<{ id: string; payload: Payload }> = [];
+    const sub = await redis.subscribe(NOTIFY, ({ envelope, payload }) => void (envelope.correlationId === run && got.push({ id: envelope.id, payload })));
+    const sent = await redis.publishMany(NOTIFY, Array.from({ length: 5 * N }, (_, i) => ({ ...numbered(sample(NOTIFY), 'userId', i), unread: i })), { correlationId: run });
+    await eventually('every message', () => got.length >= sent.length);
+    await new Promise((r) => setTimeout(r, 200)); // a duplicate would arrive by now
+    await sub.close();
+    expect(sent.every((s) => s.receivers === 1)).toBe(true);
+    expect(new Set(sent.map((s) => s.envelope.id)).size).toBe(sent.length);
+    expect(got.map((g) => g.id)).toEqual(sent.map((s) => s.envelope.id));
+    expect(got.map((g) => g.payload)).toEqual(sent.map((s) => s.envelope.data));
+  });
+
+  it('publishMany and appendMany validate every payload before sending any', async () => {
+    const tag = `all-or-nothing-${run}`;
+    const seen: string[] = [];
+    const sub = await redis.subscribe(NOTIFY, ({ envelope }) => void (envelope.correlationId === tag && seen.push(envelope.id)));
+    await expect(redis.publishMany(NOTIFY, [sample(NOTIFY), invalid(NOTIFY), sample(NOTIFY)], { correlationId: tag })).rejects.toBeInstanceOf(mod.ContractError);
+    const [marker] = await redis.publishMany(NOTIFY, [sample(NOTIFY)], { correlationId: tag });
+    await eventually('the marker', () => seen.includes(marker?.envelope.id ?? ''));
+    await sub.close();
+    expect(seen).toEqual([marker?.envelope.id]); // nothing of the refused batch went out
+    const before = await redis.client.xLen(ORDERS);
+    await expect(redis.appendMany(ORDERS, [sample(ORDERS), invalid(ORDERS)], { correlationId: tag })).rejects.toBeInstanceOf(mod.ContractError);
+    expect(await redis.client.xLen(ORDERS)).toBe(before);
+  });
+
+  it('appendMany pipelines N entries: each appended once, in order', async () => {
+    const tag = `ordered-${run}`;
+    const sent = await redis.appendMany(ORDERS, Array.from({ length: 5 * N }, (_, i) => numbered(sample(ORDERS), view(ORDERS).varyField, i)), { correlationId: tag });
+    const first = sent[0]?.entryId ?? '';
+    const stored = ((await redis.client.xRange(ORDERS, first, '+')) ?? []).map((e) => ({ entryId: e.id, envelope: JSON.parse(e.message.envelope ?? '{}') as Envelope })).filter((e) => e.envelope.correlationId === tag);
+    expect(stored.map((e) => e.entryId)).toEqual(sent.map((s) => s.entryId));
+    expect(stored.map((e) => e.envelope.id)).toEqual(sent.map((s) => s.envelope.id));
+    expect(stored.map((e) => e.envelope.data)).toEqual(sent.map((s) => s.envelope.data));
   });
 
   it('recovers with XAUTOCLAIM the entries a consumer process left pending when it was killed mid-batch', async () => {
