@@ -4,7 +4,7 @@
  * graceful shutdown, one client module per broker, the facade, examples and the project's own
  * tests. Each broker's part lives in generators/brokers/<broker>/client.ts.
  */
-import { BROKERS, type BrokerId } from '../guide/index.ts';
+import { BROKERS, PERFORMANCE, type BrokerId, type PerformanceRow } from '../guide/index.ts';
 import { kafkaClient } from '../brokers/kafka/client.ts';
 import { rabbitmqClient } from '../brokers/rabbitmq/client.ts';
 import { redisClient } from '../brokers/redis/client.ts';
@@ -37,6 +37,8 @@ export interface ClientPart<B extends BrokerId> {
   files(spec: StackSpec, ctx: ClientsContext): GeneratedFile[];
   /** README: what the client does, per channel kind. */
   readme(spec: StackSpec): string;
+  /** How `npm run bench` labels a channel (what its semantics mean on the wire) and which row of the guide's Performance table it compares to; undefined: not measured. */
+  bench(spec: StackSpec, channel: ChannelOf<B>): { readonly setting: string; readonly system: PerformanceRow['system'] } | undefined;
 }
 
 const PARTS: { [B in BrokerId]: ClientPart<B> } = { kafka: kafkaClient, rabbitmq: rabbitmqClient, redis: redisClient };
@@ -333,6 +335,74 @@ function facadeContext(spec: StackSpec, views: readonly ChannelView[]) {
   };
 }
 
+// ---------------------------------------------------------------- the benchmark
+
+/** A channel `npm run bench` measures (bench/harness.ts `Target`). */
+export interface BenchTarget {
+  readonly broker: BrokerId;
+  readonly channel: string;
+  readonly kind: Channel['kind'];
+  readonly semantics: Channel['semantics'];
+  readonly setting: string;
+  readonly durable: boolean;
+  readonly system: string;
+  readonly sample: Record<string, unknown>;
+  readonly pad?: string;
+  readonly vary?: string;
+}
+
+const BROKER_ORDER: readonly BrokerId[] = ['kafka', 'rabbitmq', 'redis'];
+
+function benchOf(spec: StackSpec, channel: Channel): ReturnType<ClientPart<BrokerId>['bench']> {
+  switch (channel.broker) {
+    case 'kafka':
+      return PARTS.kafka.bench(spec, channel);
+    case 'rabbitmq':
+      return PARTS.rabbitmq.bench(spec, channel);
+    case 'redis':
+      return PARTS.redis.bench(spec, channel);
+  }
+}
+
+/** A free-text field of the message (no enum, format or length limit): one the bench may rewrite. */
+function isFreeText(message: MessageSpec, field: string | undefined): boolean {
+  const f = field === undefined ? undefined : message.fields[field];
+  return f?.type === 'string' && !f.enum && !f.format && f.maxLength === undefined;
+}
+
+/**
+ * The channels the bench measures: the first of each broker, kind and semantics (durable settings
+ * first), with a free-text field to pad to the payload size and, for keyed Kafka topics, the key
+ * field to vary so records spread over the partitions as real keys do.
+ */
+export function benchTargets(spec: StackSpec): BenchTarget[] {
+  const seen = new Set<string>();
+  const targets: BenchTarget[] = [];
+  for (const channel of spec.channels) {
+    const bench = benchOf(spec, channel);
+    const combo = `${channel.broker}/${channel.kind}/${channel.semantics}`;
+    if (!bench || seen.has(combo)) continue;
+    seen.add(combo);
+    const key = channel.broker === 'kafka' ? channel.key : undefined;
+    // Pad a field other than the record key when there is one: keys stay short, as real keys are.
+    const pad = Object.keys(channel.message.fields).find((f) => f !== key && isFreeText(channel.message, f)) ?? varyField(channel.message);
+    targets.push({
+      broker: channel.broker,
+      channel: channel.name,
+      kind: channel.kind,
+      semantics: channel.semantics,
+      setting: bench.setting,
+      durable: channel.semantics !== 'at-most-once',
+      system: bench.system,
+      sample: sampleObject(channel.message.fields),
+      ...(pad !== undefined && { pad }),
+      ...(isFreeText(channel.message, key) && { vary: key }),
+    });
+  }
+  const order = (t: BenchTarget) => BROKER_ORDER.indexOf(t.broker) * 2 + (t.durable ? 0 : 1);
+  return targets.sort((a, b) => order(a) - order(b));
+}
+
 // ---------------------------------------------------------------- the area
 
 /** What every clients template renders with (the broker parts add per-channel views of their own). */
@@ -354,6 +424,7 @@ function emitClients(spec: StackSpec): AreaOutput {
     envVars: brokers.flatMap((b) => BROKER_MODULES[b].connection(spec).map((c) => ({ name: c.env, description: c.description }))),
   };
   const partFiles = brokers.flatMap((b) => PARTS[b].files(spec, ctx));
+  const benchContext = { ...ctx, benchTargetsJson: JSON.stringify(benchTargets(spec), null, 2), guideJson: JSON.stringify(PERFORMANCE.map(({ system, producerMsgsPerSec, p99LatencyMs, guideText }) => ({ system, producerMsgsPerSec, p99LatencyMs, guideText })), null, 2) };
   const files: GeneratedFile[] = [
     file('src/messaging/contracts.ts', render('clients/messaging/contracts.ts', ctx)),
     file('src/messaging/envelope.ts', render('clients/messaging/envelope.ts', ctx)),
@@ -370,6 +441,8 @@ function emitClients(spec: StackSpec): AreaOutput {
     file('test/messaging/facade.test.ts', render('clients/test/facade.test.ts', ctx)),
     file('test/messaging/helpers.ts', render('clients/test/helpers.ts', ctx)),
     file('vitest.config.ts', render('clients/vitest.config.ts', ctx)),
+    file('bench/run.ts', render('clients/bench/run.ts', benchContext)),
+    file('bench/harness.ts', render('clients/bench/harness.ts', ctx)),
     ...partFiles,
   ];
   const examples = Object.fromEntries(views.map((v) => [`example:${v.id}`, `node src/examples/${v.id}.ts`]));
@@ -387,6 +460,7 @@ function emitClients(spec: StackSpec): AreaOutput {
         test: 'vitest run',
         typecheck: 'tsc --noEmit',
         example: 'node src/examples/messaging-facade.ts',
+        bench: 'node bench/run.ts',
         ...examples,
       },
       dependencies,
@@ -396,6 +470,7 @@ function emitClients(spec: StackSpec): AreaOutput {
       { path: 'src/messaging/', purpose: 'Typed clients: channel contracts from the spec, envelope and validation, one client per broker, the MessagingFacade.' },
       { path: 'src/examples/', purpose: 'Runnable examples, one per channel: `npm run example:<channel>`.' },
       { path: 'test/messaging/', purpose: 'The clients\' tests against the brokers named by the environment (`npm test`).' },
+      { path: 'bench/', purpose: 'The deployment measured against the guide\'s Performance table, generated clients next to the raw drivers (`npm run bench`).' },
     ],
   };
 }

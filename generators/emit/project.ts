@@ -46,8 +46,8 @@ const TSCONFIG = {
     allowImportingTsExtensions: true,
     verbatimModuleSyntax: true,
   },
-  // test/ and vitest.config.ts too: tsc --noEmit also checks the tests (and their @ts-expect-error lines).
-  include: ['src', 'test', 'vitest.config.ts'],
+  // test/, bench/ and vitest.config.ts too: tsc --noEmit also checks the tests (and their @ts-expect-error lines) and the benchmark.
+  include: ['src', 'test', 'bench', 'vitest.config.ts'],
 };
 
 export function projectFiles(spec: StackSpec, outputs: readonly AreaOutput[], specText?: string): GeneratedFile[] {

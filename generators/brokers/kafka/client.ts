@@ -9,6 +9,9 @@ function viewsOf(ctx: ClientsContext, kind?: ChannelView['kind']): ChannelView[]
   return ctx.channels.filter((v) => v.broker === 'kafka' && (kind === undefined || v.kind === kind));
 }
 
+/** What each delivery semantics means for the producer (kafka.ts). */
+const SETTING = { 'at-most-once': 'acks=1', 'at-least-once': 'acks=all, idempotent', 'exactly-once': 'transactional, acks=all' } as const;
+
 export const kafkaClient: ClientPart<'kafka'> = {
   dependencies: ['@platformatic/kafka'],
   descriptor: (spec, topic) => ({
@@ -23,6 +26,8 @@ export const kafkaClient: ClientPart<'kafka'> = {
     file('src/messaging/kafka.ts', render('clients/messaging/kafka.ts', ctx)),
     file('test/messaging/kafka.test.ts', render('clients/test/kafka.test.ts', { ...ctx, topics: viewsOf(ctx, 'topic') })),
     ...viewsOf(ctx).map((v) => file(`src/examples/${v.id}.ts`, render('clients/examples/kafka-topic.ts', { ...ctx, channel: v }))),
+    file('bench/kafka.ts', render('clients/bench/kafka.ts', ctx)),
   ],
   readme: () => render('clients/readme-kafka.md', {}),
+  bench: (_spec, topic) => ({ setting: SETTING[topic.semantics], system: 'Kafka' }),
 };

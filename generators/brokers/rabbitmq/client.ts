@@ -7,7 +7,7 @@ import { deadLetterExchange, durationMs, type RabbitQueueChannel } from '../../s
 import type { ChannelView, ClientPart, ClientsContext } from '../../emit/clients.ts';
 import { file } from '../../emit/files.ts';
 import { render } from '../../emit/render.ts';
-import { rabbitTopology } from './topology.ts';
+import { queueType, rabbitTopology } from './topology.ts';
 
 /** The payload field whose value is the routing key, when its enum lists exactly the binding keys (the guide's task['type']). */
 function routeBy(channel: RabbitQueueChannel): string | undefined {
@@ -52,6 +52,12 @@ export const rabbitmqClient: ClientPart<'rabbitmq'> = {
     file('src/messaging/rabbitmq-topology.ts', render('clients/messaging/rabbitmq-topology.ts', { ...ctx, topologyJson: JSON.stringify(rabbitTopology(spec), null, 2) })),
     file('test/messaging/rabbitmq.test.ts', render('clients/test/rabbitmq.test.ts', { ...ctx, queues: viewsOf(ctx, 'queue'), rpcs: viewsOf(ctx, 'rpc') })),
     ...viewsOf(ctx).map((v) => file(`src/examples/${v.id}.ts`, render(`clients/examples/rabbitmq-${v.kind}.ts`, { ...ctx, channel: v }))),
+    file('bench/rabbitmq.ts', render('clients/bench/rabbitmq.ts', ctx)),
   ],
   readme: () => render('clients/readme-rabbitmq.md', {}),
+  // RPC is request-reply, not a throughput path: not measured.
+  bench: (spec, channel) =>
+    channel.kind === 'rpc'
+      ? undefined
+      : { setting: `${channel.semantics === 'at-most-once' ? 'no confirms, transient' : 'publisher confirms, persistent'}, ${queueType(spec, channel)} queue`, system: 'RabbitMQ' },
 };

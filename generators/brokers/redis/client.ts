@@ -16,6 +16,8 @@ export const redisClient: ClientPart<'redis'> = {
     file('src/messaging/redis.ts', render('clients/messaging/redis.ts', ctx)),
     file('test/messaging/redis.test.ts', render('clients/test/redis.test.ts', { ...ctx, pubsub: viewsOf(ctx, 'pubsub'), streams: viewsOf(ctx, 'stream') })),
     ...viewsOf(ctx).map((v) => file(`src/examples/${v.id}.ts`, render(`clients/examples/redis-${v.kind}.ts`, { ...ctx, channel: v }))),
+    file('bench/redis.ts', render('clients/bench/redis.ts', ctx)),
   ],
   readme: () => render('clients/readme-redis.md', {}),
+  bench: (_spec, channel) => (channel.kind === 'stream' ? { setting: 'streams, XACK', system: 'Redis Streams' } : { setting: 'pub/sub', system: 'Redis Pub/Sub' }),
 };
