@@ -1,6 +1,6 @@
 // Generation wall time, measured side by side: each round runs every command once, in turn, so
 // machine noise hits them alike. Reports medians and ratios to `node -e 0`.
-// Usage: node bench/generation.mjs [rounds]   (npm run bench:generation)
+// Usage: node bench/generation.mjs [rounds] [--json file]   (npm run bench:generation)
 import { spawnSync } from 'node:child_process';
 import { chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,10 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const NODE = process.execPath;
-const rounds = Number(process.argv[2] ?? 20);
+const args = process.argv.slice(2);
+const jsonAt = args.indexOf('--json');
+const jsonFile = jsonAt >= 0 ? args.splice(jsonAt, 2)[1] : undefined;
+const rounds = Number(args[0] ?? 20);
 const work = mkdtempSync(join(tmpdir(), 'brokerplate-bench-'));
 
 // The Yeoman floor: yo running a generator that does nothing.
@@ -51,3 +54,7 @@ const base = q(times[0], 0.5);
 console.log(`| Command | median ms | p90 ms | × node -e 0 |\n|---|---|---|---|`);
 commands.forEach((c, i) => console.log(`| ${c.name} | ${q(times[i], 0.5).toFixed(0)} | ${q(times[i], 0.9).toFixed(0)} | ${(q(times[i], 0.5) / base).toFixed(1)} |`));
 console.log(`\n${rounds} interleaved rounds, Node ${process.version}.`);
+if (jsonFile) {
+  const rows = commands.map((c, i) => ({ name: c.name, medianMs: q(times[i], 0.5), p90Ms: q(times[i], 0.9), ratio: q(times[i], 0.5) / base }));
+  writeFileSync(jsonFile, `${JSON.stringify({ rounds, node: process.version, rows }, null, 2)}\n`);
+}
