@@ -24,6 +24,7 @@ import { k8sTopology, NAMESPACE_TOKEN, type K8sAddon, type K8sPart } from './k8s
 import { backupK8sAddon } from './backup.ts';
 import { monitoringK8sAddon } from './monitoring.ts';
 import { render } from './render.ts';
+import { nodeTsConfig } from './tsconfig.ts';
 import { stackSecretDefs } from './secrets.ts';
 
 export const INFRA_DIR = 'infra';
@@ -88,25 +89,7 @@ function addonFile(profile: Profile, id: string): string {
   return `addons/${profile}/${id}.yaml`;
 }
 
-const TSCONFIG = {
-  compilerOptions: {
-    target: 'ES2023',
-    module: 'NodeNext',
-    moduleResolution: 'NodeNext',
-    lib: ['ES2023'],
-    types: ['node'],
-    strict: true,
-    noUncheckedIndexedAccess: true,
-    skipLibCheck: true,
-    noEmit: true,
-    // Node runs the .ts files itself (type stripping), so only erasable syntax and explicit extensions.
-    allowImportingTsExtensions: true,
-    verbatimModuleSyntax: true,
-    erasableSyntaxOnly: true,
-  },
-  include: ['**/*.ts'],
-  exclude: ['node_modules', 'rendered'],
-};
+const TSCONFIG = nodeTsConfig(['**/*.ts'], ['node_modules', 'rendered']);
 
 export function infraFiles(spec: StackSpec, addons: readonly K8sAddon[] = K8S_ADDONS): GeneratedFile[] {
   const brokers = brokersOf(spec);

@@ -9,6 +9,7 @@ import { envExample } from './env.ts';
 import { file, jsonFile, type GeneratedFile } from './files.ts';
 import { recommendation } from './recommendation.ts';
 import { render } from './render.ts';
+import { nodeTsConfig } from './tsconfig.ts';
 import { NODE_ENGINE } from '../versions/npm.ts';
 import { stackSecretDefs } from './secrets.ts';
 
@@ -32,23 +33,8 @@ function mergePackage(spec: StackSpec, parts: readonly (PackageContribution | un
   };
 }
 
-const TSCONFIG = {
-  compilerOptions: {
-    target: 'ES2023',
-    module: 'NodeNext',
-    moduleResolution: 'NodeNext',
-    lib: ['ES2023'],
-    types: ['node'],
-    strict: true,
-    noUncheckedIndexedAccess: true,
-    skipLibCheck: true,
-    noEmit: true,
-    allowImportingTsExtensions: true,
-    verbatimModuleSyntax: true,
-  },
-  // test/, bench/ and vitest.config.ts too: tsc --noEmit also checks the tests (and their @ts-expect-error lines) and the benchmark.
-  include: ['src', 'test', 'bench', 'vitest.config.ts'],
-};
+// test/, bench/ and vitest.config.ts too: tsc --noEmit also checks the tests (and their @ts-expect-error lines) and the benchmark.
+const TSCONFIG = nodeTsConfig(['src', 'test', 'bench', 'vitest.config.ts']);
 
 export function projectFiles(spec: StackSpec, outputs: readonly AreaOutput[], specText?: string): GeneratedFile[] {
   const layout = [
