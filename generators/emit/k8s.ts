@@ -9,7 +9,7 @@
  * - Secrets are Pulumi config secrets (`pulumi config set --secret`), gathered into one Secret
  *   keyed like the compose .env.
  * - Other areas (monitoring, backup) plug in through K8S_ADDONS (see K8sAddon): their plain
- *   objects land in infra/addons/<profile>/<id>.yaml and the program creates them.
+ *   objects land in infra/addons/<profile>/<id>.json and the program creates them.
  */
 import type { SecretDef } from '../brokers/index.ts';
 import { kafkaK8s } from '../brokers/kafka/k8s.ts';
@@ -86,7 +86,7 @@ function perProfile<T>(build: (profile: Profile) => T): Record<Profile, T> {
 }
 
 function addonFile(profile: Profile, id: string): string {
-  return `addons/${profile}/${id}.yaml`;
+  return `addons/${profile}/${id}.json`;
 }
 
 const TSCONFIG = nodeTsConfig(['**/*.ts'], ['node_modules', 'rendered']);
@@ -186,8 +186,12 @@ export function infraFiles(spec: StackSpec, addons: readonly K8sAddon[] = K8S_AD
   for (const profile of PROFILES) {
     const s = atProfile(spec, profile);
     for (const addon of activeAddons(s, addons)) {
-      const docs = addon.objects(s, NAMESPACE_TOKEN, k8sTopology()).map((o) => yamlFile('x', o).contents);
-      files.push(file(at(addonFile(profile, addon.id)), `# ${addon.description}\n# ${NAMESPACE_TOKEN} stands for the stack's namespace. ${header}\n${docs.join('---\n')}`));
+      // JSON, not YAML: only the program reads these (`npm run render` shows them as YAML), and
+      // serialising ~150 KB of objects as YAML twice was most of a generation's time.
+      files.push(jsonFile(at(addonFile(profile, addon.id)), {
+        about: [addon.description, `${NAMESPACE_TOKEN} stands for the stack's namespace.`, header],
+        objects: addon.objects(s, NAMESPACE_TOKEN, k8sTopology()),
+      }));
     }
   }
   return files;

@@ -40,7 +40,7 @@ beforeAll(async () => {
   const wiring = join(writeProject('mutation/hybrid-prod-wiring', spec), 'infra');
   edit(join(wiring, 'components/kafka.ts'), 'metricsPorts: s.metrics ? [s.metrics.port.containerPort] : []', 'metricsPorts: []');
   edit(join(wiring, 'components/rabbitmq.ts'), "{ name: 'management', port: s.ports.management }], this);", "{ name: 'management', port: s.ports.management }, { name: 'prometheus', port: s.ports.prometheus }, { name: 'stats', port: 15671 }], this);");
-  edit(join(wiring, 'addons/prod/monitoring.yaml'), 'key: GRAFANA_ADMIN_PASSWORD', 'key: GRAFANA_PASSWORD');
+  edit(join(wiring, 'addons/prod/monitoring.json'), '"key": "GRAFANA_ADMIN_PASSWORD"', '"key": "GRAFANA_PASSWORD"');
   const [only, second] = await runUnderMocks([stackJob(infra, 'prod', 'mut'), stackJob(wiring, 'prod', 'wire')], 'mutation');
   if (!only || !second) throw new Error('no run');
   expect(second.errors).toEqual([]);
