@@ -14,13 +14,14 @@ type Check = (text: string) => boolean;
 let isDateTime: Check;
 let reference: Check;
 let createEnvelope: (channel: string, payload: unknown) => unknown;
+let newId: () => string;
 let ContractError: new (...args: never[]) => Error;
 
 beforeAll(async () => {
   const root = await generateProject('validation', specFor('event-streaming', { brokers: ['kafka'] }));
   const messaging = pathToFileURL(join(root, 'src', 'messaging')).href;
   ({ isDateTime } = (await import(`${messaging}/validation.ts`)) as { isDateTime: Check });
-  ({ createEnvelope } = (await import(`${messaging}/envelope.ts`)) as { createEnvelope: typeof createEnvelope });
+  ({ createEnvelope, newId } = (await import(`${messaging}/envelope.ts`)) as { createEnvelope: typeof createEnvelope; newId: typeof newId });
   ({ ContractError } = (await import(`${messaging}/validation.ts`)) as { ContractError: typeof ContractError });
   const formats = createRequire(join(root, 'package.json'))('ajv-formats/dist/formats') as { fullFormats: { 'date-time': { validate: Check } } };
   reference = formats.fullFormats['date-time'].validate;
@@ -119,5 +120,23 @@ describe('generated date-time validation', () => {
     const valid = { userId: 'u1', event: 'page_view', page: '/', timestamp: '2024-02-29T10:00:00.000Z' };
     expect(() => createEnvelope('clickstream', valid)).not.toThrow();
     expect(() => createEnvelope('clickstream', { ...valid, timestamp: '2023-02-29T10:00:00.000Z' })).toThrow(ContractError);
+  });
+});
+
+describe('generated envelope ids', () => {
+  it('are RFC 4122 version 4 UUIDs, all different, with random bits spread evenly', () => {
+    const ids = Array.from({ length: 200_000 }, () => newId());
+    for (const id of ids.slice(0, 5_000)) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+    // Each hex digit of the random part (all but the version and variant digits) appears about 1/16 of the time.
+    const counts = new Map<string, number>();
+    for (const id of ids) {
+      const hex = id.replaceAll('-', '');
+      for (const c of hex.slice(0, 12) + hex.slice(13, 16) + hex.slice(17)) counts.set(c, (counts.get(c) ?? 0) + 1);
+    }
+    const expected = (ids.length * 30) / 16;
+    for (const c of '0123456789abcdef') expect(Math.abs((counts.get(c) ?? 0) - expected) / expected).toBeLessThan(0.02);
+    // An envelope without an explicit id gets one of these.
+    expect((createEnvelope('clickstream', { userId: 'u1', event: 'page_view', page: '/', timestamp: '2024-02-29T10:00:00.000Z' }) as { id: string }).id).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
