@@ -36,6 +36,10 @@ const { values: args } = parseArgs({
     'generation-rounds': { type: 'string', default: '15' },
     'tool-runs': { type: 'string', default: '3' },
     out: { type: 'string' },
+    /** Where the run's figures go as JSON (full runs: bench/last-run.json). */
+    json: { type: 'string' },
+    /** Re-renders the report from a JSON of an earlier run (e.g. after editing bench/notes.md), measuring nothing. */
+    render: { type: 'string' },
   },
 });
 const smoke = args.smoke === true;
@@ -50,6 +54,16 @@ const options = {
 };
 const toolRuns = smoke ? 1 : Number(args['tool-runs']);
 const out = args.out ?? (smoke ? undefined : join(ROOT, 'BENCHMARKS.md'));
+const jsonOut = args.json ?? (smoke ? undefined : join(ROOT, 'bench', 'last-run.json'));
+const NOTES = join(ROOT, 'bench', 'notes.md');
+const notes = () => (existsSync(NOTES) ? { notes: readFileSync(NOTES, 'utf8') } : {});
+
+if (args.render) {
+  const saved = JSON.parse(readFileSync(args.render, 'utf8')) as Report;
+  writeFileSync(out ?? join(ROOT, 'BENCHMARKS.md'), renderReport({ ...saved, ...notes() }));
+  log(`rendered ${out ?? 'BENCHMARKS.md'} from ${args.render}`);
+  process.exit(0);
+}
 const started = Date.now();
 const work = mkdtempSync(join(tmpdir(), 'brokerplate-bench-'));
 const env = { ...process.env, PATH: `${NODE_BIN}:${process.env.PATH ?? ''}`, NO_COLOR: '1' };
@@ -265,7 +279,6 @@ try {
   const rows = await clients(vars);
   const tool = only.includes('kafka') ? await kafkaTool(vars, rows) : [];
   const redisReach = only.includes('redis') ? redisServer(vars, rows) : [];
-  const notesFile = join(ROOT, 'bench', 'notes.md');
   const report: Report = {
     machine: { ...machine(versions), load },
     commands: [
@@ -284,9 +297,9 @@ try {
     tool,
     redisServer: redisReach,
     wallSeconds: (Date.now() - started) / 1000,
-    ...(existsSync(notesFile) && { notes: readFileSync(notesFile, 'utf8') }),
   };
-  const markdown = renderReport(report);
+  if (jsonOut) writeFileSync(jsonOut, `${JSON.stringify(report, null, 2)}\n`);
+  const markdown = renderReport({ ...report, ...notes() });
   if (out) {
     writeFileSync(out, markdown);
     log(`wrote ${out}`);
