@@ -2,7 +2,7 @@
 // The bin is one file so start-up skips module resolution, and fly-import (yeoman-environment's
 // on-the-fly generator installer, ~260 ms to load, never used here) is replaced by a stub.
 import { build } from 'esbuild';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import Handlebars from 'handlebars';
 
@@ -20,6 +20,9 @@ const precompileTemplates = {
     });
   },
 };
+
+// Chunk names carry content hashes: start from an empty dist/ so old chunks do not pile up.
+rmSync('dist', { recursive: true, force: true });
 
 const common = { platform: 'node', format: 'esm', target: 'node22', bundle: true, logLevel: 'warning', legalComments: 'none' };
 
@@ -63,6 +66,8 @@ await build({
   // Chunks sit next to the entry: bundled code resolves '../package.json' relative to it.
   chunkNames: '[name]-[hash]',
   plugins: [stubFlyImport, inlineOwnPackageJson, precompileTemplates],
+  // Every template is precompiled into the bundle, so only Handlebars' runtime is needed (not its compiler).
+  alias: { handlebars: 'handlebars/runtime' },
     // V8's compile cache (Node >= 22.1) skips re-parsing the bundle on later runs.
   banner: { js: "#!/usr/bin/env node\nimport { createRequire as __bpCreateRequire, enableCompileCache as __bpCompileCache } from 'node:module'; __bpCompileCache?.(); const require = __bpCreateRequire(import.meta.url);" },
 });
