@@ -131,7 +131,8 @@ export function renderReport(report: Report): string {
     [
       `Measured on ${m.date} by \`npm run bench\` (about ${Math.round(report.wallSeconds / 60)} min). These machines are shared and noisy:`,
       'every comparison below is measured side by side in one run (interleaved rounds, alternating which side',
-      'goes first) and reported as medians and ratios; single figures move between runs, ratios much less.',
+      'goes first) and reported as medians and ratios. Single figures move between runs by tens of per cent; a',
+      'ratio generated/raw moves by about ± 0.1 (the per-round figures are in `bench/last-run.json`).',
     ].join('\n'),
   );
   parts.push('## Machine');
