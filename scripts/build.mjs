@@ -1,6 +1,5 @@
 // Builds what the package ships: the generator for yo, and a bundled `brokerplate` bin.
-// The bin is one file so start-up skips module resolution, and fly-import (yeoman-environment's
-// on-the-fly generator installer, ~260 ms to load, never used here) is replaced by a stub.
+// The bin is bundled so start-up skips module resolution, and modules it never uses are stubbed.
 import { build } from 'esbuild';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
@@ -29,14 +28,22 @@ const common = { platform: 'node', format: 'esm', target: 'node22', bundle: true
 // yo finds generators at dist/generators/<name>/index.js.
 await build({ ...common, entryPoints: { 'generators/app/index': 'generators/app/generator.ts' }, outdir: 'dist', packages: 'external', plugins: [precompileTemplates] });
 
-const stubFlyImport = {
-  name: 'stub-fly-import',
+// Modules the bin never uses, replaced by stubs that fail if called:
+// - fly-import: yeoman-environment's on-the-fly generator installer (~260 ms to load);
+// - @inquirer/external-editor: the "editor" prompt's launcher, which drags in iconv-lite and chardet
+//   (~650 KB of encoding tables evaluated at start-up); brokerplate asks no editor question;
+// - latest-version: yeoman-generator's addDependencies() asks npm for versions through ky, whose
+//   start-up probes touch fetch and load Node's undici; brokerplate pins its versions itself.
+const STUBS = {
+  'fly-import': 'const refuse = () => { throw new Error("brokerplate does not install generators on the fly"); };\nexport class FlyRepository { install() { refuse(); } }\nexport const flyImport = refuse;',
+  '@inquirer/external-editor': 'export const editAsync = () => { throw new Error("brokerplate asks no editor question"); };',
+  'latest-version': 'export default () => { throw new Error("brokerplate pins dependency versions itself"); };',
+};
+const stubUnused = {
+  name: 'stub-unused',
   setup(b) {
-    b.onResolve({ filter: /^fly-import$/ }, () => ({ path: 'fly-import', namespace: 'stub' }));
-    b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({
-      contents: 'const refuse = () => { throw new Error("brokerplate does not install generators on the fly"); };\nexport class FlyRepository { install() { refuse(); } }\nexport const flyImport = refuse;',
-      loader: 'js',
-    }));
+    b.onResolve({ filter: /^(fly-import|@inquirer\/external-editor|latest-version)$/ }, (args) => ({ path: args.path, namespace: 'stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'stub' }, (args) => ({ contents: STUBS[args.path], loader: 'js' }));
   },
 };
 
@@ -65,9 +72,11 @@ await build({
   splitting: true,
   // Chunks sit next to the entry: bundled code resolves '../package.json' relative to it.
   chunkNames: '[name]-[hash]',
-  plugins: [stubFlyImport, inlineOwnPackageJson, precompileTemplates],
+  plugins: [stubUnused, inlineOwnPackageJson, precompileTemplates],
   // Every template is precompiled into the bundle, so only Handlebars' runtime is needed (not its compiler).
   alias: { handlebars: 'handlebars/runtime' },
+  minifyWhitespace: true,
+  minifySyntax: true,
     // V8's compile cache (Node >= 22.1) skips re-parsing the bundle on later runs.
   banner: { js: "#!/usr/bin/env node\nimport { createRequire as __bpCreateRequire, enableCompileCache as __bpCompileCache } from 'node:module'; __bpCompileCache?.(); const require = __bpCreateRequire(import.meta.url);" },
 });
