@@ -1,0 +1,37 @@
+import { appendFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadSpec } from '../../generators/spec/index.ts';
+import { BIN, ROOT, runCommand, tempDir } from '../support/cli.ts';
+
+const DOWN = '\u001b[B';
+
+describe('a user at a terminal (a real pseudo-terminal, driven by test/support/terminal.py)', () => {
+  it('answers the bundled bin\'s prompts with the keyboard', async () => {
+    const dir = join(tempDir(), 'jobs');
+    const steps = [
+      ['Which scenario fits your use?', `${DOWN}${DOWN}\r`], // third row: Background job processing
+      ['Brokers (the guide recommends RabbitMQ)', '\r'],
+      ['Profile?', `${DOWN}\r`],
+      ['Deployment targets?', '\r'],
+      ['Project name?', 'jobs-app\r'],
+    ];
+    const result = await runCommand('python3', [join(ROOT, 'test/support/terminal.py'), JSON.stringify(steps), process.execPath, BIN, dir], { timeoutMs: 60_000 });
+    expect(result.code, result.stdout).toBe(0);
+    const spec = loadSpec(readFileSync(join(dir, 'brokerplate.yaml'), 'utf8'));
+    expect(spec.ok && [spec.spec.scenario, Object.keys(spec.spec.brokers), spec.spec.profile, spec.spec.targets, spec.spec.name]).toEqual([
+      'background-jobs', ['rabbitmq'], 'prod', ['compose', 'k8s'], 'jobs-app',
+    ]);
+  });
+
+  it('asks about a hand-edited file on a re-run (Yeoman\'s conflict prompt) and keeps it when told to', async () => {
+    const dir = join(tempDir(), 'shop');
+    const first = await runCommand(process.execPath, [BIN, dir, '--scenario', 'rpc', '--yes']);
+    expect(first.code).toBe(0);
+    appendFileSync(join(dir, 'README.md'), '\nmy notes\n');
+    const result = await runCommand('python3', [join(ROOT, 'test/support/terminal.py'), JSON.stringify([['README.md?', 'n\r']]), process.execPath, BIN, dir], { timeoutMs: 60_000 });
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.stdout).toMatch(/skip.*README\.md/);
+    expect(readFileSync(join(dir, 'README.md'), 'utf8')).toMatch(/my notes\n$/);
+  });
+});
