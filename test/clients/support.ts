@@ -8,39 +8,21 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { emitProject } from '../../generators/emit/index.ts';
-import { recommendedBrokers, type BrokerId, type ScenarioId } from '../../generators/guide/index.ts';
-import { buildSpec, formatIssue, parseSpec, type Channel, type StackSpec } from '../../generators/spec/index.ts';
+import type { ScenarioId } from '../../generators/guide/index.ts';
+import type { StackSpec } from '../../generators/spec/index.ts';
 import { NPM_VERSIONS } from '../../generators/versions/npm.ts';
 import { ROOT } from '../support/cli.ts';
+import { specFor as baseSpecFor, type SpecOptions } from '../support/stack.ts';
+
+export type { SpecOptions };
 
 export const WORK = join(ROOT, 'test', '.work', 'clients');
 const DEPS_CACHE = join(ROOT, 'node_modules', '.cache', 'brokerplate-clients');
 const NODE_BIN = join(ROOT, 'node_modules', '.bin');
 
-export interface SpecOptions {
-  name?: string;
-  brokers?: readonly BrokerId[];
-  /** Rewrites the seeded channels (e.g. to add kinds the scenario does not seed). */
-  channels?: (seeded: Channel[]) => Channel[];
-  /** Any other change to the built spec before it is validated. */
-  edit?: (spec: StackSpec) => void;
-}
-
-/** A validated dev-profile spec for a scenario. */
+/** A validated dev-profile, compose-target spec for a scenario. */
 export function specFor(scenario: ScenarioId, options: SpecOptions = {}): StackSpec {
-  const built = buildSpec({
-    name: options.name ?? 'shop',
-    scenario,
-    brokers: options.brokers ?? recommendedBrokers(scenario),
-    profile: 'dev',
-    targets: ['compose'],
-    decision: { overridden: options.brokers !== undefined },
-  });
-  if (options.channels) built.channels = options.channels(built.channels);
-  options.edit?.(built);
-  const parsed = parseSpec(built);
-  if (!parsed.ok) throw new Error(`invalid test spec:\n${parsed.issues.map(formatIssue).join('\n')}`);
-  return parsed.spec;
+  return baseSpecFor(scenario, 'dev', { targets: ['compose'], ...options });
 }
 
 export interface RunResult {

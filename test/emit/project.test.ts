@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { buildEnv, emitProject, envExample, parseEnv } from '../../generators/emit/index.ts';
-import { recommendedBrokers, type ScenarioId } from '../../generators/guide/index.ts';
-import { buildSpec, parseSpec, type Profile } from '../../generators/spec/index.ts';
+import type { ScenarioId } from '../../generators/guide/index.ts';
+import type { Profile, Target } from '../../generators/spec/index.ts';
+import { specFor } from '../support/stack.ts';
 
-function spec(scenario: ScenarioId, profile: Profile = 'dev', targets: ('compose' | 'k8s')[] = ['compose', 'k8s']) {
-  const result = parseSpec(buildSpec({ name: 'shop', scenario, brokers: recommendedBrokers(scenario), profile, targets, decision: { overridden: false } }));
-  if (!result.ok) throw new Error(JSON.stringify(result.issues));
-  return result.spec;
+function spec(scenario: ScenarioId, profile: Profile = 'dev', targets: Target[] = ['compose', 'k8s']) {
+  return specFor(scenario, profile, { targets });
 }
 
 function files(s: ReturnType<typeof spec>) {

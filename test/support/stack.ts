@@ -4,20 +4,32 @@ import { parse } from 'yaml';
 import { composeArea } from '../../generators/emit/compose.ts';
 import { buildEnv, parseEnv } from '../../generators/emit/index.ts';
 import { recommendedBrokers, type BrokerId, type ScenarioId } from '../../generators/guide/index.ts';
-import { buildSpec, formatIssue, parseSpec, type Profile, type StackSpec } from '../../generators/spec/index.ts';
+import { buildSpec, formatIssue, parseSpec, type Channel, type Profile, type StackSpec, type Target } from '../../generators/spec/index.ts';
 
-export function specFor(scenario: ScenarioId, profile: Profile, options: { name?: string; brokers?: BrokerId[]; edit?: (spec: StackSpec) => void } = {}): StackSpec {
+export interface SpecOptions {
+  name?: string;
+  brokers?: readonly BrokerId[];
+  targets?: readonly Target[];
+  /** Rewrites the seeded channels (e.g. to add kinds the scenario does not seed). */
+  channels?: (seeded: Channel[]) => Channel[];
+  /** Any other change to the built spec before it is validated. */
+  edit?: (spec: StackSpec) => void;
+}
+
+/** A validated spec as the generator builds it (seeded from the scenario), edited as a test needs. */
+export function specFor(scenario: ScenarioId, profile: Profile, options: SpecOptions = {}): StackSpec {
   const raw = buildSpec({
     name: options.name ?? 'shop',
     scenario,
     brokers: options.brokers ?? recommendedBrokers(scenario),
     profile,
-    targets: ['compose', 'k8s'],
+    targets: options.targets ?? ['compose', 'k8s'],
     decision: { overridden: options.brokers !== undefined },
   });
+  if (options.channels) raw.channels = options.channels(raw.channels);
   options.edit?.(raw);
   const r = parseSpec(JSON.parse(JSON.stringify(raw)));
-  if (!r.ok) throw new Error(`invalid test spec:\n${r.issues.map(formatIssue).join('\n')}`);
+  if (!r.ok) throw new Error(`invalid test spec for ${scenario}/${profile}:\n${r.issues.map(formatIssue).join('\n')}`);
   return r.spec;
 }
 

@@ -8,10 +8,11 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
-import { recommendedBrokers, SCENARIO_IDS, type ScenarioId } from '../../../generators/guide/index.ts';
+import { SCENARIO_IDS, type ScenarioId } from '../../../generators/guide/index.ts';
 import { emitProject } from '../../../generators/emit/index.ts';
-import { buildSpec, parseSpec, PROFILES, type Profile, type StackSpec } from '../../../generators/spec/index.ts';
+import { PROFILES, type Profile, type StackSpec } from '../../../generators/spec/index.ts';
 import { ROOT } from '../../support/cli.ts';
+import { specFor as baseSpecFor } from '../../support/stack.ts';
 import type { MockJob, MockRun } from './run-mocks.ts';
 
 export const WORK = join(ROOT, 'test', '.work', 'k8s');
@@ -26,11 +27,7 @@ export interface Case {
 export const CASES: readonly Case[] = SCENARIO_IDS.flatMap((scenario) => PROFILES.map((profile) => ({ scenario, profile, id: `${scenario}-${profile}` })));
 
 export function specFor(scenario: ScenarioId, profile: Profile, edit?: (spec: StackSpec) => void): StackSpec {
-  const built = buildSpec({ name: 'shop', scenario, brokers: recommendedBrokers(scenario), profile, targets: ['compose', 'k8s'], decision: { overridden: false } });
-  edit?.(built);
-  const parsed = parseSpec(built);
-  if (!parsed.ok) throw new Error(`spec for ${scenario}/${profile} is invalid: ${JSON.stringify(parsed.issues)}`);
-  return parsed.spec;
+  return baseSpecFor(scenario, profile, edit ? { edit } : {});
 }
 
 /** Writes the emitted project into `test/.work/k8s/<id>/` (replacing what was there) and returns its folder. */
