@@ -21,7 +21,8 @@ import { channelsOf, settingsOf, type StackSpec } from '../../generators/spec/in
 import { tempDir } from '../support/cli.ts';
 import { brokerEnv, brokersDown, brokersUp, httpText, kafkaBinShims, kafkaShimEnv, kafkaTool, LIVE_CASES, opsSpec, Proc, sleep, tool, waitFor, writeFiles } from '../support/ops.ts';
 
-const BASE = 42300;
+// Below the ephemeral port range (32768+), so an outgoing connection of another process never holds one.
+const BASE = 26300;
 const b = brokerEnv(tempDir('brokerplate-backup-brokers-'), BASE);
 const PUSHGATEWAY = BASE + 20;
 const work = tempDir('brokerplate-backup-live-');

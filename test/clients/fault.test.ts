@@ -18,19 +18,19 @@ import { acquireLock, eventually, generateProject, specFor, WORK } from './suppo
 const N = 10_000;
 const CONCURRENCY = 64;
 
-/** Ports 47001-47008 and a state dir of our own (brokers.mjs reads them from the environment). */
+/** Ports 26501-26508 (below the ephemeral range, 32768+, so no outgoing connection holds one) and a state dir of our own (brokers.mjs reads them from the environment). */
 const FAULT_ENV: Readonly<Record<string, string>> = {
   BROKERS_STATE_DIR: join(WORK, 'fault-brokers'),
-  REDIS_PORT: '47001',
+  REDIS_PORT: '26501',
   REDIS_PASSWORD: '',
-  RABBITMQ_PORT: '47002',
-  RABBITMQ_MANAGEMENT_PORT: '47003',
-  RABBITMQ_PROMETHEUS_PORT: '47004',
-  RABBITMQ_DIST_PORT: '47005',
-  RABBITMQ_EPMD_PORT: '47006',
+  RABBITMQ_PORT: '26502',
+  RABBITMQ_MANAGEMENT_PORT: '26503',
+  RABBITMQ_PROMETHEUS_PORT: '26504',
+  RABBITMQ_DIST_PORT: '26505',
+  RABBITMQ_EPMD_PORT: '26506',
   RABBITMQ_NODENAME: 'brokerplate-fault@localhost',
-  KAFKA_PORT: '47007',
-  KAFKA_CONTROLLER_PORT: '47008',
+  KAFKA_PORT: '26507',
+  KAFKA_CONTROLLER_PORT: '26508',
 };
 
 async function cli(args: string[]): Promise<string> {

@@ -41,11 +41,14 @@ describe.each(cases)('Kubernetes monitoring and backup objects: $scenario ($prof
     const area = createK8sArea([monitoringK8sAddon, backupK8sAddon]);
     const out = area.emit(spec);
     const paths = out.files.map((f) => f.path);
-    expect(paths).toContain(`infra/addons/${profile}/monitoring.yaml`);
-    expect(paths).toContain(`infra/addons/${profile}/backup.yaml`);
-    const monitoring = out.files.find((f) => f.path === `infra/addons/${profile}/monitoring.yaml`)?.contents ?? '';
-    expect(monitoring).toContain(`namespace: ${NAMESPACE_TOKEN}`);
-    expect(monitoring).toContain('kind: Deployment');
+    expect(paths).toContain(`infra/addons/${profile}/monitoring.json`);
+    expect(paths).toContain(`infra/addons/${profile}/backup.json`);
+    const text = out.files.find((f) => f.path === `infra/addons/${profile}/monitoring.json`)?.contents ?? '{}';
+    const addon = JSON.parse(text) as { objects: { kind: string; metadata: { namespace?: string } }[] };
+    // the same objects as the addon builds, with the namespace left for the program to fill in
+    expect(addon.objects.map((o) => o.kind)).toEqual(monitoringK8sAddon.objects(spec, NAMESPACE_TOKEN, k8sTopology()).map((o) => o.kind));
+    expect(addon.objects.filter((o) => o.kind === 'Deployment').length).toBeGreaterThan(0);
+    expect(addon.objects.every((o) => o.metadata.namespace === undefined || o.metadata.namespace === NAMESPACE_TOKEN)).toBe(true);
     expect(JSON.stringify(out.readme ?? [])).toContain('GRAFANA_ADMIN_PASSWORD');
   });
 });

@@ -20,7 +20,8 @@ import { brokersOf, channelsOf, deadLetterName, type StackSpec } from '../../gen
 import { tempDir } from '../support/cli.ts';
 import { brokerEnv, brokersDown, brokersUp, ensureJmxAgent, httpText, kafkaTool, LIVE_CASES, opsSpec, Proc, tool, waitFor, writeFiles } from '../support/ops.ts';
 
-const BASE = 42100;
+// Below the ephemeral port range (32768+), so an outgoing connection of another process never holds one.
+const BASE = 26100;
 const b = brokerEnv(tempDir('brokerplate-mon-brokers-'), BASE);
 const PORTS = { lag: BASE + 20, pushgateway: BASE + 21, alertmanager: BASE + 22, alertmanagerCluster: BASE + 23 };
 const promPort = (i: number) => BASE + 40 + i;
