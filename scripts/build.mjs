@@ -23,6 +23,10 @@ const precompileTemplates = {
 // Chunk names carry content hashes: start from an empty dist/ so old chunks do not pile up.
 rmSync('dist', { recursive: true, force: true });
 
+// The bin refuses an older Node with a message (generators/cli/launcher.ts).
+const minimumNode = JSON.parse(readFileSync('package.json', 'utf8')).engines.node.replace(/^>=\s*/, '');
+if (!/^\d+(\.\d+)*$/.test(minimumNode)) throw new Error(`package.json engines.node: expected ">=X.Y", got ${minimumNode}`);
+
 const common = { platform: 'node', format: 'esm', target: 'node22', bundle: true, logLevel: 'warning', legalComments: 'none' };
 
 // yo finds generators at dist/generators/<name>/index.js.
@@ -63,20 +67,54 @@ const inlineOwnPackageJson = {
   },
 };
 
+// @yeoman/conflicter looks for a .yo-resolve file in every ancestor folder of every file written,
+// and remembers only the folders where it found one: a miss is stat()ed again for each file (~700
+// failed stats for a hybrid stack, ~30 ms). Remember the misses too. The build fails if the code
+// it patches changes, rather than silently shipping without the fix.
+const rememberYoResolveMisses = {
+  name: 'remember-yo-resolve-misses',
+  setup(b) {
+    b.onLoad({ filter: /node_modules[\\/]@yeoman[\\/]conflicter[\\/]dist[\\/]yo-resolve\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const miss = /catch \{\s*\/\/ Ignore errors\s*\}\s*return undefined;/;
+      if (!miss.test(source)) throw new Error(`${args.path}: the .yo-resolve lookup changed; review the remember-yo-resolve-misses patch`);
+      return { contents: source.replace(miss, 'catch {\n        }\n        this.groupedYoResolve.set(folder, null);\n        return undefined;'), loader: 'js' };
+    });
+  },
+};
+
+// mem-fs-editor writes the generated files one at a time; the bin writes up to 16 at once
+// (scripts/build/commit-transform.js, same per-file work, fewer idle round trips).
+const concurrentCommit = {
+  name: 'concurrent-commit',
+  setup(b) {
+    b.onLoad({ filter: /node_modules[\\/]mem-fs-editor[\\/]dist[\\/]transform\.js$/ }, (args) => {
+      const original = readFileSync(args.path, 'utf8');
+      if (!original.includes("import commitFileAsync from './actions/commit-file-async.js'") || !original.includes('export const createCommitTransform')) {
+        throw new Error(`${args.path}: mem-fs-editor's commit transform changed; review scripts/build/commit-transform.js`);
+      }
+      return { contents: readFileSync('scripts/build/commit-transform.js', 'utf8'), loader: 'js', resolveDir: dirname(args.path) };
+    });
+  },
+};
+
 await build({
   ...common,
-  entryPoints: { brokerplate: 'generators/cli/brokerplate.ts' },
+  // The bin (dist/brokerplate.mjs) is the launcher: it checks the Node version, then imports the CLI chunk.
+  entryPoints: { brokerplate: 'generators/cli/launcher.ts', 'brokerplate-cli': 'generators/cli/brokerplate.ts' },
+  define: { __MIN_NODE__: JSON.stringify(minimumNode) },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   // --help and usage errors load only the small entry chunk; Yeoman comes in a lazily imported chunk.
   splitting: true,
   // Chunks sit next to the entry: bundled code resolves '../package.json' relative to it.
   chunkNames: '[name]-[hash]',
-  plugins: [stubUnused, inlineOwnPackageJson, precompileTemplates],
+  plugins: [stubUnused, inlineOwnPackageJson, rememberYoResolveMisses, concurrentCommit, precompileTemplates],
   // Every template is precompiled into the bundle, so only Handlebars' runtime is needed (not its compiler).
   alias: { handlebars: 'handlebars/runtime' },
   minifyWhitespace: true,
   minifySyntax: true,
-    // V8's compile cache (Node >= 22.1) skips re-parsing the bundle on later runs.
-  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __bpCreateRequire, enableCompileCache as __bpCompileCache } from 'node:module'; __bpCompileCache?.(); const require = __bpCreateRequire(import.meta.url);" },
+  // V8's compile cache (Node >= 22.1) skips re-parsing the bundle on later runs. A namespace import:
+  // a named one would fail to link on an older Node before the launcher could explain.
+  banner: { js: "#!/usr/bin/env node\nimport * as __bpModule from 'node:module'; __bpModule.enableCompileCache?.(); const require = __bpModule.createRequire(import.meta.url);" },
 });
