@@ -5,10 +5,12 @@
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MONITORING_METRICS } from '../../generators/guide/index.ts';
-import { DATASOURCE_UID, MONITORING_PARTS, alertGroups, monitoringArea, monitoringK8s, prometheusOperatorObjects, k8sNodes } from '../../generators/emit/monitoring.ts';
+import { DATASOURCE_UID, MONITORING_PARTS, PATHS, alertGroups, monitoringArea, monitoringK8s, prometheusOperatorObjects, k8sNodes } from '../../generators/emit/monitoring.ts';
+import { schemaFindings } from '../k8s/support/checks.ts';
+import type { Obj } from '../k8s/support/objects.ts';
 import { metricNames } from '../../generators/emit/monitoring-model.ts';
 import { brokersOf } from '../../generators/spec/index.ts';
 import { tempDir as makeTempDir } from '../support/cli.ts';
@@ -202,5 +204,15 @@ describe('monitoring objects for the compose and Pulumi emitters', () => {
       expect(s.endpoints.length).toBeGreaterThan(0);
       expect(Object.keys(s.selector.matchLabels)).toEqual(['app.kubernetes.io/name']);
     }
+    // The emitted file, as the operator's CRD schemas (@kubernetes-models/prometheus-operator) judge it,
+    // unknown fields included; a control shows a misspelt field is caught.
+    const emitted = monitoringArea.emit(spec).files.find((f) => f.path === PATHS.operator)?.contents ?? '';
+    const docs = parseAllDocuments(emitted).map((d) => d.toJS() as Obj);
+    expect(docs.map((d) => d.kind)).toEqual(operator.map((o) => o.kind));
+    const asChecked = (obj: Obj) => ({ resource: undefined as never, obj, kind: String(obj.kind), name: String((obj.metadata as { name?: string }).name) });
+    expect(await schemaFindings(docs.map(asChecked))).toEqual([]);
+    const typo = structuredClone(docs.find((d) => d.kind === 'ServiceMonitor')) as Obj;
+    (typo.spec as Obj).endpoint = (typo.spec as Obj).endpoints;
+    expect(await schemaFindings([asChecked(typo)])).toContainEqual(expect.stringMatching(/^ServiceMonitor\/[\w-]+: unknown field \/spec\/endpoint$/));
   });
 });

@@ -11,6 +11,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ROOT } from '../../support/cli.ts';
 import type { MockResource, MockRun } from './run-mocks.ts';
 
@@ -95,14 +96,28 @@ export function schemaName(apiVersion: string, kind: string): string {
   return `IoK8sApi${cap((group ?? '').split('.')[0] ?? '')}${cap(version ?? '')}${kind}`;
 }
 
+/** The Prometheus operator's kinds come from @kubernetes-models/prometheus-operator (same generator, CRD schemas). */
+const OPERATOR_GROUP = 'monitoring.coreos.com/';
+const OPERATOR_PACKAGE = '@kubernetes-models/prometheus-operator';
+
+function schemaModule(apiVersion: string, kind: string): { pkg: string; name: string } {
+  if (apiVersion.startsWith(OPERATOR_GROUP)) {
+    const version = apiVersion.slice(OPERATOR_GROUP.length);
+    return { pkg: OPERATOR_PACKAGE, name: `ComGithubPrometheusOperatorPrometheusOperatorPkgApisMonitoring${version.charAt(0).toUpperCase()}${version.slice(1)}${kind}` };
+  }
+  return { pkg: 'kubernetes-models', name: schemaName(apiVersion, kind) };
+}
+
 const validators = new Map<string, Validate>();
 
 async function validatorFor(apiVersion: string, kind: string): Promise<Validate> {
-  const name = schemaName(apiVersion, kind);
+  const { pkg, name } = schemaModule(apiVersion, kind);
   let validate = validators.get(name);
   if (!validate) {
-    if (!existsSync(join(ROOT, 'node_modules', 'kubernetes-models', '_schemas', `${name}.js`))) throw new Error(`kubernetes-models has no schema for ${apiVersion} ${kind} (${name})`);
-    validate = ((await import(`kubernetes-models/_schemas/${name}`)) as { validate: Validate }).validate;
+    const file = join(ROOT, 'node_modules', pkg, '_schemas', `${name}.js`);
+    if (!existsSync(file)) throw new Error(`${pkg} has no schema for ${apiVersion} ${kind} (${name})`);
+    // By file: the operator package does not export its _schemas/ folder.
+    validate = ((await import(pathToFileURL(file).href)) as { validate: Validate }).validate;
     validators.set(name, validate);
   }
   return validate;
