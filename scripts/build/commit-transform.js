@@ -1,7 +1,8 @@
 // The bundled bin's stand-in for mem-fs-editor/dist/transform.js (see scripts/build.mjs).
 // mem-fs-editor commits one file at a time: a stat, a mkdir, an open/write/close, each a round
-// trip to libuv's thread pool, so a 140-file stack spent ~150 ms mostly idle. This version keeps up
-// to LIMIT files in flight and passes each file on only once it is on disk, as the original does.
+// trip to libuv's thread pool, so writing a 140-file stack took ~150 ms, much of it idle. This
+// version keeps up to LIMIT files in flight and passes each file on only once it is on disk, as
+// the original does.
 import { Transform } from 'node:stream';
 import commitFileAsync from './actions/commit-file-async.js';
 
