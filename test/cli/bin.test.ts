@@ -6,7 +6,7 @@ import { FLOWCHART_FLAGS, SETTINGS, SWITCHES } from '../../generators/app/settin
 import { emitProject, parseEnv } from '../../generators/emit/index.ts';
 import { SCENARIO_IDS, SCENARIOS } from '../../generators/guide/index.ts';
 import { loadSpec, PROFILES } from '../../generators/spec/index.ts';
-import { BIN, readTree, runBin, tempDir } from '../support/cli.ts';
+import { BIN, readTree, runBin, runCommand, tempDir } from '../support/cli.ts';
 
 beforeAll(() => {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run npm run build (npm test does)`);
@@ -49,6 +49,16 @@ describe('every scenario × profile generates non-interactively', () => {
       });
     }
   }
+});
+
+describe('npx brokerplate', () => {
+  it('runs the package bin through npm exec (no install) and writes the project', async () => {
+    const dir = join(tempDir(), 'via-npx');
+    const result = await runCommand('npx', ['--no-install', 'brokerplate', dir, '--scenario', 'rpc', '--profile', 'dev', '--yes']);
+    expect(result.code, result.stderr).toBe(0);
+    const spec = loadSpec(readFileSync(join(dir, 'brokerplate.yaml'), 'utf8'));
+    expect(spec.ok && [spec.spec.scenario, spec.spec.profile]).toEqual(['rpc', 'dev']);
+  });
 });
 
 describe('bad input: a clear message naming the flag or field, exit ≠ 0, nothing written', () => {
