@@ -1,7 +1,7 @@
 // Builds what the package ships: the generator for yo, and a bundled `brokerplate` bin.
 // The bin is bundled so start-up skips module resolution, and modules it never uses are stubbed.
 import { build } from 'esbuild';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import Handlebars from 'handlebars';
 
@@ -118,3 +118,6 @@ await build({
   // a named one would fail to link on an older Node before the launcher could explain.
   banner: { js: "#!/usr/bin/env node\nimport * as __bpModule from 'node:module'; __bpModule.enableCompileCache?.(); const require = __bpModule.createRequire(import.meta.url);" },
 });
+
+// The bin is run by path (npx, npm exec, a shell): it must be executable whoever built it.
+chmodSync('dist/brokerplate.mjs', 0o755);
