@@ -54,7 +54,7 @@ async function startDataNode(files: ReadonlyMap<string, string>, env: Record<str
   );
   writeFile(join(confDir, 'redis.conf'), conf);
   writeFile(join(dataDir, '.keep'), '');
-  const nodeEnv = { REDIS_PASSWORD: env.REDIS_PASSWORD ?? '', REDIS_ADMIN_PASSWORD: env.REDIS_ADMIN_PASSWORD ?? '' };
+  const nodeEnv = { REDIS_PASSWORD: env.REDIS_PASSWORD ?? '', REDIS_ADMIN_PASSWORD: env.REDIS_ADMIN_PASSWORD ?? '', REDIS_MONITOR_PASSWORD: env.REDIS_MONITOR_PASSWORD ?? '' };
   const proc = launch(`redis ${node}`, 'sh', [join(confDir, 'entrypoint.sh'), 'redis-server', join(confDir, 'redis.conf')], {
     env: { ...process.env, ...nodeEnv, BROKERPLATE_CONF_DIR: confDir, BROKERPLATE_RUN_DIR: runDir },
     logFile: join(dir, 'redis.log'),
@@ -138,6 +138,20 @@ describe('redis role queue (queue-and-cache, dev)', () => {
     expect(String(await call(node.port, 'AUTH', 'app', `${env.REDIS_PASSWORD}x`))).toMatch(/^WRONGPASS/);
   });
 
+  it('the monitor user (the exporter) reads server and stream metadata (XINFO), no GET/XRANGE, no writes, no administration', async () => {
+    const app = await session(node.port, 'app', env.REDIS_PASSWORD);
+    await app.call('XADD', 'monitored', '*', 'f', 'v');
+    await app.call('SET', 'secret-value', 'v');
+    const monitor = await session(node.port, 'monitor', env.REDIS_MONITOR_PASSWORD);
+    expect(String(await monitor.call('INFO', 'memory'))).toContain('used_memory:');
+    expect(pairs(await monitor.call('CONFIG', 'GET', 'maxmemory'))).toHaveProperty('maxmemory');
+    expect(await monitor.call('TYPE', 'monitored')).toBe('stream');
+    expect(await monitor.call('XLEN', 'monitored')).toBe(1);
+    for (const cmd of [['GET', 'secret-value'], ['XRANGE', 'monitored', '-', '+'], ['SET', 'k', 'v'], ['XADD', 'monitored', '*', 'f', 'v'], ['CONFIG', 'SET', 'maxmemory', '1'], ['CLIENT', 'KILL', 'TYPE', 'normal'], ['FLUSHALL'], ['ACL', 'LIST'], ['PUBLISH', 'c', 'm']]) {
+      expect(String(await monitor.call(...cmd)), cmd.join(' ')).toMatch(/^NOPERM/);
+    }
+  });
+
   it('holds only SHA-256 hashes of the .env passwords, in a private runtime directory', async () => {
     const acl = readFileSync(join(node.runDir, 'users.acl'), 'utf8');
     expect(acl).not.toContain(env.REDIS_PASSWORD);
@@ -206,7 +220,7 @@ describe('redis prod: primary + replica + Sentinel (queue-and-cache, prod)', () 
     writeFile(join(confDir, 'sentinel.conf.template'), template);
     writeFile(join(confDir, 'sentinel-entrypoint.sh'), fileOf(files, 'config/redis/sentinel-entrypoint.sh'));
     const proc = launch('sentinel', 'sh', [join(confDir, 'sentinel-entrypoint.sh'), 'redis-server', join(sentinelData, 'sentinel.conf'), '--sentinel'], {
-      env: { ...process.env, REDIS_PASSWORD: env.REDIS_PASSWORD, REDIS_ADMIN_PASSWORD: env.REDIS_ADMIN_PASSWORD, BROKERPLATE_CONF_DIR: confDir, BROKERPLATE_DATA_DIR: sentinelData },
+      env: { ...process.env, REDIS_PASSWORD: env.REDIS_PASSWORD, REDIS_ADMIN_PASSWORD: env.REDIS_ADMIN_PASSWORD, REDIS_MONITOR_PASSWORD: env.REDIS_MONITOR_PASSWORD, BROKERPLATE_CONF_DIR: confDir, BROKERPLATE_DATA_DIR: sentinelData },
       logFile: join(dir, 'sentinel.log'),
     });
     started.push(proc);

@@ -52,7 +52,7 @@ describe('the generated project skeleton', () => {
     let n = 0;
     const env = parseEnv(buildEnv(s, undefined, () => `secret-${++n}`));
     expect([...env.keys()].filter((k) => env.get(k)?.startsWith('secret-'))).toEqual([
-      'RABBITMQ_PASSWORD', 'RABBITMQ_ADMIN_PASSWORD', 'RABBITMQ_ERLANG_COOKIE', 'REDIS_PASSWORD', 'REDIS_ADMIN_PASSWORD', 'GRAFANA_ADMIN_PASSWORD',
+      'RABBITMQ_PASSWORD', 'RABBITMQ_ADMIN_PASSWORD', 'RABBITMQ_ERLANG_COOKIE', 'REDIS_PASSWORD', 'REDIS_ADMIN_PASSWORD', 'REDIS_MONITOR_PASSWORD', 'GRAFANA_ADMIN_PASSWORD',
     ]);
     expect(env.get('REDIS_URL')).toBe(`redis://app:${env.get('REDIS_PASSWORD')}@127.0.0.1:6379/0`);
     const example = envExample(s);

@@ -377,7 +377,7 @@ describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id
       expect(redis && exporterOf(redis)).toBe(`redis-exporter.${ns}.svc:${MONITORING_PORTS.redisExporter}`);
       expect(targets('redis')).toEqual(range(replicas.redis ?? 0).map((i) => `redis://redis-${i}.redis-headless:6379`));
       const env = list(at(find(objects(), 'Deployment', 'redis-exporter'), 'spec', 'template', 'spec', 'containers', 0, 'env')).filter(isObj);
-      expect(at(env.find((e) => e.name === 'REDIS_PASSWORD'), 'valueFrom', 'secretKeyRef')).toEqual({ name: secretName(s), key: 'REDIS_ADMIN_PASSWORD' });
+      expect(at(env.find((e) => e.name === 'REDIS_PASSWORD'), 'valueFrom', 'secretKeyRef')).toEqual({ name: secretName(s), key: 'REDIS_MONITOR_PASSWORD' });
     }
     // The Prometheus operator option: each ServiceMonitor finds exactly one Service port on the same pods, reachable from monitoring pods,
     // and labels its series with the job names the alert rules use.

@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JMX_EXPORTER } from '../../generators/brokers/kafka/monitoring.ts';
+import { MONITOR_RULES } from '../../generators/brokers/redis/config.ts';
+import { MONITOR_USER } from '../../generators/brokers/redis/index.ts';
 import { exporterEnvironment } from '../../generators/brokers/redis/monitoring.ts';
 import { backupFiles } from '../../generators/emit/backup.ts';
 import { alertGroups, dashboardPanels, monitoringArea, monitoringCompose } from '../../generators/emit/monitoring.ts';
@@ -28,6 +30,7 @@ const promPort = (i: number) => BASE + 40 + i;
 const redisExporterPort = (i: number) => BASE + 60 + i;
 const work = tempDir('brokerplate-mon-live-');
 const procs: Proc[] = [];
+const MONITOR_PASSWORD = 'monitor-test-password';
 const hybrid = opsSpec('hybrid', 'prod');
 const specs = LIVE_CASES.map((c) => ({ ...c, spec: opsSpec(c.scenario, c.profile) }));
 const vhost = hybrid.brokers.rabbitmq?.vhost ?? 'shop';
@@ -170,6 +173,10 @@ beforeAll(async () => {
     expect(push.status, push.out).toBe(0);
   }
 
+  // The exporter's ACL user, with exactly the rules of the generated users.acl.
+  redisCli('ACL', 'SETUSER', MONITOR_USER, 'reset', 'on', `>${MONITOR_PASSWORD}`, ...MONITOR_RULES);
+  redisCli('ACL', 'LOG', 'RESET');
+
   // One Prometheus (and redis_exporter) per scenario, all at once.
   specs.forEach(({ scenario, spec }, i) => {
     const dir = join(work, scenario);
@@ -183,12 +190,11 @@ beforeAll(async () => {
       `--web.listen-address=127.0.0.1:${promPort(i)}`,
     ]);
     if (spec.brokers.redis) {
-      // Generated settings; the test Redis has no ACL users, so the exporter logs in as "default".
+      // Generated settings and the generated monitor user (its rules granted on the test Redis).
       start(`redis-exporter-${scenario}`, 'prometheus-redis-exporter', [], {
         ...exporterEnvironment(spec),
         REDIS_EXPORTER_WEB_LISTEN_ADDRESS: `127.0.0.1:${redisExporterPort(i)}`,
-        REDIS_USER: 'default',
-        REDIS_PASSWORD: b.redisPassword,
+        REDIS_PASSWORD: MONITOR_PASSWORD,
       });
     }
   });
@@ -199,6 +205,24 @@ afterAll(async () => {
   brokersDown(b);
   rmSync(work, { recursive: true, force: true });
   rmSync(b.state, { recursive: true, force: true });
+});
+
+describe('the Redis exporter as the generated monitor user', () => {
+  it('is refused nothing it sends (Redis ACL LOG), and cannot write or administer', async () => {
+    // Several scrapes of every exporter, stream checks included.
+    await waitFor('exporters scraped', async () => {
+      const samples = await Promise.all(specs.map(async ({ spec }, i) => (spec.brokers.redis ? (await httpText(`http://127.0.0.1:${redisExporterPort(i)}/scrape?target=redis://127.0.0.1:${b.redisPort}`)).text : 'redis_up 1')));
+      return samples.every((t) => /^redis_up 1$/m.test(t)) ? true : undefined;
+    }, 30_000);
+    const denied = redisCli('ACL', 'LOG').split('\n').filter((l) => l.length > 0);
+    expect(denied, 'ACL LOG entries (denied commands)').toEqual([]);
+    // control: the same user is refused a write and an administrative command
+    const as = (...args: string[]) => tool('redis-cli', ['-p', String(b.redisPort), '--no-auth-warning', '--user', MONITOR_USER, '--pass', MONITOR_PASSWORD, ...args]).out;
+    expect(as('SET', 'monitor-probe', '1')).toMatch(/NOPERM/);
+    expect(as('CLIENT', 'KILL', 'TYPE', 'normal')).toMatch(/NOPERM/);
+    expect(as('CONFIG', 'SET', 'maxmemory', '1')).toMatch(/NOPERM/);
+    expect(as('INFO', 'server')).toMatch(/redis_version/);
+  });
 });
 
 describe.each(specs.map((s, i) => ({ ...s, i })))('live monitoring: $scenario ($profile)', ({ spec, i }) => {

@@ -19,7 +19,7 @@ import {
   sentinelConfTemplate,
   sentinelEntrypoint,
 } from './config.ts';
-import { ADMIN_USER } from './index.ts';
+import { ADMIN_USER, MONITOR_USER } from './index.ts';
 
 /** Host ports: data nodes 6379, 6380, ...; sentinels 26379, 26380, ... */
 export function redisHostPort(group: 'redis' | 'redis-sentinel', ordinal: number): number {
@@ -41,6 +41,7 @@ function ping(port: number): ComposeService['healthcheck'] {
 const SECRETS_ENV = {
   REDIS_PASSWORD: envRef('REDIS_PASSWORD'),
   REDIS_ADMIN_PASSWORD: envRef('REDIS_ADMIN_PASSWORD'),
+  REDIS_MONITOR_PASSWORD: envRef('REDIS_MONITOR_PASSWORD'),
   REDISCLI_AUTH: envRef('REDIS_ADMIN_PASSWORD'),
 };
 
@@ -140,7 +141,7 @@ export function redisCompose(spec: StackSpec): ComposePart {
     cluster: `a cluster of ${scaling.shards} primaries with ${scaling.replicas} replica(s) each; \`redis-cluster-init\` assigns the hash slots. Cluster clients follow redirects to container host names, so run them inside the compose network.`,
   }[scaling.mode];
   const notes = [
-    `**Redis**: ${shape} ${role}, \`maxmemory ${scaling.maxmemory}\`. The default user is off: clients authenticate as \`app\` (\`REDIS_URL\`), replication and Sentinel as \`${ADMIN_USER}\`. \`config/redis/users.acl.template\` holds placeholders; the entrypoint writes SHA-256 hashes of the \`.env\` passwords into a tmpfs at start.`,
+    `**Redis**: ${shape} ${role}, \`maxmemory ${scaling.maxmemory}\`. The default user is off: clients authenticate as \`app\` (\`REDIS_URL\`), replication and Sentinel as \`${ADMIN_USER}\`, the metrics exporter as \`${MONITOR_USER}\` (read-only introspection). \`config/redis/users.acl.template\` holds placeholders; the entrypoint writes SHA-256 hashes of the \`.env\` passwords into a tmpfs at start.`,
   ];
   return { services, volumes, files, notes };
 }

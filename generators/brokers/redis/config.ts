@@ -13,7 +13,7 @@ import { scalingOf, settingsOf, type RedisPersistence, type StackSpec } from '..
 import { render } from '../../emit/render.ts';
 import { redisConfText, type ConfigSection } from '../formats.ts';
 import type { Topology } from '../topology.ts';
-import { ADMIN_USER, APP_USER } from './index.ts';
+import { ADMIN_USER, APP_USER, MONITOR_USER } from './index.ts';
 
 /** Paths inside the official redis image. */
 export const REDIS_PATHS = {
@@ -174,7 +174,7 @@ export interface RedisAclUser {
   readonly purpose: string;
 }
 
-const ACL_SUMMARY = 'the default user is off (every client authenticates), "app" is for applications (no server administration,\nno KEYS/FLUSHALL/DEBUG), "admin" for replication, Sentinel, backups and operators. users.acl is rendered at start\nfrom users.acl.template with SHA-256 hashes of the .env passwords';
+const ACL_SUMMARY = 'the default user is off (every client authenticates), "app" is for applications (no server administration,\nno KEYS/FLUSHALL/DEBUG), "admin" for replication, Sentinel, backups and operators, "monitor" for the metrics exporter\n(read-only introspection). users.acl is rendered at start from users.acl.template with SHA-256 hashes of the .env passwords';
 
 /** The users of every data node. Monitoring/backup may extend this list with their own users. */
 export function redisAclUsers(): RedisAclUser[] {
@@ -189,8 +189,50 @@ export function redisAclUsers(): RedisAclUser[] {
       purpose: 'applications (REDIS_URL)',
     },
     { name: ADMIN_USER, passwordEnv: 'REDIS_ADMIN_PASSWORD', rules: ['~*', '&*', '+@all'], purpose: 'replication, Sentinel, backups and operators' },
+    {
+      name: MONITOR_USER,
+      passwordEnv: 'REDIS_MONITOR_PASSWORD',
+      // What redis_exporter sends (server introspection, and SCAN/TYPE/XINFO for the stream checks;
+      // XINFO STREAM shows a stream's first and last entries), keys read-only: a leaked exporter
+      // password reads metadata, never GET/XRANGE, writes or administration. Proven against the
+      // real exporter by test/monitoring/live.test.ts (Redis's ACL LOG stays empty).
+      rules: MONITOR_RULES,
+      purpose: 'the metrics exporter (read-only introspection)',
+    },
   ];
 }
+
+/** The monitor user's ACL rules (exported for the tests, which grant them on a test server). */
+export const MONITOR_RULES: readonly string[] = [
+  'resetchannels',
+  '%R~*',
+  '-@all',
+  // Connecting, one by one: @connection would also grant CLIENT KILL and CLIENT PAUSE.
+  '+auth',
+  '+hello',
+  '+ping',
+  '+select',
+  '+quit',
+  '+reset',
+  '+client|getname',
+  '+client|id',
+  '+info',
+  '+role',
+  '+dbsize',
+  '+config|get',
+  '+client|setname',
+  '+client|info',
+  '+cluster|info',
+  '+slowlog|get',
+  '+slowlog|len',
+  '+latency|latest',
+  '+latency|histogram',
+  '+scan',
+  '+type',
+  '+xinfo',
+  '+xlen',
+  '+memory|usage',
+];
 
 function aclLine(user: RedisAclUser): string {
   const state = user.passwordEnv ? ['on', `#${hashPlaceholder(user.passwordEnv)}`] : ['off'];
@@ -268,7 +310,7 @@ export function sentinelConfTemplate(spec: StackSpec, topology: Topology, ordina
 
 // ---------------------------------------------------------------- scripts
 
-const HASHED_ENVS = ['REDIS_PASSWORD', 'REDIS_ADMIN_PASSWORD'] as const;
+const HASHED_ENVS = ['REDIS_PASSWORD', 'REDIS_ADMIN_PASSWORD', 'REDIS_MONITOR_PASSWORD'] as const;
 
 /** Data node entrypoint: renders users.acl and secrets.conf from the environment, then starts Redis. */
 export function redisEntrypoint(): string {

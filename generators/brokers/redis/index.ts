@@ -4,12 +4,15 @@ import type { BrokerModule } from '../types.ts';
 export const APP_USER = 'app';
 /** Replication, Sentinel, backups and operators. */
 export const ADMIN_USER = 'admin';
+/** Metrics exporters: read-only introspection (INFO, CONFIG GET, SLOWLOG, XINFO...), no data commands. */
+export const MONITOR_USER = 'monitor';
 
 export const redis: BrokerModule = {
   id: 'redis',
   secrets: () => [
     { env: 'REDIS_PASSWORD', description: `Password of the Redis ACL user "${APP_USER}"` },
     { env: 'REDIS_ADMIN_PASSWORD', description: `Password of the Redis ACL user "${ADMIN_USER}" (replication, Sentinel, backups)` },
+    { env: 'REDIS_MONITOR_PASSWORD', description: `Password of the Redis ACL user "${MONITOR_USER}" (the metrics exporter; read-only introspection)` },
   ],
   connection: () => [
     {

@@ -10,10 +10,11 @@ import { render } from '../../emit/render.ts';
 import { IMAGES } from '../../versions/images.ts';
 import { composeTopology, type Topology } from '../topology.ts';
 import { REDIS_PORTS } from './config.ts';
-import { ADMIN_USER } from './index.ts';
+import { MONITOR_USER } from './index.ts';
 
-/** The exporter logs in as the admin ACL user (it needs INFO, CONFIG GET, XINFO and SCAN/TYPE on streams). */
-const EXPORTER_USER = ADMIN_USER;
+/** The exporter logs in as the monitor ACL user: INFO, CONFIG GET, SLOWLOG, and SCAN/TYPE/XINFO for the stream checks, keys read-only. */
+const EXPORTER_USER = MONITOR_USER;
+const EXPORTER_PASSWORD = 'REDIS_MONITOR_PASSWORD';
 
 /** Data nodes: a primary plus replicas, or every shard's primary and replicas in cluster mode. */
 export function redisNodeCount(spec: StackSpec): number {
@@ -217,7 +218,7 @@ function compose(spec: StackSpec, brokers: Readonly<Record<string, ComposeServic
       'redis-exporter': {
         image: IMAGES.redisExporter,
         restart: 'unless-stopped',
-        environment: { ...exporterEnvironment(spec), REDIS_PASSWORD: envRef('REDIS_ADMIN_PASSWORD') },
+        environment: { ...exporterEnvironment(spec), REDIS_PASSWORD: envRef(EXPORTER_PASSWORD) },
         ports: [loopbackPort(MONITORING_PORTS.redisExporter, MONITORING_PORTS.redisExporter)],
         depends_on: Object.fromEntries(nodes.map((h) => [h, { condition: 'service_healthy' as const }])),
         healthcheck: { test: ['CMD', 'wget', '-qO-', `http://127.0.0.1:${MONITORING_PORTS.redisExporter}/health`], interval: '15s', timeout: '5s', retries: 5, start_period: '10s' },
@@ -225,7 +226,7 @@ function compose(spec: StackSpec, brokers: Readonly<Record<string, ComposeServic
     },
     volumes: [],
     files: [],
-    notes: [`**Redis metrics**: \`redis-exporter\` (127.0.0.1:${MONITORING_PORTS.redisExporter}) probes every Redis node as the "${ADMIN_USER}" ACL user, with stream checks for the spec's streams.`],
+    notes: [`**Redis metrics**: \`redis-exporter\` (127.0.0.1:${MONITORING_PORTS.redisExporter}) probes every Redis node as the "${EXPORTER_USER}" ACL user (read-only introspection), with stream checks for the spec's streams.`],
   };
 }
 
@@ -252,7 +253,7 @@ function k8s(spec: StackSpec, namespace: string): K8sObject[] {
                 env: [
                   ...Object.entries(exporterEnvironment(spec)).map(([name, value]) => ({ name, value })),
                   // The Secret holding the stack's secrets is created by the Pulumi program (key = env name).
-                  { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: `${spec.name}-secrets`, key: 'REDIS_ADMIN_PASSWORD' } } },
+                  { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: `${spec.name}-secrets`, key: EXPORTER_PASSWORD } } },
                 ],
                 ports: [{ name: 'metrics', containerPort: MONITORING_PORTS.redisExporter }],
                 readinessProbe: { httpGet: { path: '/health', port: 'metrics' }, periodSeconds: 15 },
