@@ -5,13 +5,14 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { emitProject } from '../../generators/emit/index.ts';
 import type { ScenarioId } from '../../generators/guide/index.ts';
 import type { StackSpec } from '../../generators/spec/index.ts';
 import { NPM_VERSIONS } from '../../generators/versions/npm.ts';
 import { ROOT } from '../support/cli.ts';
+import { alive, withLock } from '../support/lock.ts';
 import { specFor as baseSpecFor, type SpecOptions } from '../support/stack.ts';
 
 export type { SpecOptions };
@@ -50,47 +51,7 @@ export function run(command: string, args: readonly string[], cwd: string, env: 
   });
 }
 
-/** Takes a lock directory (atomic mkdir), waiting for its holder; returns the release function. */
-export async function acquireLock(lock: string, timeoutMs = 900_000): Promise<() => void> {
-  mkdirSync(dirname(lock), { recursive: true });
-  for (const end = Date.now() + timeoutMs; ; ) {
-    try {
-      mkdirSync(lock);
-      writeFileSync(join(lock, 'pid'), `${process.pid}\n`);
-      return () => rmSync(lock, { recursive: true, force: true });
-    } catch {
-      // A lock whose holder died is stale.
-      try {
-        const holder = Number.parseInt(readFileSync(join(lock, 'pid'), 'utf8'), 10);
-        if (!alive(holder)) rmSync(lock, { recursive: true, force: true });
-      } catch {
-        try {
-          if (Date.now() - statSync(lock).mtimeMs > 60_000) rmSync(lock, { recursive: true, force: true });
-        } catch {}
-      }
-      if (Date.now() > end) throw new Error(`timed out waiting for ${lock}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-}
-
-async function withLock<T>(lock: string, work: () => Promise<T>): Promise<T> {
-  const release = await acquireLock(lock);
-  try {
-    return await work();
-  } finally {
-    release();
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { acquireLock } from '../support/lock.ts';
 
 /**
  * node_modules holding every package a generated project can depend on (the union of

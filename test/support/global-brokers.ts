@@ -14,10 +14,11 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { ROOT } from './cli.ts';
+import { alive, withLock } from './lock.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -70,26 +71,6 @@ export function parseEnvLines(text: string): Record<string, string> {
   );
 }
 
-async function withLock<T>(lock: string, work: () => Promise<T>): Promise<T> {
-  for (const end = Date.now() + 600_000; ; ) {
-    try {
-      mkdirSync(lock, { recursive: false });
-      break;
-    } catch {
-      try {
-        if (Date.now() - statSync(lock).mtimeMs > 600_000) rmSync(lock, { recursive: true, force: true }); // its owner died
-      } catch {}
-      if (Date.now() > end) throw new Error(`timed out waiting for ${lock}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  try {
-    return await work();
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
-
 /** This run's id, from the globalSetup (imported lazily: this module also loads in the main process). */
 async function runId(): Promise<string | undefined> {
   try {
@@ -118,22 +99,13 @@ export async function useBrokers(names: readonly BrokerName[]): Promise<BrokerUr
     mkdirSync(MARKERS, { recursive: true });
     for (const n of missing) if (!running.has(n)) writeFileSync(join(MARKERS, n), `${run}\n`);
     return parseEnvLines(up.stdout);
-  });
+  }, 600_000);
   for (const n of missing) {
     const value = env[URL_VAR[n]];
     if (!value) throw new Error(`brokers.mjs printed no ${URL_VAR[n]}`);
     urls[URL_VAR[n]] = value;
   }
   return urls;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** vitest globalSetup: registers this run, hands out its id; at teardown the last live run stops the brokers runs started. */
@@ -163,6 +135,6 @@ export default function setup(project: TestProject): () => Promise<void> {
         if (r.code !== 0) console.error(`[global-brokers] stopping ${name} failed:\n${r.stderr}`);
         rmSync(join(MARKERS, name), { force: true });
       }
-    });
+    }, 600_000);
   };
 }
