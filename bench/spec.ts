@@ -3,19 +3,11 @@
  * fast), all carrying the guide's clickstream event, so every row moves the same payload.
  */
 import { recommendedBrokers } from '../generators/guide/index.ts';
-import { buildSpec, formatIssue, parseSpec, type Channel, type MessageSpec, type StackSpec } from '../generators/spec/index.ts';
+import { buildSpec, formatIssue, parseSpec, type Channel, type StackSpec } from '../generators/spec/index.ts';
+import { clickEvent } from '../generators/spec/seeds.ts';
 
-/** The guide's ClickEvent; `page` is free text, so the bench pads it to the payload size. */
-const CLICK: MessageSpec = {
-  type: 'ClickEvent',
-  version: 1,
-  fields: {
-    userId: { type: 'string' },
-    event: { type: 'string', enum: ['page_view', 'click', 'add_to_cart'] },
-    page: { type: 'string' },
-    timestamp: { type: 'string', format: 'date-time' },
-  },
-};
+/** The guide's ClickEvent (the seeds' own); `page` is free text, so the bench pads it to the payload size. */
+const CLICK = clickEvent;
 
 const CHANNELS: Channel[] = [
   { name: 'clicks-acks-all', broker: 'kafka', kind: 'topic', semantics: 'at-least-once', retention: '1h', cleanupPolicy: 'delete', key: 'userId', consumerGroups: ['bench'], message: CLICK },

@@ -8,7 +8,8 @@ import type { Channel, KafkaTopicChannel, MessageSpec, RabbitQueueChannel, Redis
 
 const timestamp = { type: 'string', format: 'date-time' } as const;
 
-const clickEvent: MessageSpec = {
+/** The guide's clickstream event (also the payload of the repo benchmark, bench/spec.ts). */
+export const clickEvent: MessageSpec = {
   type: 'ClickEvent',
   version: 1,
   fields: {
