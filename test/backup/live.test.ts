@@ -10,7 +10,7 @@
  *   restore-offsets.sh puts a consumer group back after it moved.
  * Every backup reports to a real Pushgateway.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rabbitDefinitions } from '../../generators/brokers/rabbitmq/config.ts';
@@ -19,7 +19,7 @@ import { backupFiles } from '../../generators/emit/backup.ts';
 import { BACKUP_METRIC } from '../../generators/emit/monitoring-model.ts';
 import { channelsOf, settingsOf, type StackSpec } from '../../generators/spec/index.ts';
 import { tempDir } from '../support/cli.ts';
-import { brokerEnv, brokersDown, brokersUp, httpText, kafkaBinShims, kafkaShimEnv, kafkaTool, LIVE_CASES, opsSpec, Proc, sleep, tool, waitFor, writeFiles } from '../support/ops.ts';
+import { brokerEnv, brokersUp, httpText, kafkaBinShims, kafkaShimEnv, kafkaTool, LIVE_CASES, opsSpec, Proc, sleep, tearDown, tool, waitFor, writeFiles } from '../support/ops.ts';
 
 // Below the ephemeral port range (32768+), so an outgoing connection of another process never holds one.
 const BASE = 26300;
@@ -57,12 +57,7 @@ beforeAll(async () => {
   await waitFor('pushgateway', async () => ((await httpText(`${pushgateway}/-/ready`)).status === 200 ? true : undefined));
 }, 300_000);
 
-afterAll(async () => {
-  await Promise.all(procs.map((p) => p.stop()));
-  brokersDown(b);
-  rmSync(work, { recursive: true, force: true });
-  rmSync(b.state, { recursive: true, force: true });
-});
+afterAll(() => tearDown(b, procs, work));
 
 // ---------------------------------------------------------------- Redis
 

@@ -4,23 +4,16 @@
  * production RF, the standby federates every stack exchange, compose one-shots and Kubernetes
  * CronJobs (validated by kubernetes-models; no cluster here) carry the spec's schedule.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { federationPolicy, federatedExchanges } from '../../generators/brokers/rabbitmq/backup.ts';
 import { backupArea, backupCompose, backupK8s, scheduledBackups } from '../../generators/emit/backup.ts';
 import { brokersOf, channelsOf, settingsOf } from '../../generators/spec/index.ts';
 import { IMAGES } from '../../generators/versions/images.ts';
-import { tempDir as makeTempDir } from '../support/cli.ts';
-import { ALL_CASES, opsSpec, tool, writeFiles } from '../support/ops.ts';
+import { ALL_CASES, opsSpec, scratchDirs, tool, writeFiles } from '../support/ops.ts';
 
-const dirs: string[] = [];
-const tempDir = (prefix?: string) => {
-  const d = makeTempDir(prefix);
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = scratchDirs();
 
 /** java.util.Properties, enough for the generated file (no line continuations). */
 function properties(text: string): Map<string, string> {

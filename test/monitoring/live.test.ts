@@ -7,7 +7,7 @@
  * prometheus.yml with targets remapped to these processes (and 1s intervals, to be quick);
  * every metric the rules and dashboards read must be among the scraped ones.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,7 +20,7 @@ import { alertGroups, dashboardPanels, monitoringArea, monitoringCompose } from 
 import { metricNames } from '../../generators/emit/monitoring-model.ts';
 import { brokersOf, channelsOf, deadLetterName, type StackSpec } from '../../generators/spec/index.ts';
 import { tempDir } from '../support/cli.ts';
-import { brokerEnv, brokersDown, brokersUp, ensureJmxAgent, httpText, kafkaTool, LIVE_CASES, opsSpec, Proc, tool, waitFor, writeFiles } from '../support/ops.ts';
+import { brokerEnv, brokersUp, ensureJmxAgent, httpText, kafkaTool, LIVE_CASES, opsSpec, Proc, tearDown, tool, waitFor, writeFiles } from '../support/ops.ts';
 
 // Below the ephemeral port range (32768+), so an outgoing connection of another process never holds one.
 const BASE = 26100;
@@ -200,12 +200,7 @@ beforeAll(async () => {
   });
 }, 300_000);
 
-afterAll(async () => {
-  await Promise.all(procs.map((p) => p.stop()));
-  brokersDown(b);
-  rmSync(work, { recursive: true, force: true });
-  rmSync(b.state, { recursive: true, force: true });
-});
+afterAll(() => tearDown(b, procs, work));
 
 describe('the Redis exporter as the generated monitor user', () => {
   it('is refused nothing it sends (Redis ACL LOG), and cannot write or administer', async () => {

@@ -3,26 +3,19 @@
  * and amtool, for every scenario in both profiles; plus the parts promtool cannot see (coverage
  * of the guide's Monitoring table, thresholds from the spec, dashboards).
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MONITORING_METRICS } from '../../generators/guide/index.ts';
 import { DATASOURCE_UID, MONITORING_PARTS, PATHS, alertGroups, monitoringArea, monitoringK8s, prometheusOperatorObjects, k8sNodes } from '../../generators/emit/monitoring.ts';
 import { schemaFindings } from '../k8s/support/checks.ts';
 import type { Obj } from '../k8s/support/objects.ts';
 import { metricNames } from '../../generators/emit/monitoring-model.ts';
 import { brokersOf } from '../../generators/spec/index.ts';
-import { tempDir as makeTempDir } from '../support/cli.ts';
-import { ALL_CASES, opsSpec, tool, writeFiles } from '../support/ops.ts';
+import { ALL_CASES, opsSpec, scratchDirs, tool, writeFiles } from '../support/ops.ts';
 
-const dirs: string[] = [];
-const tempDir = (prefix?: string) => {
-  const d = makeTempDir(prefix);
-  dirs.push(d);
-  return d;
-};
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = scratchDirs();
 
 interface RuleFile {
   groups: { name: string; rules: { alert: string; expr: string; for: string; labels: Record<string, string>; annotations: Record<string, string> }[] }[];

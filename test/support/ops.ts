@@ -5,14 +5,15 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { recommendedBrokers, SCENARIO_IDS, type ScenarioId } from '../../generators/guide/index.ts';
 import { JMX_EXPORTER } from '../../generators/brokers/kafka/monitoring.ts';
 import type { GeneratedFile } from '../../generators/emit/files.ts';
 import { buildSpec, parseSpec, PROFILES, type Profile, type StackSpec } from '../../generators/spec/index.ts';
-import { ROOT } from './cli.ts';
+import { afterAll } from 'vitest';
+import { ROOT, tempDir } from './cli.ts';
 
 export function opsSpec(scenario: ScenarioId, profile: Profile, edit?: (raw: StackSpec) => void): StackSpec {
   const raw = buildSpec({ name: 'shop', scenario, brokers: recommendedBrokers(scenario), profile, targets: ['compose', 'k8s'], decision: { overridden: false } });
@@ -55,6 +56,17 @@ export function tool(cmd: string, args: readonly string[], options: { cwd?: stri
   });
   if (r.error) throw r.error;
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+/** A temp-dir maker whose folders are removed when the test file ends. */
+export function scratchDirs(): (prefix?: string) => string {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  return (prefix) => {
+    const d = tempDir(prefix);
+    dirs.push(d);
+    return d;
+  };
 }
 
 /** A long-running child process (an exporter, Prometheus) we started and must stop. */
@@ -151,6 +163,14 @@ export function brokersUp(b: BrokerEnv, names: readonly string[], jmxConfig?: st
 
 export function brokersDown(b: BrokerEnv): void {
   brokersCli(b, ['down', '--purge']);
+}
+
+/** A live test's teardown: its processes, its brokers, its work folder and the brokers' state. */
+export async function tearDown(b: BrokerEnv, procs: readonly Proc[], work: string): Promise<void> {
+  await Promise.all(procs.map((p) => p.stop()));
+  brokersDown(b);
+  rmSync(work, { recursive: true, force: true });
+  rmSync(b.state, { recursive: true, force: true });
 }
 
 /** A Kafka tool class on the cached jars (kafka-topics.sh & co. without the distribution's scripts). */
