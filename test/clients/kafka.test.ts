@@ -10,11 +10,10 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contractsOf, type ChannelView } from '../../generators/emit/clients.ts';
 import type { Channel, KafkaTopicChannel, StackSpec } from '../../generators/spec/index.ts';
 import { useBrokers, type BrokerUrls } from '../support/global-brokers.ts';
 import { importMessaging, type KafkaMessaging, type KafkaRecord, type MessagingModule, type Payload } from './api.ts';
-import { eventually, generateProject, run as runIn, runSuffix, specFor, typecheck } from './support.ts';
+import { channelSamples, eventually, generateProject, run as runIn, runSuffix, specFor, typecheck } from './support.ts';
 
 const run = runSuffix();
 const ORDERS = `order-events-${run}`;
@@ -93,17 +92,11 @@ let root: string;
 let urls: { KAFKA_BROKERS: string } & BrokerUrls;
 let mod: MessagingModule;
 let kafka: KafkaMessaging;
-let views: Map<string, ChannelView>;
 // DEBUG_CLIENTS=1 shows what the clients log (reconnects, retries, dead letters).
 const quiet = process.env.DEBUG_CLIENTS ? {} : { log: () => undefined };
 
-const view = (name: string): ChannelView => {
-  const v = views.get(name);
-  if (!v) throw new Error(`no channel ${name}`);
-  return v;
-};
-const sample = (name: string): Payload => JSON.parse(view(name).sampleJson) as Payload;
-const invalid = (name: string): Payload => JSON.parse(view(name).invalidJson) as Payload;
+const samples = channelSamples();
+const { view, sample, invalid } = samples;
 const idOf = (r: RawRecord) => (JSON.parse(r.value) as { id: string }).id;
 const group = () => `g-${runSuffix()}`;
 
@@ -113,7 +106,7 @@ function client(): KafkaMessaging {
 
 beforeAll(async () => {
   spec = specFor('analytics-pipeline', { brokers: ['kafka'], channels: (seeded) => kafkaChannels([...seeded, ...specFor('event-sourcing').channels]) });
-  views = new Map(contractsOf(spec).views.map((v) => [v.name, v]));
+  samples.load(spec);
   const [generated, started] = await Promise.all([generateProject('kafka', spec), useBrokers(['kafka'])]);
   root = generated;
   if (!started.KAFKA_BROKERS) throw new Error('no KAFKA_BROKERS');

@@ -10,11 +10,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rabbitTopology } from '../../generators/brokers/rabbitmq/topology.ts';
-import { contractsOf, type ChannelView } from '../../generators/emit/clients.ts';
 import type { Channel, RabbitQueueChannel, StackSpec } from '../../generators/spec/index.ts';
 import { useBrokers, type BrokerUrls } from '../support/global-brokers.ts';
 import { importMessaging, numbered, type MessagingModule, type Payload, type RabbitChannel, type RabbitMessaging } from './api.ts';
-import { eventually, generateProject, run as runIn, runSuffix, specFor, typecheck } from './support.ts';
+import { channelSamples, eventually, generateProject, run as runIn, runSuffix, specFor, typecheck } from './support.ts';
 
 const run = runSuffix();
 const TASKS = `tasks-${run}`;
@@ -61,17 +60,11 @@ let root: string;
 let urls: BrokerUrls;
 let mod: MessagingModule;
 let rabbit: RabbitMessaging;
-let views: Map<string, ChannelView>;
 // DEBUG_CLIENTS=1 shows what the clients log (reconnects, retries, dead letters).
 const quiet = process.env.DEBUG_CLIENTS ? {} : { log: () => undefined };
 
-const view = (name: string): ChannelView => {
-  const v = views.get(name);
-  if (!v) throw new Error(`no channel ${name}`);
-  return v;
-};
-const sample = (name: string): Payload => JSON.parse(view(name).sampleJson) as Payload;
-const invalid = (name: string): Payload => JSON.parse(view(name).invalidJson) as Payload;
+const samples = channelSamples();
+const { view, sample, invalid } = samples;
 
 async function withChannel<T>(work: (ch: RabbitChannel) => Promise<T>): Promise<T> {
   const ch = await rabbit.connection.acquire();
@@ -97,7 +90,7 @@ async function drain(queue: string, expected: number): Promise<Array<{ body: str
 
 beforeAll(async () => {
   spec = specFor('microservices', { brokers: ['rabbitmq'], channels: (seeded) => rabbitChannels([...seeded, ...specFor('background-jobs').channels, ...specFor('complex-routing').channels]) });
-  views = new Map(contractsOf(spec).views.map((v) => [v.name, v]));
+  samples.load(spec);
   [root, urls] = await Promise.all([generateProject('rabbitmq', spec), useBrokers(['rabbitmq'])]);
   process.env.RABBITMQ_URL = urls.RABBITMQ_URL;
   mod = await importMessaging(root);

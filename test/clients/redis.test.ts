@@ -8,11 +8,10 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contractsOf, type ChannelView } from '../../generators/emit/clients.ts';
 import type { Channel, StackSpec } from '../../generators/spec/index.ts';
 import { useBrokers, type BrokerUrls } from '../support/global-brokers.ts';
 import { importMessaging, numbered, type Envelope, type MessagingModule, type Payload, type RedisMessaging } from './api.ts';
-import { eventually, generateProject, run as runIn, runSuffix, specFor, typecheck } from './support.ts';
+import { channelSamples, eventually, generateProject, run as runIn, runSuffix, specFor, typecheck } from './support.ts';
 
 const run = runSuffix();
 const ORDERS = `orders-${run}`;
@@ -37,21 +36,15 @@ let root: string;
 let urls: BrokerUrls;
 let mod: MessagingModule;
 let redis: RedisMessaging;
-let views: Map<string, ChannelView>;
 // DEBUG_CLIENTS=1 shows what the clients log (reconnects, retries, dead letters).
 const quiet = process.env.DEBUG_CLIENTS ? {} : { log: () => undefined };
 
-function view(name: string): ChannelView {
-  const v = views.get(name);
-  if (!v) throw new Error(`no channel ${name}`);
-  return v;
-}
-const sample = (name: string): Payload => JSON.parse(view(name).sampleJson) as Payload;
-const invalid = (name: string): Payload => JSON.parse(view(name).invalidJson) as Payload;
+const samples = channelSamples();
+const { view, sample, invalid } = samples;
 
 beforeAll(async () => {
   spec = specFor('queue-and-cache', { brokers: ['redis'], channels: redisChannels });
-  views = new Map(contractsOf(spec).views.map((v) => [v.name, v]));
+  samples.load(spec);
   [root, urls] = await Promise.all([generateProject('redis', spec), useBrokers(['redis'])]);
   process.env.REDIS_URL = urls.REDIS_URL;
   mod = await importMessaging(root);

@@ -7,12 +7,14 @@ import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { contractsOf, type ChannelView } from '../../generators/emit/clients.ts';
 import { emitProject } from '../../generators/emit/index.ts';
 import type { ScenarioId } from '../../generators/guide/index.ts';
 import type { StackSpec } from '../../generators/spec/index.ts';
 import { NPM_VERSIONS } from '../../generators/versions/npm.ts';
 import { ROOT } from '../support/cli.ts';
 import { alive, withLock } from '../support/lock.ts';
+import type { Payload } from './api.ts';
 import { specFor as baseSpecFor, type SpecOptions } from '../support/stack.ts';
 
 export type { SpecOptions };
@@ -24,6 +26,32 @@ const NODE_BIN = join(ROOT, 'node_modules', '.bin');
 /** A validated dev-profile, compose-target spec for a scenario. */
 export function specFor(scenario: ScenarioId, options: SpecOptions = {}): StackSpec {
   return baseSpecFor(scenario, 'dev', { targets: ['compose'], ...options });
+}
+
+/** A spec's channels as the generated contracts see them, with their sample and invalid payloads. */
+export interface ChannelSamples {
+  /** Reads the channels of `spec` (call in beforeAll, once the spec is built). */
+  load(spec: StackSpec): void;
+  view(name: string): ChannelView;
+  sample(name: string): Payload;
+  invalid(name: string): Payload;
+}
+
+export function channelSamples(): ChannelSamples {
+  let views = new Map<string, ChannelView>();
+  const view = (name: string): ChannelView => {
+    const v = views.get(name);
+    if (!v) throw new Error(`no channel ${name}`);
+    return v;
+  };
+  return {
+    load: (spec) => {
+      views = new Map(contractsOf(spec).views.map((v) => [v.name, v]));
+    },
+    view,
+    sample: (name) => JSON.parse(view(name).sampleJson) as Payload,
+    invalid: (name) => JSON.parse(view(name).invalidJson) as Payload,
+  };
 }
 
 export interface RunResult {
