@@ -3,7 +3,6 @@
  * give it dependencies (one npm install, cached and shared by every generated project through a
  * node_modules symlink), and run its tools with this repo's Node 24 first on PATH.
  */
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,7 +11,7 @@ import { emitProject } from '../../generators/emit/index.ts';
 import type { ScenarioId } from '../../generators/guide/index.ts';
 import type { StackSpec } from '../../generators/spec/index.ts';
 import { NPM_VERSIONS } from '../../generators/versions/npm.ts';
-import { ROOT } from '../support/cli.ts';
+import { ROOT, runCommand, type RunResult } from '../support/cli.ts';
 import { alive, withLock } from '../support/lock.ts';
 import type { Payload } from './api.ts';
 import { specFor as baseSpecFor, type SpecOptions } from '../support/stack.ts';
@@ -54,29 +53,9 @@ export function channelSamples(): ChannelSamples {
   };
 }
 
-export interface RunResult {
-  code: number | null;
-  output: string;
-}
-
 /** Runs a command with Node 24 first on PATH; never rejects on a non-zero exit. */
 export function run(command: string, args: readonly string[], cwd: string, env: Record<string, string | undefined> = {}, timeoutMs = 300_000): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd,
-      env: { ...process.env, ...env, PATH: `${NODE_BIN}:${process.env.PATH ?? ''}`, NO_COLOR: '1', FORCE_COLOR: '0', npm_config_update_notifier: 'false' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
+  return runCommand(command, args, { cwd, timeoutMs, env: { ...env, PATH: `${NODE_BIN}:${process.env.PATH ?? ''}`, npm_config_update_notifier: 'false' } });
 }
 
 export { acquireLock } from '../support/lock.ts';

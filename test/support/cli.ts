@@ -12,6 +12,8 @@ export interface RunResult {
   code: number | null;
   stdout: string;
   stderr: string;
+  /** stdout and stderr together, in the order they arrived (what a terminal would show). */
+  output: string;
   /** True when the process had to be killed because it did not finish in time (a hang). */
   timedOut: boolean;
 }
@@ -21,7 +23,7 @@ export interface RunOptions {
   /** Keep stdin an open pipe (like a CI runner) instead of /dev/null; a prompt would then hang. */
   openStdin?: boolean;
   timeoutMs?: number;
-  env?: Record<string, string>;
+  env?: Record<string, string | undefined>;
 }
 
 export function runBin(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
@@ -37,9 +39,16 @@ export function runCommand(command: string, args: readonly string[], options: Ru
     });
     let stdout = '';
     let stderr = '';
+    let output = '';
     let timedOut = false;
-    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout?.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      output += d.toString();
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      output += d.toString();
+    });
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
@@ -47,7 +56,7 @@ export function runCommand(command: string, args: readonly string[], options: Ru
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr, timedOut });
+      resolve({ code, stdout, stderr, output, timedOut });
     });
   });
 }

@@ -4,14 +4,13 @@
  * @types/node from the repo's node_modules by Node's ordinary upward lookup: no `npm install` per
  * project, and the versions are the ones infra/package.json declares (asserted in emit.test.ts).
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { SCENARIO_IDS, type ScenarioId } from '../../../generators/guide/index.ts';
 import { emitProject } from '../../../generators/emit/index.ts';
 import { PROFILES, type Profile, type StackSpec } from '../../../generators/spec/index.ts';
-import { ROOT } from '../../support/cli.ts';
+import { ROOT, runCommand, type RunResult } from '../../support/cli.ts';
 import { specFor as baseSpecFor } from '../../support/stack.ts';
 import type { MockJob, MockRun } from './run-mocks.ts';
 
@@ -69,20 +68,8 @@ export function secretKeysOf(infra: string): string[] {
   return [...readme.matchAll(/^pulumi config set --secret (\S+) /gm)].map((m) => m[1] ?? '');
 }
 
-export function run(command: string, args: readonly string[], cwd: string, timeoutMs = 120_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+export function run(command: string, args: readonly string[], cwd: string, timeoutMs = 120_000): Promise<RunResult> {
+  return runCommand(command, args, { cwd, timeoutMs });
 }
 
 /** Runs the jobs under Pulumi mocks in one Node process (see run-mocks.ts). */
