@@ -1,10 +1,12 @@
 // Generation wall time, measured side by side: each round runs every command once, in turn, so
 // machine noise hits them alike. Reports medians and ratios to `node -e 0`.
-// Usage: node bench/generation.mjs [rounds] [--json file]   (npm run bench:generation)
+// Usage: node bench/generation.mjs [rounds] [--json file] [--compare <dist>]   (npm run bench:generation)
+// --compare adds the same generation by another build of the bin, e.g. an older commit's:
+//   git worktree add /tmp/wt <commit> && cd /tmp/wt && ln -s "$OLDPWD/node_modules" && node scripts/build.mjs
 import { spawnSync } from 'node:child_process';
 import { chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -12,6 +14,8 @@ const NODE = process.execPath;
 const args = process.argv.slice(2);
 const jsonAt = args.indexOf('--json');
 const jsonFile = jsonAt >= 0 ? args.splice(jsonAt, 2)[1] : undefined;
+const compareAt = args.indexOf('--compare');
+const compareDist = compareAt >= 0 ? args.splice(compareAt, 2)[1] : undefined;
 const rounds = Number(args[0] ?? 20);
 const work = mkdtempSync(join(tmpdir(), 'brokerplate-bench-'));
 
@@ -33,8 +37,13 @@ const commands = [
   { name: 'node -e 0', argv: [NODE, '-e', '0'] },
   { name: 'yo empty generator (Yeoman floor)', argv: [NODE, join(ROOT, 'node_modules/yo/lib/cli.js'), 'empty', '--no-insight'], cwd: yoHome, env: { HOME: join(yoHome, 'home'), NO_UPDATE_NOTIFIER: '1' } },
   { name: 'brokerplate --help', argv: [NODE, join(ROOT, 'dist/brokerplate.mjs'), '--help'] },
-  { name: 'brokerplate hybrid/prod --yes', argv: [NODE, join(ROOT, 'dist/brokerplate.mjs'), out, '--scenario', 'hybrid', '--profile', 'prod', '--name', 'shop', '--yes'], before: () => rmSync(out, { recursive: true, force: true }) },
+  generationBy('brokerplate hybrid/prod --yes', join(ROOT, 'dist')),
+  ...(compareDist ? [generationBy(`brokerplate hybrid/prod --yes (${compareDist})`, resolve(compareDist))] : []),
 ];
+
+function generationBy(name, dist) {
+  return { name, argv: [NODE, join(dist, 'brokerplate.mjs'), out, '--scenario', 'hybrid', '--profile', 'prod', '--name', 'shop', '--yes'], before: () => rmSync(out, { recursive: true, force: true }) };
+}
 
 const times = commands.map(() => []);
 for (let r = 0; r < rounds + 1; r++) {
