@@ -10,7 +10,7 @@ import { createK8sArea } from '../../generators/emit/k8s.ts';
 import { k8sTopology, NAMESPACE_TOKEN } from '../../generators/emit/k8s-model.ts';
 import { monitoringK8sAddon } from '../../generators/emit/monitoring.ts';
 import { hardeningFindings, schemaFindings } from '../k8s/support/checks.ts';
-import type { K8sObject as CheckedObject, Obj } from '../k8s/support/objects.ts';
+import { fileObject, type K8sObject as CheckedObject, type Obj } from '../k8s/support/objects.ts';
 import { opsSpec } from '../support/ops.ts';
 
 const cases = [
@@ -22,7 +22,7 @@ const cases = [
 describe.each(cases)('Kubernetes monitoring and backup objects: $scenario ($profile)', ({ scenario, profile }) => {
   const spec = opsSpec(scenario, profile);
   const objects = [monitoringK8sAddon, backupK8sAddon].flatMap((a) => a.objects(spec, 'shop', k8sTopology()));
-  const checked: CheckedObject[] = objects.map((o) => ({ resource: undefined as never, obj: o as Obj, kind: o.kind, name: String((o.metadata as { name?: string } | undefined)?.name) }));
+  const checked: CheckedObject[] = objects.map((o) => fileObject(o as Obj));
 
   it('pass the schema (no unknown fields) and the hardening checks of the Kubernetes area', async () => {
     expect(await schemaFindings(checked)).toEqual([]);

@@ -50,6 +50,11 @@ export interface K8sObject {
   readonly name: string;
 }
 
+/** An object from an emitted file rather than a Pulumi run (no mock resource behind it), for the same checks. */
+export function fileObject(obj: Obj): K8sObject {
+  return { resource: undefined as never, obj, kind: String(obj.kind), name: String((obj.metadata as { name?: string } | undefined)?.name) };
+}
+
 /** The Kubernetes objects of a run: the provider's custom resources (not components, not providers). */
 export function k8sObjects(run: MockRun): K8sObject[] {
   return run.resources
