@@ -5,6 +5,8 @@ export default defineConfig({
     // yeoman-test changes the working directory, which worker threads cannot do.
     pool: 'forks',
     include: ['test/**/*.test.ts'],
+    // Run by their own commands (npm run test:clusters): they need a private network namespace.
+    exclude: ['test/clusters/**', '**/node_modules/**'],
     // Hands out a run id and stops, at the end, the brokers that test files started lazily
     // (test/support/global-brokers.ts: unit tests never wait for a broker).
     globalSetup: ['test/support/global-brokers.ts'],
