@@ -3,8 +3,8 @@
  * fast), all carrying the guide's clickstream event, so every row moves the same payload.
  */
 import { recommendedBrokers } from '../generators/guide/index.ts';
-import { buildSpec, formatIssue, parseSpec, type Channel, type StackSpec } from '../generators/spec/index.ts';
-import { clickEvent } from '../generators/spec/seeds.ts';
+import { buildSpec, formatIssue, parseSpec, type Channel, type StackSpec } from '../generators/stack/index.ts';
+import { clickEvent } from '../generators/stack/seeds.ts';
 
 /** The guide's ClickEvent (the seeds' own); `page` is free text, so the bench pads it to the payload size. */
 const CLICK = clickEvent;

@@ -10,7 +10,7 @@ import Generator, { type BaseOptions } from 'yeoman-generator';
 import { parseDocument } from 'yaml';
 import { buildEnv, emitProject, type GeneratedFile } from '../emit/index.ts';
 import { walkFlowchart, FLOWCHART_QUESTIONS, scenarioForFlowchart, type FlowchartAnswers } from '../guide/index.ts';
-import { buildSpec, formatIssue, loadSpec, parseSpec, SPEC_FILE, type StackSpec } from '../spec/index.ts';
+import { buildSpec, formatIssue, loadSpec, parseSpec, SPEC_FILE, type StackSpec } from '../stack/index.ts';
 import { plan, type PlannedFile } from './plan.ts';
 import {
   BrokerplateError,

@@ -18,7 +18,7 @@ import {
   type Scale,
   type ScenarioId,
 } from '../guide/index.ts';
-import { PROFILES, PROJECT_NAME, TARGETS, type Profile, type Target } from '../spec/index.ts';
+import { PROFILES, PROJECT_NAME, TARGETS, type Profile, type Target } from '../stack/index.ts';
 
 /** A usage or validation failure: printed without a stack trace, exit code 1. */
 export class BrokerplateError extends Error {

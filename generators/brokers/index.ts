@@ -1,6 +1,6 @@
 /** The broker modules, in the guide's order. */
 import type { BrokerId } from '../guide/index.ts';
-import { brokersOf, type StackSpec } from '../spec/index.ts';
+import { brokersOf, type StackSpec } from '../stack/index.ts';
 import { kafka } from './kafka/index.ts';
 import { rabbitmq } from './rabbitmq/index.ts';
 import { redis } from './redis/index.ts';

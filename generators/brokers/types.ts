@@ -4,7 +4,7 @@
  * generators/brokers/redis/monitoring.ts.
  */
 import type { BrokerId } from '../guide/index.ts';
-import type { StackSpec } from '../spec/index.ts';
+import type { StackSpec } from '../stack/index.ts';
 
 /** A secret the stack needs: a random value in the git-ignored .env, a Pulumi config secret in infra/. */
 export interface SecretDef {

@@ -3,7 +3,7 @@
  * monitoring, backup). An area is a plain function of the spec; the project area assembles
  * the README and package.json from what the others contribute.
  */
-import type { StackSpec } from '../spec/index.ts';
+import type { StackSpec } from '../stack/index.ts';
 import type { GeneratedFile } from './files.ts';
 
 export interface ReadmeSection {

@@ -4,7 +4,7 @@
  */
 import type { Topology } from '../brokers/topology.ts';
 import type { BrokerId } from '../guide/index.ts';
-import type { StackSpec } from '../spec/index.ts';
+import type { StackSpec } from '../stack/index.ts';
 import type { GeneratedFile } from './files.ts';
 import { render } from './render.ts';
 import { BACKUP_METRIC, BACKUP_PUSH_JOB, IMAGE_UIDS, MONITORING_PORTS, restrictedContainer, restrictedPod, type ComposePieces, type ComposeService, type K8sObject } from './monitoring-model.ts';

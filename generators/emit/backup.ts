@@ -8,7 +8,7 @@ import { kafkaBackup } from '../brokers/kafka/backup.ts';
 import { rabbitmqBackup } from '../brokers/rabbitmq/backup.ts';
 import { redisBackup } from '../brokers/redis/backup.ts';
 import { BACKUP_STRATEGY, BROKERS, type BrokerId } from '../guide/index.ts';
-import { brokersOf, type StackSpec } from '../spec/index.ts';
+import { brokersOf, type StackSpec } from '../stack/index.ts';
 import type { Area, AreaOutput } from './area.ts';
 import { libScript, type BackupPart } from './backup-model.ts';
 import type { Topology } from '../brokers/topology.ts';

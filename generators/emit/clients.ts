@@ -19,7 +19,7 @@ import {
   type FieldSpec,
   type MessageSpec,
   type StackSpec,
-} from '../spec/index.ts';
+} from '../stack/index.ts';
 import { nodeEngineFor, npmDeps, type NpmPackage } from '../versions/npm.ts';
 import type { Area, AreaOutput } from './area.ts';
 import { file, type GeneratedFile } from './files.ts';

@@ -3,7 +3,7 @@
  * typed subset of the Compose Specification, the addon seam, and small helpers. Kept apart from
  * the compose area so parts can import it without an import cycle through the area.
  */
-import type { StackSpec } from '../spec/index.ts';
+import type { StackSpec } from '../stack/index.ts';
 import type { GeneratedFile } from './files.ts';
 
 export const COMPOSE_FILE = 'compose.yaml';

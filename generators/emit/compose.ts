@@ -11,7 +11,7 @@ import { kafkaCompose } from '../brokers/kafka/compose.ts';
 import { rabbitmqCompose } from '../brokers/rabbitmq/compose.ts';
 import { redisCompose } from '../brokers/redis/compose.ts';
 import type { BrokerId } from '../guide/index.ts';
-import { brokersOf, type StackSpec } from '../spec/index.ts';
+import { brokersOf, type StackSpec } from '../stack/index.ts';
 import type { Area, AreaOutput } from './area.ts';
 import { yamlFile, type GeneratedFile } from './files.ts';
 import { backupComposeAddon } from './backup.ts';

@@ -1,5 +1,5 @@
 /** Emits the whole project for a spec: a plain, deterministic function of it. */
-import type { StackSpec } from '../spec/index.ts';
+import type { StackSpec } from '../stack/index.ts';
 import type { Area, AreaOutput } from './area.ts';
 import { backupArea } from './backup.ts';
 import { clients } from './clients.ts';

@@ -5,7 +5,7 @@
  * which other areas (monitoring, backup) add plain Kubernetes objects to the program.
  */
 import type { BrokerId } from '../guide/index.ts';
-import type { Profile, Resources, StackSpec } from '../spec/index.ts';
+import type { Profile, Resources, StackSpec } from '../stack/index.ts';
 import type { SecretDef } from '../brokers/index.ts';
 import type { NodeGroup, Topology } from '../brokers/topology.ts';
 import type { K8sObject } from './monitoring-model.ts';

@@ -16,7 +16,7 @@ import { kafkaK8s } from '../brokers/kafka/k8s.ts';
 import { rabbitmqK8s } from '../brokers/rabbitmq/k8s.ts';
 import { redisK8s } from '../brokers/redis/k8s.ts';
 import { BROKERS, type BrokerId } from '../guide/index.ts';
-import { brokersOf, PROFILES, type Profile, type StackSpec } from '../spec/index.ts';
+import { brokersOf, PROFILES, type Profile, type StackSpec } from '../stack/index.ts';
 import { INFRA_NPM_VERSIONS } from '../versions/infra.ts';
 import type { Area, AreaOutput } from './area.ts';
 import { file, jsonFile, seedFile, yamlFile, type GeneratedFile } from './files.ts';

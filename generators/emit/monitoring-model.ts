@@ -4,7 +4,7 @@
  * pieces the compose and Pulumi emitters can include. Data only; the area modules serialise it.
  */
 import type { BrokerId } from '../guide/index.ts';
-import type { StackSpec } from '../spec/index.ts';
+import type { StackSpec } from '../stack/index.ts';
 import type { Topology } from '../brokers/topology.ts';
 import type { ComposePart, ComposeService as BaseService, ServiceAdditions } from './compose-model.ts';
 import type { GeneratedFile } from './files.ts';

@@ -11,7 +11,7 @@ import { rabbitmqMonitoring } from '../brokers/rabbitmq/monitoring.ts';
 import { redisMonitoring, redisNodeCount } from '../brokers/redis/monitoring.ts';
 import { composeTopology, type Topology } from '../brokers/topology.ts';
 import { BROKERS, MONITORING_METRICS, type BrokerId } from '../guide/index.ts';
-import { brokersOf, scalingOf, type StackSpec } from '../spec/index.ts';
+import { brokersOf, scalingOf, type StackSpec } from '../stack/index.ts';
 import { IMAGES } from '../versions/images.ts';
 import type { Area, AreaOutput } from './area.ts';
 import { envRef, loopbackPort, type ComposeAddon, type ServiceAdditions } from './compose-model.ts';

@@ -3,7 +3,7 @@
  * tsconfig.json, .gitignore, .env.example and the spec itself. It assembles what the other
  * areas contribute (README sections, layout rows, package.json scripts and dependencies).
  */
-import { SPEC_FILE, serializeSpec, type StackSpec } from '../spec/index.ts';
+import { SPEC_FILE, serializeSpec, type StackSpec } from '../stack/index.ts';
 import type { AreaOutput, PackageContribution } from './area.ts';
 import { envExample } from './env.ts';
 import { file, jsonFile, type GeneratedFile } from './files.ts';

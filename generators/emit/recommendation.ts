@@ -10,7 +10,7 @@ import {
   walkFlowchart,
   type BrokerId,
 } from '../guide/index.ts';
-import { brokersOf, type StackSpec } from '../spec/index.ts';
+import { brokersOf, type StackSpec } from '../stack/index.ts';
 
 export interface Recommendation {
   scenario: { id: string; title: string; guideRecommendation: string; reasons: readonly string[] };

@@ -4,7 +4,7 @@
  * the README and the Pulumi program's Secret all read this one list.
  */
 import { modulesOf, type ConnectionVar, type SecretDef } from '../brokers/index.ts';
-import type { StackSpec } from '../spec/index.ts';
+import type { StackSpec } from '../stack/index.ts';
 import { MONITORING_SECRETS } from './monitoring.ts';
 
 export interface SecretGroup {

@@ -17,7 +17,7 @@ import { rabbitDefinitions } from '../../generators/brokers/rabbitmq/config.ts';
 import { federatedExchanges } from '../../generators/brokers/rabbitmq/backup.ts';
 import { backupFiles } from '../../generators/emit/backup.ts';
 import { BACKUP_METRIC } from '../../generators/emit/monitoring-model.ts';
-import { channelsOf, settingsOf, type StackSpec } from '../../generators/spec/index.ts';
+import { channelsOf, settingsOf, type StackSpec } from '../../generators/stack/index.ts';
 import { tempDir } from '../support/cli.ts';
 import { brokerEnv, brokersUp, httpText, kafkaBinShims, kafkaShimEnv, kafkaTool, LIVE_CASES, opsSpec, Proc, sleep, tearDown, tool, waitFor, writeFiles } from '../support/ops.ts';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { federationPolicy, federatedExchanges } from '../../generators/brokers/rabbitmq/backup.ts';
 import { backupArea, backupCompose, backupK8s, scheduledBackups } from '../../generators/emit/backup.ts';
-import { brokersOf, channelsOf, settingsOf } from '../../generators/spec/index.ts';
+import { brokersOf, channelsOf, settingsOf } from '../../generators/stack/index.ts';
 import { IMAGES } from '../../generators/versions/images.ts';
 import { ALL_CASES, opsSpec, scratchDirs, tool, writeFiles } from '../support/ops.ts';
 

@@ -5,7 +5,7 @@ import { parseDocument } from 'yaml';
 import { FLOWCHART_FLAGS, SETTINGS, SWITCHES } from '../../generators/app/settings.ts';
 import { emitProject, parseEnv } from '../../generators/emit/index.ts';
 import { SCENARIO_IDS, SCENARIOS } from '../../generators/guide/index.ts';
-import { loadSpec, PROFILES } from '../../generators/spec/index.ts';
+import { loadSpec, PROFILES } from '../../generators/stack/index.ts';
 import { BIN, readTree, runBin, runCommand, tempDir } from '../support/cli.ts';
 
 beforeAll(() => {

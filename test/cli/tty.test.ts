@@ -1,7 +1,7 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSpec } from '../../generators/spec/index.ts';
+import { loadSpec } from '../../generators/stack/index.ts';
 import { BIN, ROOT, runCommand, tempDir } from '../support/cli.ts';
 
 const DOWN = '\u001b[B';

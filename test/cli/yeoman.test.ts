@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import helpers from 'yeoman-test';
 import BrokerplateGenerator from '../../generators/app/generator.ts';
-import { loadSpec } from '../../generators/spec/index.ts';
+import { loadSpec } from '../../generators/stack/index.ts';
 import { ROOT, runCommand, tempDir } from '../support/cli.ts';
 
 // The generator's own --interactive switch; yeoman-test's option type does not know it.

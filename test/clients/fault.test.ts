@@ -9,8 +9,8 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisDefaults } from '../../generators/spec/defaults.ts';
-import type { Channel, KafkaTopicChannel, RabbitQueueChannel, RedisStreamChannel, StackSpec } from '../../generators/spec/index.ts';
+import { redisDefaults } from '../../generators/stack/defaults.ts';
+import type { Channel, KafkaTopicChannel, RabbitQueueChannel, RedisStreamChannel, StackSpec } from '../../generators/stack/index.ts';
 import { brokersCli, parseEnvLines, type BrokerName } from '../support/global-brokers.ts';
 import { importMessaging, type MessagingModule, type Payload, type Subscription } from './api.ts';
 import { acquireLock, eventually, generateProject, specFor, WORK } from './support.ts';

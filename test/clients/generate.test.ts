@@ -10,8 +10,8 @@ import { rabbitTopology } from '../../generators/brokers/rabbitmq/topology.ts';
 import { contractsOf, fieldSchema, invalidSample, objectSchema, sampleObject, tsType, typeChecks } from '../../generators/emit/clients.ts';
 import { emitProject } from '../../generators/emit/index.ts';
 import { recommendedBrokers, SCENARIO_IDS } from '../../generators/guide/index.ts';
-import { redisDefaults } from '../../generators/spec/defaults.ts';
-import { channelIdentifier, PROFILES, type Channel, type FieldSpec } from '../../generators/spec/index.ts';
+import { redisDefaults } from '../../generators/stack/defaults.ts';
+import { channelIdentifier, PROFILES, type Channel, type FieldSpec } from '../../generators/stack/index.ts';
 import { generateProject, specFor, typecheck } from './support.ts';
 
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;

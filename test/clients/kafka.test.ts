@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Channel, KafkaTopicChannel, StackSpec } from '../../generators/spec/index.ts';
+import type { Channel, KafkaTopicChannel, StackSpec } from '../../generators/stack/index.ts';
 import { useBrokers, type BrokerUrls } from '../support/global-brokers.ts';
 import { importMessaging, type KafkaMessaging, type KafkaRecord, type MessagingModule, type Payload } from './api.ts';
 import { channelSamples, eventually, generateProject, run as runIn, runSuffix, specFor, typecheck } from './support.ts';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rabbitTopology } from '../../generators/brokers/rabbitmq/topology.ts';
-import type { Channel, RabbitQueueChannel, StackSpec } from '../../generators/spec/index.ts';
+import type { Channel, RabbitQueueChannel, StackSpec } from '../../generators/stack/index.ts';
 import { useBrokers, type BrokerUrls } from '../support/global-brokers.ts';
 import { importMessaging, numbered, type MessagingModule, type Payload, type RabbitChannel, type RabbitMessaging } from './api.ts';
 import { channelSamples, eventually, generateProject, run as runIn, runSuffix, specFor, typecheck } from './support.ts';

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Channel, StackSpec } from '../../generators/spec/index.ts';
+import type { Channel, StackSpec } from '../../generators/stack/index.ts';
 import { useBrokers, type BrokerUrls } from '../support/global-brokers.ts';
 import { importMessaging, numbered, type Envelope, type MessagingModule, type Payload, type RedisMessaging } from './api.ts';
 import { channelSamples, eventually, generateProject, run as runIn, runSuffix, specFor, typecheck } from './support.ts';

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { contractsOf, type ChannelView } from '../../generators/emit/clients.ts';
 import { emitProject } from '../../generators/emit/index.ts';
 import type { ScenarioId } from '../../generators/guide/index.ts';
-import type { StackSpec } from '../../generators/spec/index.ts';
+import type { StackSpec } from '../../generators/stack/index.ts';
 import { NPM_VERSIONS } from '../../generators/versions/npm.ts';
 import { ROOT, runCommand, type RunResult } from '../support/cli.ts';
 import { alive, withLock } from '../support/lock.ts';

@@ -1,6 +1,6 @@
 /** Spec rules the broker configs rely on: refused at validation with the field path and the reason. */
 import { describe, expect, it } from 'vitest';
-import { buildSpec, formatIssue, parseSpec, type StackSpec } from '../../generators/spec/index.ts';
+import { buildSpec, formatIssue, parseSpec, type StackSpec } from '../../generators/stack/index.ts';
 
 function issues(edit: (spec: StackSpec) => void): string[] {
   const raw = buildSpec({ name: 'shop', scenario: 'queue-and-cache', brokers: ['redis'], profile: 'dev', targets: ['compose'], decision: { overridden: false } });

@@ -9,7 +9,7 @@ import { IMAGES } from '../../generators/versions/images.ts';
 import { composeMemory, composeCpus } from '../../generators/emit/compose.ts';
 import { emitProject } from '../../generators/emit/index.ts';
 import { SCENARIO_IDS } from '../../generators/guide/index.ts';
-import { brokersOf, PROFILES, scalingOf, type StackSpec } from '../../generators/spec/index.ts';
+import { brokersOf, PROFILES, scalingOf, type StackSpec } from '../../generators/stack/index.ts';
 import { composeSchema, interpolate } from '../support/compose-schema.ts';
 import { composeDocument, composeOutput, envFor, specFor, type ComposeDoc, type ComposeServiceDoc } from '../support/stack.ts';
 

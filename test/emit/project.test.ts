@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildEnv, emitProject, envExample, parseEnv } from '../../generators/emit/index.ts';
 import type { ScenarioId } from '../../generators/guide/index.ts';
-import type { Profile, Target } from '../../generators/spec/index.ts';
+import type { Profile, Target } from '../../generators/stack/index.ts';
 import { specFor } from '../support/stack.ts';
 
 function spec(scenario: ScenarioId, profile: Profile = 'dev', targets: Target[] = ['compose', 'k8s']) {

@@ -12,7 +12,7 @@ import { AREAS } from '../../generators/emit/index.ts';
 import { createK8sArea, k8sArea } from '../../generators/emit/k8s.ts';
 import type { K8sAddon } from '../../generators/emit/k8s-model.ts';
 import { projectFiles } from '../../generators/emit/project.ts';
-import type { StackSpec } from '../../generators/spec/index.ts';
+import type { StackSpec } from '../../generators/stack/index.ts';
 import { IMAGES } from '../../generators/versions/images.ts';
 import { hardeningFindings, schemaFindings } from './support/checks.ts';
 import { all, at, find, k8sObjects, list, type K8sObject, type Obj } from './support/objects.ts';

@@ -16,7 +16,7 @@ import { configKey } from '../../generators/emit/k8s.ts';
 import { k8sTopology } from '../../generators/emit/k8s-model.ts';
 import { stackSecretDefs } from '../../generators/emit/secrets.ts';
 import { SCENARIO_IDS } from '../../generators/guide/index.ts';
-import { PROFILES, type StackSpec } from '../../generators/spec/index.ts';
+import { PROFILES, type StackSpec } from '../../generators/stack/index.ts';
 import { IMAGES } from '../../generators/versions/images.ts';
 import { ROOT } from '../support/cli.ts';
 import { specFor } from './support/project.ts';

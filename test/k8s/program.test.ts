@@ -18,7 +18,7 @@ import { k8sTopology } from '../../generators/emit/k8s-model.ts';
 import { k8sNodes, PATHS, prometheusOperatorObjects } from '../../generators/emit/monitoring.ts';
 import { MONITORING_PORTS } from '../../generators/emit/monitoring-model.ts';
 import { stackSecretDefs } from '../../generators/emit/secrets.ts';
-import { brokersOf, scalingOf, type Resources, type StackSpec } from '../../generators/spec/index.ts';
+import { brokersOf, scalingOf, type Resources, type StackSpec } from '../../generators/stack/index.ts';
 import { IMAGES } from '../../generators/versions/images.ts';
 import { availabilityFindings, hardeningFindings, isolationFindings, leakFindings, schemaFindings } from './support/checks.ts';
 import { all, at, containersOf, find, isObj, isSecretWrapper, k8sObjects, list, podTemplateOf, restrictedViolations, type K8sObject, type Obj } from './support/objects.ts';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SCENARIO_IDS, type ScenarioId } from '../../generators/guide/index.ts';
-import { PROFILES } from '../../generators/spec/index.ts';
+import { PROFILES } from '../../generators/stack/index.ts';
 import { isObj, k8sObjects, redacted, type Obj } from './support/objects.ts';
 import { run, runUnderMocks, specFor, stackJob, writeProject } from './support/project.ts';
 import type { MockRun } from './support/run-mocks.ts';

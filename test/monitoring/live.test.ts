@@ -18,7 +18,7 @@ import { exporterEnvironment } from '../../generators/brokers/redis/monitoring.t
 import { backupFiles } from '../../generators/emit/backup.ts';
 import { alertGroups, dashboardPanels, monitoringArea, monitoringCompose } from '../../generators/emit/monitoring.ts';
 import { metricNames } from '../../generators/emit/monitoring-model.ts';
-import { brokersOf, channelsOf, deadLetterName, type StackSpec } from '../../generators/spec/index.ts';
+import { brokersOf, channelsOf, deadLetterName, type StackSpec } from '../../generators/stack/index.ts';
 import { tempDir } from '../support/cli.ts';
 import { brokerEnv, brokersUp, ensureJmxAgent, httpText, kafkaTool, LIVE_CASES, opsSpec, Proc, tearDown, tool, waitFor, writeFiles } from '../support/ops.ts';
 

@@ -12,7 +12,7 @@ import { DATASOURCE_UID, MONITORING_PARTS, PATHS, alertGroups, monitoringArea, m
 import { schemaFindings } from '../k8s/support/checks.ts';
 import { fileObject, type Obj } from '../k8s/support/objects.ts';
 import { metricNames } from '../../generators/emit/monitoring-model.ts';
-import { brokersOf } from '../../generators/spec/index.ts';
+import { brokersOf } from '../../generators/stack/index.ts';
 import { ALL_CASES, opsSpec, scratchDirs, tool, writeFiles } from '../support/ops.ts';
 
 const tempDir = scratchDirs();

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { emitProject, type GeneratedFile } from '../../generators/emit/index.ts';
 import { recommendedBrokers, scenarioForFlowchart, SCENARIO_IDS, type BrokerId, type FlowchartAnswers, type ScenarioId } from '../../generators/guide/index.ts';
-import { buildSpec, formatIssue, parseSpec, PROFILES, TARGETS, type Decision, type Profile, type StackSpec } from '../../generators/spec/index.ts';
+import { buildSpec, formatIssue, parseSpec, PROFILES, TARGETS, type Decision, type Profile, type StackSpec } from '../../generators/stack/index.ts';
 
 /** The spec the CLI builds for `--scenario … --profile … --targets compose,k8s --yes --name demo`. */
 function cliSpec(scenario: ScenarioId, profile: Profile, decision: Decision, brokers?: readonly BrokerId[]): StackSpec {

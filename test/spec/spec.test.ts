@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { recommendedBrokers, SCENARIO_IDS, type BrokerId, type ScenarioId } from '../../generators/guide/index.ts';
-import { buildSpec, formatIssue, loadSpec, parseSpec, PROFILES, serializeSpec, type Profile } from '../../generators/spec/index.ts';
+import { buildSpec, formatIssue, loadSpec, parseSpec, PROFILES, serializeSpec, type Profile } from '../../generators/stack/index.ts';
 
 /** A seeded spec as plain data, the way a user's edited YAML arrives. */
 function seed(scenario: ScenarioId, profile: Profile = 'dev', brokers: BrokerId[] = recommendedBrokers(scenario)) {

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { recommendedBrokers, SCENARIO_IDS, type ScenarioId } from '../../generators/guide/index.ts';
 import { JMX_EXPORTER } from '../../generators/brokers/kafka/monitoring.ts';
 import type { GeneratedFile } from '../../generators/emit/files.ts';
-import { buildSpec, parseSpec, PROFILES, type Profile, type StackSpec } from '../../generators/spec/index.ts';
+import { buildSpec, parseSpec, PROFILES, type Profile, type StackSpec } from '../../generators/stack/index.ts';
 import { afterAll } from 'vitest';
 import { ROOT, tempDir } from './cli.ts';
 

@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { composeArea } from '../../generators/emit/compose.ts';
 import { buildEnv, parseEnv } from '../../generators/emit/index.ts';
 import { recommendedBrokers, type BrokerId, type ScenarioId } from '../../generators/guide/index.ts';
-import { buildSpec, formatIssue, parseSpec, type Channel, type Profile, type StackSpec, type Target } from '../../generators/spec/index.ts';
+import { buildSpec, formatIssue, parseSpec, type Channel, type Profile, type StackSpec, type Target } from '../../generators/stack/index.ts';
 
 export interface SpecOptions {
   name?: string;

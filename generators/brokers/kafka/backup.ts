@@ -6,7 +6,7 @@
  * - a scheduled metadata export (topics, configs, committed offsets as CSV per group) that
  *   restore-offsets.sh reads back, and whose success the BackupStale alert watches.
  */
-import { channelsOf, retentionMs, settingsOf, topicPartitions, type StackSpec } from '../../spec/index.ts';
+import { channelsOf, retentionMs, settingsOf, topicPartitions, type StackSpec } from '../../stack/index.ts';
 import { backupCronJob, backupService, libScript, scriptsConfigMap, SCRIPTS_MOUNT, type BackupPart } from '../../emit/backup-model.ts';
 import { file } from '../../emit/files.ts';
 import type { ComposePieces, ComposeService, K8sObject } from '../../emit/monitoring-model.ts';

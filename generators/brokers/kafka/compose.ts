@@ -2,7 +2,7 @@
  * Kafka under docker compose: one service per KRaft node (combined broker + controller roles),
  * a one-shot `kafka-init` that creates the topics once every node is healthy, named volumes.
  */
-import { scalingOf, type StackSpec } from '../../spec/index.ts';
+import { scalingOf, type StackSpec } from '../../stack/index.ts';
 import { bindMount, composeResources, loopbackPort, type ComposePart, type ComposeService } from '../../emit/compose-model.ts';
 import { file } from '../../emit/files.ts';
 import { IMAGES } from '../../versions/images.ts';

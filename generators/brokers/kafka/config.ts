@@ -5,7 +5,7 @@
  * Topology (how a node is named) and in whether nodes get an extra listener for host clients.
  */
 import { createHash } from 'node:crypto';
-import { channelsOf, deadLetterName, retentionMs, scalingOf, topicPartitions, topicReplication, type StackSpec } from '../../spec/index.ts';
+import { channelsOf, deadLetterName, retentionMs, scalingOf, topicPartitions, topicReplication, type StackSpec } from '../../stack/index.ts';
 import { render } from '../../emit/render.ts';
 import { propertiesText, shellCommand, type ConfigSection } from '../formats.ts';
 import type { Topology } from '../topology.ts';

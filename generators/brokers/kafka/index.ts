@@ -1,5 +1,5 @@
 /** Apache Kafka: KRaft, no ZooKeeper. */
-import { scalingOf, type StackSpec } from '../../spec/index.ts';
+import { scalingOf, type StackSpec } from '../../stack/index.ts';
 import type { BrokerModule } from '../types.ts';
 
 /**

@@ -3,7 +3,7 @@
  * every pod, like compose), each pod reading its own server.properties from the shared config
  * builder, plus a Job that creates the topics once the brokers are ready.
  */
-import { scalingOf, type StackSpec } from '../../spec/index.ts';
+import { scalingOf, type StackSpec } from '../../stack/index.ts';
 import { yamlFile } from '../../emit/files.ts';
 import { imageVersion, k8sTopology, podName, workload, type ImageUser, type K8sPart, type WorkloadSettings } from '../../emit/k8s-model.ts';
 import { IMAGES } from '../../versions/images.ts';

@@ -8,8 +8,8 @@
  * ListGroups and OffsetFetch on each group coordinator, ListOffsets on each partition leader,
  * and serves `kafka_consumergroup_lag` (kafka_exporter's metric names).
  */
-import type { StackSpec } from '../../spec/index.ts';
-import { scalingOf } from '../../spec/index.ts';
+import type { StackSpec } from '../../stack/index.ts';
+import { scalingOf } from '../../stack/index.ts';
 import { bindMount, loopbackPort } from '../../emit/compose-model.ts';
 import { file, yamlFile, type GeneratedFile } from '../../emit/files.ts';
 import { MONITORING_PORTS, type AlertRule, type ComposePieces, type ComposeService, type K8sObject, type MonitoringPart, type Naming, type Panel, type ScrapeJob, IMAGE_UIDS, restrictedContainer, restrictedPod } from '../../emit/monitoring-model.ts';

@@ -6,7 +6,7 @@
  *   a shovel: a shovel consumes, so it would take messages away from the primary's consumers,
  *   while a federated exchange receives a copy of everything published to the primary's.
  */
-import { channelsOf, settingsOf, type StackSpec } from '../../spec/index.ts';
+import { channelsOf, settingsOf, type StackSpec } from '../../stack/index.ts';
 import { backupCronJob, backupService, libScript, scriptsConfigMap, type BackupPart } from '../../emit/backup-model.ts';
 import { file } from '../../emit/files.ts';
 import type { ComposePieces, K8sObject } from '../../emit/monitoring-model.ts';

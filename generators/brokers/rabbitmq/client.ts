@@ -3,7 +3,7 @@
  * direct reply-to, dead-lettering. The topology the client declares comes from topology.ts, the
  * same builder as the broker's definitions.json.
  */
-import { deadLetterExchange, durationMs, type RabbitQueueChannel } from '../../spec/index.ts';
+import { deadLetterExchange, durationMs, type RabbitQueueChannel } from '../../stack/index.ts';
 import type { ChannelView, ClientPart, ClientsContext } from '../../emit/clients.ts';
 import { file } from '../../emit/files.ts';
 import { render } from '../../emit/render.ts';

@@ -2,7 +2,7 @@
  * RabbitMQ under docker compose: one service per node (a classic_config cluster in prod), a
  * one-shot `rabbitmq-init` that creates the users from .env, named volumes.
  */
-import { channelsOf, scalingOf, settingsOf, type StackSpec } from '../../spec/index.ts';
+import { channelsOf, scalingOf, settingsOf, type StackSpec } from '../../stack/index.ts';
 import { bindMount, composeResources, envRef, loopbackPort, type ComposePart, type ComposePort, type ComposeService } from '../../emit/compose-model.ts';
 import { file, jsonFile } from '../../emit/files.ts';
 import { IMAGES } from '../../versions/images.ts';

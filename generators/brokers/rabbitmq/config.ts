@@ -11,7 +11,7 @@
  * no default user either, so no guest/guest ever exists; the init script creates the users from
  * .env (compose) or a Secret (Kubernetes) and re-sets their passwords on every run.
  */
-import { channelsOf, durationMs, scalingOf, settingsOf, type StackSpec } from '../../spec/index.ts';
+import { channelsOf, durationMs, scalingOf, settingsOf, type StackSpec } from '../../stack/index.ts';
 import { render } from '../../emit/render.ts';
 import { enabledPluginsText, rabbitConfText, type ConfigSection } from '../formats.ts';
 import type { Topology } from '../topology.ts';

@@ -1,5 +1,5 @@
 /** RabbitMQ with the management and Prometheus plugins. */
-import { settingsOf } from '../../spec/index.ts';
+import { settingsOf } from '../../stack/index.ts';
 import type { BrokerModule } from '../types.ts';
 
 export const APP_USER = 'app';

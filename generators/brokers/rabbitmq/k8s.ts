@@ -7,7 +7,7 @@
  * (`rabbit@rabbitmq-2.<suffix>` joins `rabbit@rabbitmq-0.<suffix>`) and never calls the
  * Kubernetes API, so the pods need no ServiceAccount token, Role or RoleBinding.
  */
-import { scalingOf, settingsOf, type StackSpec } from '../../spec/index.ts';
+import { scalingOf, settingsOf, type StackSpec } from '../../stack/index.ts';
 import { headlessServiceName, imageVersion, k8sTopology, workload, type ImageUser, type K8sPart, type WorkloadSettings } from '../../emit/k8s-model.ts';
 import { IMAGES } from '../../versions/images.ts';
 import { enabledPluginsFile, rabbitConf, rabbitDefinitions, rabbitEntrypoint, rabbitInitScript, rabbitNodeCount, RABBITMQ_PATHS, RABBITMQ_PORTS } from './config.ts';

@@ -15,7 +15,7 @@ import {
   scalingOf,
   type ChannelOf,
   type StackSpec,
-} from '../../spec/index.ts';
+} from '../../stack/index.ts';
 
 export type QueueArgument = string | number | boolean;
 

@@ -4,7 +4,7 @@
  * node (from a replica when there is one), and restore.sh puts one back, rebuilding the AOF.
  * Failover is Sentinel's (or the cluster's) job, set up by the compose/Kubernetes areas.
  */
-import { scalingOf, settingsOf, type StackSpec } from '../../spec/index.ts';
+import { scalingOf, settingsOf, type StackSpec } from '../../stack/index.ts';
 import { backupCronJob, backupService, libScript, scriptsConfigMap, type BackupPart } from '../../emit/backup-model.ts';
 import { file } from '../../emit/files.ts';
 import type { ComposePieces, K8sObject } from '../../emit/monitoring-model.ts';

@@ -2,7 +2,7 @@
  * Redis under docker compose: a standalone node (dev), or a primary with replicas and three
  * Sentinels (prod), or a cluster with a one-shot slot assignment; ACL users from .env.
  */
-import { scalingOf, settingsOf, type StackSpec } from '../../spec/index.ts';
+import { scalingOf, settingsOf, type StackSpec } from '../../stack/index.ts';
 import { bindMount, composeResources, envRef, loopbackPort, type ComposeMount, type ComposePart, type ComposeService } from '../../emit/compose-model.ts';
 import { file, type GeneratedFile } from '../../emit/files.ts';
 import { IMAGES } from '../../versions/images.ts';

@@ -9,7 +9,7 @@
  * runtime directory; the only clear value written is `masterauth`, which Redis must send to the
  * primary, into the same private directory (never into the committed files).
  */
-import { scalingOf, settingsOf, type RedisPersistence, type StackSpec } from '../../spec/index.ts';
+import { scalingOf, settingsOf, type RedisPersistence, type StackSpec } from '../../stack/index.ts';
 import { render } from '../../emit/render.ts';
 import { redisConfText, type ConfigSection } from '../formats.ts';
 import type { Topology } from '../topology.ts';

@@ -3,7 +3,7 @@
  * with replicas, or cluster shards) and, in sentinel mode, a StatefulSet of Sentinels; every
  * node reads the redis.conf/sentinel.conf the shared builder wrote for its pod name.
  */
-import { scalingOf, settingsOf, type StackSpec } from '../../spec/index.ts';
+import { scalingOf, settingsOf, type StackSpec } from '../../stack/index.ts';
 import { imageVersion, k8sTopology, podName, workload, type ImageUser, type K8sPart, type WorkloadSettings } from '../../emit/k8s-model.ts';
 import { IMAGES } from '../../versions/images.ts';
 import {

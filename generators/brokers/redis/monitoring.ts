@@ -3,7 +3,7 @@
  * primary with replicas needs a single exporter, with stream checks on for the spec's streams
  * (length, consumer groups, pending entries) and their dead-letter streams.
  */
-import { channelsOf, deadLetterName, scalingOf, settingsOf, type StackSpec } from '../../spec/index.ts';
+import { channelsOf, deadLetterName, scalingOf, settingsOf, type StackSpec } from '../../stack/index.ts';
 import { envRef, loopbackPort } from '../../emit/compose-model.ts';
 import { MONITORING_PORTS, type AlertRule, type ComposePieces, type ComposeService, type K8sObject, type MonitoringPart, type Naming, type Panel, type ScrapeJob, IMAGE_UIDS, restrictedContainer, restrictedPod } from '../../emit/monitoring-model.ts';
 import { render } from '../../emit/render.ts';

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { SCENARIO_IDS, type ScenarioId } from '../../../generators/guide/index.ts';
 import { emitProject } from '../../../generators/emit/index.ts';
-import { PROFILES, type Profile, type StackSpec } from '../../../generators/spec/index.ts';
+import { PROFILES, type Profile, type StackSpec } from '../../../generators/stack/index.ts';
 import { ROOT, runCommand, type RunResult } from '../../support/cli.ts';
 import { specFor as baseSpecFor } from '../../support/stack.ts';
 import type { MockJob, MockRun } from './run-mocks.ts';
