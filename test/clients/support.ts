@@ -6,7 +6,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { contractsOf, type ChannelView } from '../../generators/emit/clients.ts';
+import { contractsOf } from '../../generators/emit/clients-contracts.ts';
+import type { ChannelView } from '../../generators/emit/clients-model.ts';
 import { emitProject } from '../../generators/emit/index.ts';
 import type { ScenarioId } from '../../generators/guide/index.ts';
 import type { StackSpec } from '../../generators/stack/index.ts';

@@ -1,6 +1,6 @@
 /** Kafka's part of the typed clients: producers with acks per semantics, consumer groups, exactly-once helpers. */
 import { topicPartitions, topicReplication, retentionMs } from '../../stack/index.ts';
-import type { ChannelView, ClientPart, ClientsContext } from '../../emit/clients.ts';
+import type { ChannelView, ClientPart, ClientsContext } from '../../emit/clients-model.ts';
 import { file } from '../../emit/files.ts';
 import { render } from '../../emit/render.ts';
 

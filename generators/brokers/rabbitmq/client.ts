@@ -4,7 +4,7 @@
  * same builder as the broker's definitions.json.
  */
 import { deadLetterExchange, durationMs, type RabbitQueueChannel } from '../../stack/index.ts';
-import type { ChannelView, ClientPart, ClientsContext } from '../../emit/clients.ts';
+import type { ChannelView, ClientPart, ClientsContext } from '../../emit/clients-model.ts';
 import { file } from '../../emit/files.ts';
 import { render } from '../../emit/render.ts';
 import { queueType, rabbitTopology } from './topology.ts';

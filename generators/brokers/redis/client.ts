@@ -1,5 +1,5 @@
 /** Redis's part of the typed clients: pub/sub (at-most-once) and streams with consumer groups (at-least-once). */
-import type { ChannelView, ClientPart, ClientsContext } from '../../emit/clients.ts';
+import type { ChannelView, ClientPart, ClientsContext } from '../../emit/clients-model.ts';
 import { file } from '../../emit/files.ts';
 import { render } from '../../emit/render.ts';
 
