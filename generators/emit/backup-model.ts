@@ -7,7 +7,8 @@ import type { BrokerId } from '../guide/index.ts';
 import type { StackSpec } from '../stack/index.ts';
 import type { GeneratedFile } from './files.ts';
 import { render } from './render.ts';
-import { BACKUP_METRIC, BACKUP_PUSH_JOB, IMAGE_UIDS, MONITORING_PORTS, restrictedContainer, restrictedPod, type ComposePieces, type ComposeService, type K8sObject } from './monitoring-model.ts';
+import { IMAGE_UIDS, restrictedContainer, restrictedPod, type K8sObject } from './k8s-model.ts';
+import { BACKUP_METRIC, BACKUP_PUSH_JOB, MONITORING_PORTS, type ComposePieces, type ComposeService } from './monitoring-model.ts';
 
 /** A broker's part of backup/DR: generators/brokers/<broker>/backup.ts. */
 export interface BackupPart {

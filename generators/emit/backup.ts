@@ -15,7 +15,8 @@ import type { Topology } from '../brokers/topology.ts';
 import type { ComposeAddon } from './compose-model.ts';
 import { k8sTopology, type K8sAddon } from './k8s-model.ts';
 import { file, type GeneratedFile } from './files.ts';
-import type { ComposePieces, K8sObject } from './monitoring-model.ts';
+import type { K8sObject } from './k8s-model.ts';
+import type { ComposePieces } from './monitoring-model.ts';
 import { render } from './render.ts';
 
 export const BACKUP_PARTS = {

@@ -15,7 +15,7 @@ import { brokersOf, type StackSpec } from '../stack/index.ts';
 import type { Area, AreaOutput } from './area.ts';
 import { yamlFile, type GeneratedFile } from './files.ts';
 import { backupComposeAddon } from './backup.ts';
-import { monitoringComposeAddon } from './monitoring.ts';
+import { monitoringComposeAddon } from './monitoring-compose.ts';
 import { render } from './render.ts';
 import { COMPOSE_FILE, LOOPBACK, type ComposeAddon, type ComposePart, type ComposeService, type ServiceAdditions } from './compose-model.ts';
 

@@ -6,9 +6,8 @@
  */
 import type { BrokerId } from '../guide/index.ts';
 import type { Profile, Resources, StackSpec } from '../stack/index.ts';
-import type { SecretDef } from '../brokers/index.ts';
+import type { SecretDef } from '../brokers/types.ts';
 import type { NodeGroup, Topology } from '../brokers/topology.ts';
-import type { K8sObject } from './monitoring-model.ts';
 
 // ---------------------------------------------------------------- naming
 
@@ -44,6 +43,44 @@ export function imageVersion(image: string): string {
   if (!tag || tag === image) throw new Error(`image without a tag: ${image}`);
   return tag;
 }
+
+// ---------------------------------------------------------------- objects and hardened pods
+
+/** A Kubernetes object as plain data (apiVersion, kind, metadata, ...). */
+export type K8sObject = Readonly<Record<string, unknown>> & { readonly apiVersion: string; readonly kind: string };
+
+/**
+ * Pod and container security for the namespace's "restricted" Pod Security Standard: non-root
+ * (the image's own user), no privilege escalation, no capabilities, the runtime's seccomp profile.
+ * `fsGroup` makes mounted volumes writable for that user. Pods also set
+ * `automountServiceAccountToken: false` (none of them talks to the API server).
+ */
+export function restrictedPod(uid: number): Record<string, unknown> {
+  return { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, fsGroup: uid, seccompProfile: { type: 'RuntimeDefault' } };
+}
+
+export function restrictedContainer(): Record<string, unknown> {
+  return { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
+}
+
+/** A writable scratch directory for a read-only root file system. */
+export function scratch(name: string, mountPath: string): { volume: Record<string, unknown>; mount: Record<string, unknown> } {
+  return { volume: { name, emptyDir: {} }, mount: { name, mountPath } };
+}
+
+/** The users the images run as (numeric, so runAsNonRoot can be verified). */
+export const IMAGE_UIDS = {
+  prometheus: 65534,
+  alertmanager: 65534,
+  pushgateway: 65534,
+  grafana: 472,
+  redisExporter: 59000,
+  node: 1000,
+  curl: 100,
+  redis: 999,
+  rabbitmq: 999,
+  kafka: 1000,
+} as const;
 
 // ---------------------------------------------------------------- sizing
 

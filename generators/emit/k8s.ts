@@ -22,7 +22,7 @@ import type { Area, AreaOutput } from './area.ts';
 import { file, jsonFile, seedFile, yamlFile, type GeneratedFile } from './files.ts';
 import { k8sTopology, NAMESPACE_TOKEN, type K8sAddon, type K8sPart } from './k8s-model.ts';
 import { backupK8sAddon } from './backup.ts';
-import { monitoringK8sAddon } from './monitoring.ts';
+import { monitoringK8sAddon } from './monitoring-k8s.ts';
 import { render } from './render.ts';
 import { nodeTsConfig } from './tsconfig.ts';
 import { stackSecretDefs } from './secrets.ts';

@@ -8,6 +8,7 @@ import type { StackSpec } from '../stack/index.ts';
 import type { Topology } from '../brokers/topology.ts';
 import type { ComposePart, ComposeService as BaseService, ServiceAdditions } from './compose-model.ts';
 import type { GeneratedFile } from './files.ts';
+import type { K8sObject } from './k8s-model.ts';
 
 /** One input series of a promtool unit test (`values` in promtool's expanding notation, 1m apart). */
 export interface TestSeries {
@@ -91,9 +92,6 @@ export type ComposeService = BaseService;
 /** What an addon returns: its services, volumes and files, and additions to the brokers' services. */
 export type ComposePieces = ComposePart & { readonly extend?: Readonly<Record<string, ServiceAdditions>> };
 
-/** A Kubernetes object as plain data (apiVersion, kind, metadata, ...). */
-export type K8sObject = Readonly<Record<string, unknown>> & { readonly apiVersion: string; readonly kind: string };
-
 /** A broker's part of monitoring: generators/brokers/<broker>/monitoring.ts. */
 export interface MonitoringPart {
   readonly broker: BrokerId;
@@ -130,6 +128,9 @@ export const MONITORING_PORTS = {
   redisExporter: 9121,
 } as const;
 
+/** Secrets the monitoring services need in .env (Grafana's admin); the brokers declare their own. */
+export const MONITORING_SECRETS = [{ env: 'GRAFANA_ADMIN_PASSWORD', description: 'Password of the Grafana "admin" user' }] as const;
+
 export const ALERT_LABELS = ['severity', 'broker'] as const;
 
 /** The PromQL keywords and functions an identifier scan must skip. */
@@ -158,36 +159,3 @@ export function metricNames(expr: string): string[] {
   }
   return [...names].sort();
 }
-
-/**
- * Pod and container security for the namespace's "restricted" Pod Security Standard: non-root
- * (the image's own user), no privilege escalation, no capabilities, the runtime's seccomp profile.
- * `fsGroup` makes mounted volumes writable for that user. Pods also set
- * `automountServiceAccountToken: false` (none of them talks to the API server).
- */
-export function restrictedPod(uid: number): Record<string, unknown> {
-  return { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, fsGroup: uid, seccompProfile: { type: 'RuntimeDefault' } };
-}
-
-export function restrictedContainer(): Record<string, unknown> {
-  return { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
-}
-
-/** A writable scratch directory for a read-only root file system. */
-export function scratch(name: string, mountPath: string): { volume: Record<string, unknown>; mount: Record<string, unknown> } {
-  return { volume: { name, emptyDir: {} }, mount: { name, mountPath } };
-}
-
-/** The users the images run as (numeric, so runAsNonRoot can be verified). */
-export const IMAGE_UIDS = {
-  prometheus: 65534,
-  alertmanager: 65534,
-  pushgateway: 65534,
-  grafana: 472,
-  redisExporter: 59000,
-  node: 1000,
-  curl: 100,
-  redis: 999,
-  rabbitmq: 999,
-  kafka: 1000,
-} as const;

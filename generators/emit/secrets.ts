@@ -5,7 +5,7 @@
  */
 import { modulesOf, type ConnectionVar, type SecretDef } from '../brokers/index.ts';
 import type { StackSpec } from '../stack/index.ts';
-import { MONITORING_SECRETS } from './monitoring.ts';
+import { MONITORING_SECRETS } from './monitoring-model.ts';
 
 export interface SecretGroup {
   readonly id: string;

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const GENERATORS = join(ROOT, 'generators');
+const MAX_LINES = 400;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -86,5 +87,13 @@ describe('generators/ layout', () => {
   it('has no import circle', () => {
     const found = cycles(importGraph()).map((c) => c.join(' → '));
     expect(found).toEqual([]);
+  });
+
+  it(`has no module over ${MAX_LINES} lines`, () => {
+    const long = sourceFiles(GENERATORS)
+      .map((file) => ({ file: relative(ROOT, file), lines: readFileSync(file, 'utf8').split('\n').length - 1 }))
+      .filter((f) => f.lines > MAX_LINES)
+      .map((f) => `${f.file}: ${f.lines} lines`);
+    expect(long).toEqual([]);
   });
 });

@@ -14,7 +14,8 @@ import { k8sObjects, restrictedViolations, validateObject, type K8sObject, type 
 import { runUnderMocks, secretValue, specFor, stackJob, writeProject } from './support/project.ts';
 import type { MockRun } from './support/run-mocks.ts';
 import { peerIn, referenceFindings, scrapeFindings, serviceFindings, serviceMonitorFindings } from './support/wiring.ts';
-import { k8sNodes, prometheusOperatorObjects } from '../../generators/emit/monitoring.ts';
+import { prometheusOperatorObjects } from '../../generators/emit/monitoring-k8s.ts';
+import { k8sNodes } from '../../generators/emit/monitoring-prometheus.ts';
 
 function edit(file: string, from: string, to: string): void {
   const text = readFileSync(file, 'utf8');

@@ -15,7 +15,9 @@ import { JMX_EXPORTER, jmxAgentFlag } from '../../generators/brokers/kafka/monit
 import { redisDataNodes } from '../../generators/brokers/redis/config.ts';
 import { configKey, K8S_ADDONS, MONITORING_LABELS, namespaceOf, secretName } from '../../generators/emit/k8s.ts';
 import { k8sTopology } from '../../generators/emit/k8s-model.ts';
-import { k8sNodes, PATHS, prometheusOperatorObjects } from '../../generators/emit/monitoring.ts';
+import { prometheusOperatorObjects } from '../../generators/emit/monitoring-k8s.ts';
+import { k8sNodes } from '../../generators/emit/monitoring-prometheus.ts';
+import { PATHS } from '../../generators/emit/monitoring.ts';
 import { MONITORING_PORTS } from '../../generators/emit/monitoring-model.ts';
 import { stackSecretDefs } from '../../generators/emit/secrets.ts';
 import { brokersOf, scalingOf, type Resources, type StackSpec } from '../../generators/stack/index.ts';

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { backupComposeAddon } from '../../generators/emit/backup.ts';
 import { COMPOSE_PARTS, type ComposeService } from '../../generators/emit/compose.ts';
 import { emitProject } from '../../generators/emit/index.ts';
-import { monitoringComposeAddon } from '../../generators/emit/monitoring.ts';
+import { monitoringComposeAddon } from '../../generators/emit/monitoring-compose.ts';
 import { brokersOf, type StackSpec } from '../../generators/stack/index.ts';
 import { composeSchema, interpolate } from '../support/compose-schema.ts';
 import { LIVE_CASES, opsSpec } from '../support/ops.ts';

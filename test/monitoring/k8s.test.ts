@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { backupK8sAddon } from '../../generators/emit/backup.ts';
 import { createK8sArea } from '../../generators/emit/k8s.ts';
 import { k8sTopology, NAMESPACE_TOKEN } from '../../generators/emit/k8s-model.ts';
-import { monitoringK8sAddon } from '../../generators/emit/monitoring.ts';
+import { monitoringK8sAddon } from '../../generators/emit/monitoring-k8s.ts';
 import { hardeningFindings, schemaFindings } from '../k8s/support/checks.ts';
 import { fileObject, type K8sObject as CheckedObject, type Obj } from '../k8s/support/objects.ts';
 import { opsSpec } from '../support/ops.ts';

@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { MONITORING_METRICS } from '../../generators/guide/index.ts';
-import { DATASOURCE_UID, MONITORING_PARTS, PATHS, alertGroups, monitoringArea, monitoringK8s, prometheusOperatorObjects, k8sNodes } from '../../generators/emit/monitoring.ts';
+import { DATASOURCE_UID } from '../../generators/emit/monitoring-grafana.ts';
+import { monitoringK8s, prometheusOperatorObjects } from '../../generators/emit/monitoring-k8s.ts';
+import { MONITORING_PARTS, k8sNodes } from '../../generators/emit/monitoring-prometheus.ts';
+import { alertGroups } from '../../generators/emit/monitoring-rules.ts';
+import { PATHS, monitoringArea } from '../../generators/emit/monitoring.ts';
 import { schemaFindings } from '../k8s/support/checks.ts';
 import { fileObject, type Obj } from '../k8s/support/objects.ts';
 import { metricNames } from '../../generators/emit/monitoring-model.ts';
@@ -152,7 +156,7 @@ describe('monitoring objects for the compose and Pulumi emitters', () => {
   const spec = opsSpec('hybrid', 'prod');
 
   it('compose services publish on 127.0.0.1 only and all long-running ones have healthchecks', async () => {
-    const { monitoringCompose } = await import('../../generators/emit/monitoring.ts');
+    const { monitoringCompose } = await import('../../generators/emit/monitoring-compose.ts');
     const brokers = { 'kafka-1': {}, 'kafka-2': {}, 'kafka-3': {}, 'redis-1': {}, 'redis-2': {}, 'redis-3': {} } as never;
     const part = monitoringCompose(spec, brokers);
     for (const [name, s] of Object.entries(part.services)) {

@@ -9,7 +9,8 @@
 import { channelsOf, retentionMs, settingsOf, topicPartitions, type StackSpec } from '../../stack/index.ts';
 import { backupCronJob, backupService, libScript, scriptsConfigMap, SCRIPTS_MOUNT, type BackupPart } from '../../emit/backup-model.ts';
 import { file } from '../../emit/files.ts';
-import type { ComposePieces, ComposeService, K8sObject } from '../../emit/monitoring-model.ts';
+import type { K8sObject } from '../../emit/k8s-model.ts';
+import type { ComposePieces, ComposeService } from '../../emit/monitoring-model.ts';
 import { render } from '../../emit/render.ts';
 import { IMAGES } from '../../versions/images.ts';
 import { propertiesText, type ConfigSection } from '../formats.ts';

@@ -9,7 +9,8 @@
 import { channelsOf, settingsOf, type StackSpec } from '../../stack/index.ts';
 import { backupCronJob, backupService, libScript, scriptsConfigMap, type BackupPart } from '../../emit/backup-model.ts';
 import { file } from '../../emit/files.ts';
-import type { ComposePieces, K8sObject } from '../../emit/monitoring-model.ts';
+import type { K8sObject } from '../../emit/k8s-model.ts';
+import type { ComposePieces } from '../../emit/monitoring-model.ts';
 import { render } from '../../emit/render.ts';
 import { IMAGES } from '../../versions/images.ts';
 import { composeTopology, type Topology } from '../topology.ts';

@@ -5,7 +5,8 @@
  * aggregated endpoint is kept as it is (no per-object switch), so the two never overlap.
  */
 import { channelsOf, deadLetterName, scalingOf, settingsOf, type StackSpec } from '../../stack/index.ts';
-import { MONITORING_PORTS, type AlertRule, type ComposePieces, type K8sObject, type MonitoringPart, type Naming, type Panel, type ScrapeJob } from '../../emit/monitoring-model.ts';
+import { type K8sObject } from '../../emit/k8s-model.ts';
+import { MONITORING_PORTS, type AlertRule, type ComposePieces, type MonitoringPart, type Naming, type Panel, type ScrapeJob } from '../../emit/monitoring-model.ts';
 import { render } from '../../emit/render.ts';
 import type { Topology } from '../topology.ts';
 

@@ -1,0 +1,93 @@
+/** The monitoring services of the docker compose stack, plugged in through the compose addon seam. */
+import { brokersOf, type StackSpec } from '../stack/index.ts';
+import { IMAGES } from '../versions/images.ts';
+import { envRef, loopbackPort, type ComposeAddon, type ServiceAdditions } from './compose-model.ts';
+import { MONITORING_PORTS, type ComposePieces, type ComposeService } from './monitoring-model.ts';
+import { MONITORING_PARTS } from './monitoring-prometheus.ts';
+
+function wgetHealth(port: number, path: string): NonNullable<ComposeService['healthcheck']> {
+  return { test: ['CMD', 'wget', '-qO-', `http://127.0.0.1:${port}${path}`], interval: '15s', timeout: '5s', retries: 5, start_period: '20s' };
+}
+
+const dir = (source: string, target: string) => ({ type: 'bind' as const, source: `./${source}`, target, read_only: true as const });
+const volume = (source: string, target: string) => ({ type: 'volume' as const, source, target });
+
+/**
+ * The monitoring services for docker compose (Prometheus, Alertmanager, Grafana, the Pushgateway
+ * the backups report to, and the brokers' exporters) with loopback ports and healthchecks, plus
+ * what the broker services need (the Kafka JMX agent). Listed by composeAddons() in compose.ts.
+ */
+export function monitoringCompose(spec: StackSpec, brokers: Readonly<Record<string, ComposeService>>): ComposePieces {
+  const P = MONITORING_PORTS;
+  const services: Record<string, ComposeService> = {
+    prometheus: {
+      image: IMAGES.prometheus,
+      restart: 'unless-stopped',
+      command: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus', '--storage.tsdb.retention.time=15d', '--web.enable-lifecycle'],
+      volumes: [dir('monitoring/prometheus', '/etc/prometheus'), volume('prometheus-data', '/prometheus')],
+      ports: [loopbackPort(P.prometheus, P.prometheus)],
+      depends_on: { alertmanager: { condition: 'service_healthy' } },
+      healthcheck: wgetHealth(P.prometheus, '/-/healthy'),
+    },
+    alertmanager: {
+      image: IMAGES.alertmanager,
+      restart: 'unless-stopped',
+      command: ['--config.file=/etc/alertmanager/alertmanager.yml', '--storage.path=/alertmanager'],
+      volumes: [dir('monitoring/alertmanager', '/etc/alertmanager'), volume('alertmanager-data', '/alertmanager')],
+      ports: [loopbackPort(P.alertmanager, P.alertmanager)],
+      healthcheck: wgetHealth(P.alertmanager, '/-/healthy'),
+    },
+    grafana: {
+      image: IMAGES.grafana,
+      restart: 'unless-stopped',
+      environment: {
+        GF_SECURITY_ADMIN_USER: 'admin',
+        GF_SECURITY_ADMIN_PASSWORD: envRef('GRAFANA_ADMIN_PASSWORD'),
+        GF_USERS_ALLOW_SIGN_UP: 'false',
+        GF_AUTH_ANONYMOUS_ENABLED: 'false',
+        GF_ANALYTICS_REPORTING_ENABLED: 'false',
+      },
+      volumes: [
+        dir('monitoring/grafana/provisioning', '/etc/grafana/provisioning'),
+        dir('monitoring/grafana/dashboards', '/var/lib/grafana/dashboards'),
+        volume('grafana-data', '/var/lib/grafana'),
+      ],
+      ports: [loopbackPort(P.grafana, P.grafana)],
+      depends_on: { prometheus: { condition: 'service_healthy' } },
+      healthcheck: wgetHealth(P.grafana, '/api/health'),
+    },
+  };
+  const volumes = ['prometheus-data', 'alertmanager-data', 'grafana-data'];
+  if (spec.backup.enabled) {
+    services.pushgateway = {
+      image: IMAGES.pushgateway,
+      restart: 'unless-stopped',
+      // Persisted so backup timestamps survive a restart (else "never recorded" alerts after every restart).
+      command: ['--persistence.file=/data/pushgateway.db', '--persistence.interval=1m'],
+      volumes: [volume('pushgateway-data', '/data')],
+      ports: [loopbackPort(P.pushgateway, P.pushgateway)],
+      healthcheck: wgetHealth(P.pushgateway, '/-/healthy'),
+      user: '0', // a fresh named volume is root-owned; the image runs as nobody
+    };
+    volumes.push('pushgateway-data');
+  }
+  const notes = [
+    `**Monitoring**: Prometheus http://127.0.0.1:${P.prometheus}, Alertmanager http://127.0.0.1:${P.alertmanager}, Grafana http://127.0.0.1:${P.grafana} (user admin, password GRAFANA_ADMIN_PASSWORD from .env)${spec.backup.enabled ? `, Pushgateway http://127.0.0.1:${P.pushgateway} (backups report success there)` : ''}.`,
+  ];
+  const extend: Record<string, ServiceAdditions> = {};
+  for (const broker of brokersOf(spec)) {
+    const part = MONITORING_PARTS[broker].compose(spec, brokers);
+    Object.assign(services, part.services);
+    volumes.push(...part.volumes);
+    notes.push(...part.notes);
+    Object.assign(extend, part.extend ?? {});
+  }
+  return { services, volumes: [...new Set(volumes)].sort(), files: [], notes, extend };
+}
+
+/** The compose seam: listed by composeAddons() in generators/emit/compose.ts. */
+export const monitoringComposeAddon: ComposeAddon = {
+  id: 'monitoring',
+  applies: (spec) => spec.monitoring.enabled,
+  part: monitoringCompose,
+};

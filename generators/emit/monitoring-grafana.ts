@@ -1,0 +1,86 @@
+/** Grafana: the Prometheus datasource, the dashboard provider and one dashboard per broker. */
+import { BROKERS, MONITORING_METRICS, type BrokerId } from '../guide/index.ts';
+import type { StackSpec } from '../stack/index.ts';
+import { scheduledBackups } from './backup.ts';
+import { BACKUP_METRIC, MONITORING_PORTS, type Panel } from './monitoring-model.ts';
+import { MONITORING_PARTS } from './monitoring-prometheus.ts';
+import { jobNames } from './monitoring-rules.ts';
+
+export const DATASOURCE_UID = 'prometheus';
+
+export function grafanaDatasource(url = `http://prometheus:${MONITORING_PORTS.prometheus}`): object {
+  return {
+    apiVersion: 1,
+    datasources: [{ name: 'Prometheus', type: 'prometheus', uid: DATASOURCE_UID, access: 'proxy', url, isDefault: true, editable: false }],
+  };
+}
+
+export function grafanaDashboardProvider(spec: StackSpec): object {
+  return {
+    apiVersion: 1,
+    providers: [
+      {
+        name: 'brokerplate',
+        folder: spec.name,
+        type: 'file',
+        disableDeletion: true,
+        allowUiUpdates: false,
+        options: { path: '/var/lib/grafana/dashboards', foldersFromFilesStructure: false },
+      },
+    ],
+  };
+}
+
+/** Panels every broker dashboard ends with: its targets' health and the age of its backups. */
+function sharedPanels(spec: StackSpec, broker: BrokerId): Panel[] {
+  const panels: Panel[] = [
+    {
+      title: 'Targets up',
+      description: 'Scrape health of every target of this broker (1 = up).',
+      unit: 'short',
+      queries: [{ expr: `up{job=~"${jobNames(spec, broker).join('|')}"}`, legend: '{{job}} {{instance}}' }],
+    },
+  ];
+  if (spec.backup.enabled && scheduledBackups(spec, broker).length > 0) {
+    panels.push({
+      title: 'Age of the last backup',
+      description: `Seconds since each scheduled backup last succeeded; alerts after ${spec.monitoring.thresholds.backupMaxAgeHours}h.`,
+      unit: 's',
+      queries: [{ expr: `time() - ${BACKUP_METRIC}{broker="${broker}"}`, legend: '{{backup}}' }],
+    });
+  }
+  return panels;
+}
+
+export function dashboardPanels(spec: StackSpec, broker: BrokerId): Panel[] {
+  return [...MONITORING_PARTS[broker].panels(spec), ...sharedPanels(spec, broker)];
+}
+
+export function dashboard(spec: StackSpec, broker: BrokerId): object {
+  const datasource = { type: 'prometheus', uid: DATASOURCE_UID };
+  return {
+    uid: `brokerplate-${broker}`,
+    title: `${BROKERS[broker].title} — ${spec.name}`,
+    description: `The guide's key metrics for ${BROKERS[broker].title}: ${MONITORING_METRICS[broker].join(', ')}.`,
+    tags: ['brokerplate', broker],
+    timezone: 'browser',
+    schemaVersion: 39,
+    version: 1,
+    editable: false,
+    refresh: '30s',
+    time: { from: 'now-6h', to: 'now' },
+    annotations: { list: [] },
+    templating: { list: [] },
+    panels: dashboardPanels(spec, broker).map((p, i) => ({
+      id: i + 1,
+      type: 'timeseries',
+      title: p.title,
+      description: p.description,
+      datasource,
+      gridPos: { x: (i % 2) * 12, y: Math.floor(i / 2) * 8, w: 12, h: 8 },
+      fieldConfig: { defaults: { unit: p.unit }, overrides: [] },
+      options: { legend: { displayMode: 'list', placement: 'bottom', showLegend: true }, tooltip: { mode: 'multi', sort: 'desc' } },
+      targets: p.queries.map((q, j) => ({ refId: String.fromCharCode(65 + j), datasource, expr: q.expr, legendFormat: q.legend })),
+    })),
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * prometheus.yml for compose and for Kubernetes without the operator: the scrape jobs of the
+ * monitoring services and of every broker's exporters, with the hosts named per target.
+ */
+import { kafkaMonitoring } from '../brokers/kafka/monitoring.ts';
+import { rabbitmqMonitoring } from '../brokers/rabbitmq/monitoring.ts';
+import { redisMonitoring, redisNodeCount } from '../brokers/redis/monitoring.ts';
+import { composeTopology, type Topology } from '../brokers/topology.ts';
+import type { BrokerId } from '../guide/index.ts';
+import { brokersOf, scalingOf, type StackSpec } from '../stack/index.ts';
+import { k8sTopology } from './k8s-model.ts';
+import { MONITORING_PORTS, type MonitoringPart, type Naming, type ScrapeJob } from './monitoring-model.ts';
+
+export const MONITORING_PARTS = {
+  kafka: kafkaMonitoring,
+  rabbitmq: rabbitmqMonitoring,
+  redis: redisMonitoring,
+} as const satisfies Record<BrokerId, MonitoringPart>;
+
+/** The compose naming: one service per broker node (`<group>-<n>` when there are several), services by name. */
+export function composeNodes(spec: StackSpec): Naming {
+  const topology = composeTopology({
+    kafka: spec.brokers.kafka ? scalingOf(spec, 'kafka').nodes : 0,
+    rabbitmq: spec.brokers.rabbitmq ? scalingOf(spec, 'rabbitmq').nodes : 0,
+    redis: spec.brokers.redis ? redisNodeCount(spec) : 0,
+  });
+  return { host: (group, ordinal) => topology.host(group, ordinal), service: (name) => name };
+}
+
+/**
+ * Kubernetes naming for a namespace: services as `<name>.<namespace>.svc`; broker pods from the
+ * Kubernetes area's Topology (`<pod>.<headless service>`, resolved in the stack's namespace, where
+ * Prometheus runs too).
+ */
+export function k8sNodes(namespace: string, topology: Topology = k8sTopology()): Naming {
+  return { host: (group, ordinal) => topology.host(group, ordinal), service: (name) => `${name}.${namespace}.svc` };
+}
+
+/** Scrape jobs of the whole stack: monitoring services first, then the brokers' exporters. */
+export function scrapeJobs(spec: StackSpec, topology: Naming): ScrapeJob[] {
+  const own: ScrapeJob[] = [
+    { job: 'prometheus', targets: [{ host: 'localhost', port: MONITORING_PORTS.prometheus }], k8s: { service: 'prometheus', port: 'web' } },
+    { job: 'alertmanager', targets: [{ host: topology.service('alertmanager'), port: MONITORING_PORTS.alertmanager }], k8s: { service: 'alertmanager', port: 'web' } },
+  ];
+  if (spec.backup.enabled) {
+    own.push({ job: 'pushgateway', targets: [{ host: topology.service('pushgateway'), port: MONITORING_PORTS.pushgateway }], honorLabels: true, k8s: { service: 'pushgateway', port: 'web' } });
+  }
+  return [...own, ...brokersOf(spec).flatMap((b) => MONITORING_PARTS[b].jobs(spec, topology))];
+}
+
+function staticScrapeConfig(job: ScrapeJob): object {
+  const base = {
+    job_name: job.job,
+    ...(job.path && { metrics_path: job.path }),
+    ...(job.params && { params: job.params }),
+    ...(job.honorLabels && { honor_labels: true }),
+  };
+  const exporter = job.targets.map((t) => `${t.host}:${t.port}`);
+  if (!job.probe) return { ...base, static_configs: [{ targets: exporter }] };
+  // Multi-target exporter: the node goes into ?target= and the instance label, the exporter is scraped.
+  return {
+    ...base,
+    static_configs: [{ targets: [...job.probe] }],
+    relabel_configs: [
+      { source_labels: ['__address__'], target_label: '__param_target' },
+      { source_labels: ['__param_target'], target_label: 'instance' },
+      { target_label: '__address__', replacement: exporter[0] },
+    ],
+  };
+}
+
+const GLOBAL = { scrape_interval: '15s', scrape_timeout: '10s', evaluation_interval: '15s' };
+
+/**
+ * prometheus.yml: static targets, named by `naming` (compose service names by default; with
+ * `k8sNodes(namespace, topology)` the same file for Kubernetes without the Prometheus operator:
+ * pod DNS names for broker nodes, `<service>.<namespace>.svc` for the rest).
+ */
+export function prometheusConfig(spec: StackSpec, naming: Naming = composeNodes(spec)): object {
+  return {
+    global: { ...GLOBAL, external_labels: { stack: spec.name } },
+    rule_files: ['rules/*.yml'],
+    alerting: { alertmanagers: [{ static_configs: [{ targets: [`${naming.service('alertmanager')}:${MONITORING_PORTS.alertmanager}`] }] }] },
+    scrape_configs: scrapeJobs(spec, naming).map(staticScrapeConfig),
+  };
+}
