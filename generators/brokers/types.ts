@@ -1,9 +1,4 @@
-/**
- * One module per broker, the same shape for all three: each area of the output asks every
- * broker of the stack for its part. "Where does Redis monitoring come from?" →
- * generators/brokers/redis/monitoring.ts.
- */
-import type { BrokerId } from '../guide/index.ts';
+/** The secrets and connection settings a broker declares (generators/brokers/<broker>/connection.ts). */
 import type { StackSpec } from '../stack/index.ts';
 
 /** A secret the stack needs: a random value in the git-ignored .env, a Pulumi config secret in infra/. */
@@ -23,8 +18,8 @@ export interface ConnectionVar {
   readonly secret: boolean;
 }
 
-export interface BrokerModule {
-  readonly id: BrokerId;
+/** A broker's users, secrets and connection settings: generators/brokers/<broker>/connection.ts. */
+export interface BrokerConnection {
   secrets(spec: StackSpec): readonly SecretDef[];
   connection(spec: StackSpec): readonly ConnectionVar[];
 }

@@ -4,39 +4,30 @@
  * its README runbook; this module adds the shared backup/lib.sh and assembles them. Every
  * scheduled backup reports success to the Pushgateway, which the BackupStale alerts watch.
  */
-import { kafkaBackup } from '../brokers/kafka/backup.ts';
-import { rabbitmqBackup } from '../brokers/rabbitmq/backup.ts';
-import { redisBackup } from '../brokers/redis/backup.ts';
+import { BROKER_PLUGINS } from '../brokers/index.ts';
 import { BACKUP_STRATEGY, BROKERS, type BrokerId } from '../guide/index.ts';
 import { brokersOf, type StackSpec } from '../stack/index.ts';
 import type { Area, AreaOutput } from './area.ts';
-import { libScript, type BackupPart } from './backup-model.ts';
+import { libScript } from './backup-model.ts';
 import type { Topology } from '../brokers/topology.ts';
 import type { ComposeAddon } from './compose-model.ts';
-import { k8sTopology, type K8sAddon } from './k8s-model.ts';
+import { k8sTopology, type K8sAddon, type K8sObject } from './k8s-model.ts';
 import { file, type GeneratedFile } from './files.ts';
-import type { K8sObject } from './k8s-model.ts';
 import type { ComposePieces } from './monitoring-model.ts';
 import { render } from './render.ts';
 
-export const BACKUP_PARTS = {
-  kafka: kafkaBackup,
-  rabbitmq: rabbitmqBackup,
-  redis: redisBackup,
-} as const satisfies Record<BrokerId, BackupPart>;
-
 /** The scheduled backups of a broker in this stack (none when backups are off or the broker is absent). */
 export function scheduledBackups(spec: StackSpec, broker: BrokerId): string[] {
-  return spec.backup.enabled && spec.brokers[broker] ? BACKUP_PARTS[broker].scheduled(spec) : [];
+  return spec.backup.enabled && spec.brokers[broker] ? BROKER_PLUGINS[broker].backup.scheduled(spec) : [];
 }
 
 export function backupFiles(spec: StackSpec): GeneratedFile[] {
-  return [file('backup/lib.sh', libScript(spec)), ...brokersOf(spec).flatMap((b) => BACKUP_PARTS[b].files(spec))];
+  return [file('backup/lib.sh', libScript(spec)), ...brokersOf(spec).flatMap((b) => BROKER_PLUGINS[b].backup.files(spec))];
 }
 
 /** One-shot backup services (profile `backup`) and MirrorMaker (profile `dr`) for compose. */
 export function backupCompose(spec: StackSpec): ComposePieces {
-  const parts = brokersOf(spec).map((b) => BACKUP_PARTS[b].compose(spec));
+  const parts = brokersOf(spec).map((b) => BROKER_PLUGINS[b].backup.compose(spec));
   return {
     services: Object.assign({}, ...parts.map((p) => p.services)),
     volumes: [...new Set(parts.flatMap((p) => p.volumes))].sort(),
@@ -54,7 +45,7 @@ export const backupComposeAddon: ComposeAddon = {
 
 /** CronJobs, their PVCs and script ConfigMaps for the Pulumi program. */
 export function backupK8s(spec: StackSpec, namespace: string, topology: Topology = k8sTopology()): K8sObject[] {
-  return brokersOf(spec).flatMap((b) => BACKUP_PARTS[b].k8s(spec, namespace, topology));
+  return brokersOf(spec).flatMap((b) => BROKER_PLUGINS[b].backup.k8s(spec, namespace, topology));
 }
 
 /** The Kubernetes seam: listed in K8S_ADDONS in generators/emit/k8s.ts. */
@@ -86,7 +77,7 @@ export const backupArea: Area = {
               title: BROKERS[b].title,
               strategy: BACKUP_STRATEGY[b].strategy,
               scheduled: scheduledBackups(spec, b),
-              text: BACKUP_PARTS[b].readme(spec),
+              text: BROKER_PLUGINS[b].backup.readme(spec),
             })),
           }),
         },

@@ -1,8 +1,8 @@
 /** The channels the generated `npm run bench` measures, and how it labels them. */
-import type { BrokerId } from '../guide/index.ts';
+import { BROKER_IDS, type BrokerId } from '../guide/index.ts';
 import type { Channel, MessageSpec, StackSpec } from '../stack/index.ts';
 import type { ClientPart } from './clients-model.ts';
-import { CLIENT_PARTS } from './clients-contracts.ts';
+import { BROKER_PLUGINS } from '../brokers/index.ts';
 import { sampleObject, varyField } from './clients-schema.ts';
 
 /** A channel `npm run bench` measures (bench/harness.ts `Target`). */
@@ -19,16 +19,14 @@ export interface BenchTarget {
   readonly vary?: string;
 }
 
-const BROKER_ORDER: readonly BrokerId[] = ['kafka', 'rabbitmq', 'redis'];
-
 function benchOf(spec: StackSpec, channel: Channel): ReturnType<ClientPart<BrokerId>['bench']> {
   switch (channel.broker) {
     case 'kafka':
-      return CLIENT_PARTS.kafka.bench(spec, channel);
+      return BROKER_PLUGINS.kafka.client.bench(spec, channel);
     case 'rabbitmq':
-      return CLIENT_PARTS.rabbitmq.bench(spec, channel);
+      return BROKER_PLUGINS.rabbitmq.client.bench(spec, channel);
     case 'redis':
-      return CLIENT_PARTS.redis.bench(spec, channel);
+      return BROKER_PLUGINS.redis.client.bench(spec, channel);
   }
 }
 
@@ -67,6 +65,6 @@ export function benchTargets(spec: StackSpec): BenchTarget[] {
       ...(isFreeText(channel.message, key) && { vary: key }),
     });
   }
-  const order = (t: BenchTarget) => BROKER_ORDER.indexOf(t.broker) * 2 + (t.durable ? 0 : 1);
+  const order = (t: BenchTarget) => BROKER_IDS.indexOf(t.broker) * 2 + (t.durable ? 0 : 1);
   return targets.sort((a, b) => order(a) - order(b));
 }

@@ -2,17 +2,10 @@
  * src/messaging/contracts.ts as data: one type per distinct message, a view per channel for the
  * templates, and each channel's descriptor (the CHANNELS entry), with the broker's own fields.
  */
-import { kafkaClient } from '../brokers/kafka/client.ts';
-import { rabbitmqClient } from '../brokers/rabbitmq/client.ts';
-import { redisClient } from '../brokers/redis/client.ts';
-import type { BrokerId } from '../guide/index.ts';
+import { BROKER_PLUGINS } from '../brokers/index.ts';
 import { channelIdentifier, deadLetterName, pascalCase, type Channel, type MessageSpec, type StackSpec } from '../stack/index.ts';
-import type { ChannelView, ClientPart, TypeView } from './clients-model.ts';
+import type { ChannelView, TypeView } from './clients-model.ts';
 import { invalidSample, fieldLines, objectSchema, sampleObject, varyField } from './clients-schema.ts';
-
-export const CLIENT_PARTS: { [B in BrokerId]: ClientPart<B> } = { kafka: kafkaClient, rabbitmq: rabbitmqClient, redis: redisClient };
-
-const KIND_LABEL: Readonly<Record<BrokerId, string>> = { kafka: 'Kafka', rabbitmq: 'RabbitMQ', redis: 'Redis' };
 
 /** Names the generated contracts.ts exports itself; a message type may not take them. */
 const RESERVED = new Set(['CHANNELS', 'ChannelName', 'Payloads', 'Replies', 'KafkaTopic', 'RabbitQueue', 'RabbitRpc', 'RedisPubSub', 'RedisStream', 'ChannelContract', 'MessageContract', 'Envelope']);
@@ -46,7 +39,7 @@ function typeNames(channels: readonly Channel[]): { types: TypeView[]; nameOf: (
     if (RESERVED.has(name)) name = `${name}Message`;
     chosen.set(`${m.channel.name}\u0000${m.part}`, name);
     if (!types.has(name)) {
-      const what = m.part === 'reply' ? `Reply of the RPC channel \`${m.channel.name}\`` : `Payload of \`${m.channel.name}\` (${KIND_LABEL[m.channel.broker]} ${m.channel.kind})`;
+      const what = m.part === 'reply' ? `Reply of the RPC channel \`${m.channel.name}\`` : `Payload of \`${m.channel.name}\` (${BROKER_PLUGINS[m.channel.broker].names.short} ${m.channel.kind})`;
       const text = `${what}, schema version ${m.spec.version}.${m.channel.description ? ` ${m.channel.description}` : ''}`;
       types.set(name, { name, doc: text.replaceAll('*/', '*\\/'), body: fieldLines(m.spec.fields, '  ').replace(/\n$/, '') });
     }
@@ -61,11 +54,11 @@ function descriptorOf(spec: StackSpec, channel: Channel): Record<string, unknown
   const part: Record<string, unknown> = (() => {
     switch (channel.broker) {
       case 'kafka':
-        return CLIENT_PARTS.kafka.descriptor(spec, channel);
+        return BROKER_PLUGINS.kafka.client.descriptor(spec, channel);
       case 'rabbitmq':
-        return CLIENT_PARTS.rabbitmq.descriptor(spec, channel);
+        return BROKER_PLUGINS.rabbitmq.client.descriptor(spec, channel);
       case 'redis':
-        return CLIENT_PARTS.redis.descriptor(spec, channel);
+        return BROKER_PLUGINS.redis.client.descriptor(spec, channel);
     }
   })();
   const dead = deadLetterName(channel);

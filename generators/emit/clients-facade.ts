@@ -2,21 +2,19 @@
  * The guide's MessagingFacade: which of its methods the stack's channels enable, and the calls
  * the generated test expects tsc to refuse (proof that the facade is typed by channel).
  */
-import type { BrokerId } from '../guide/index.ts';
+import { BROKER_PLUGINS } from '../brokers/index.ts';
+import { BROKER_IDS, type BrokerId } from '../guide/index.ts';
 import type { Channel, MessageSpec, StackSpec } from '../stack/index.ts';
 import type { ChannelView, FacadeContext, TypeCheck } from './clients-model.ts';
 
 /** The Redis pub/sub channel the guide's facade publishes cache invalidations on. */
 export const CACHE_INVALIDATION_CHANNEL = 'cache:invalidate';
 
-/** The facade methods that publish, by the kind of channel they take. */
-const FACADE_METHODS: readonly { method: string; broker: BrokerId; kind: Channel['kind']; extra: string }[] = [
-  { method: 'logEvent', broker: 'kafka', kind: 'topic', extra: '' },
-  { method: 'enqueueTask', broker: 'rabbitmq', kind: 'queue', extra: ', 5' },
-  { method: 'call', broker: 'rabbitmq', kind: 'rpc', extra: '' },
-  { method: 'notifyRealtime', broker: 'redis', kind: 'pubsub', extra: '' },
-  { method: 'appendToStream', broker: 'redis', kind: 'stream', extra: '' },
-];
+/** The facade methods that publish, by the kind of channel they take (each broker's client part lists its own). */
+const FACADE_METHODS: readonly { method: string; broker: BrokerId; kind: Channel['kind']; extra: string }[] = BROKER_IDS.flatMap((broker) => {
+  const own: readonly { readonly method: string; readonly kind: Channel['kind']; readonly extra: string }[] = BROKER_PLUGINS[broker].client.facade;
+  return own.map((m) => ({ ...m, broker }));
+});
 
 /** True when TypeScript must refuse `sample` as a fresh object literal of `target`: a required field is missing or an unknown one is present. */
 function refusedAs(target: MessageSpec, sample: Record<string, unknown>): boolean {

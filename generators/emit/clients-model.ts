@@ -68,12 +68,21 @@ export interface ClientsContext extends FacadeContext {
   readonly envVars: readonly { name: string; description: string }[];
 }
 
+/** A MessagingFacade method that publishes on one kind of channel; `extra`: further arguments of a sample call. */
+export interface FacadeMethod<B extends BrokerId> {
+  readonly method: string;
+  readonly kind: ChannelOf<B>['kind'];
+  readonly extra: string;
+}
+
 /** What one broker contributes to the clients area (generators/brokers/<broker>/client.ts). */
 export interface ClientPart<B extends BrokerId> {
   /** Runtime packages of the broker's client module. */
   readonly dependencies: readonly NpmPackage[];
   /** Broker-specific fields of the channel's entry in CHANNELS (src/messaging/contracts.ts). */
   descriptor(spec: StackSpec, channel: ChannelOf<B>): Record<string, unknown>;
+  /** The facade methods of this broker's channel kinds (templates/clients/messaging/facade.ts.hbs defines them). */
+  readonly facade: readonly FacadeMethod<B>[];
   /** src/messaging/<broker>.ts (and helpers), the broker's tests and examples. */
   files(spec: StackSpec, ctx: ClientsContext): GeneratedFile[];
   /** README: what the client does, per channel kind. */

@@ -6,12 +6,12 @@
  * clients-model.ts.
  */
 import { BROKERS, PERFORMANCE } from '../guide/index.ts';
-import { BROKER_MODULES } from '../brokers/index.ts';
+import { BROKER_PLUGINS } from '../brokers/index.ts';
 import { brokersOf, type StackSpec } from '../stack/index.ts';
 import { nodeEngineFor, npmDeps } from '../versions/npm.ts';
 import type { Area, AreaOutput } from './area.ts';
 import { benchTargets } from './clients-bench.ts';
-import { CLIENT_PARTS, contractsOf } from './clients-contracts.ts';
+import { contractsOf } from './clients-contracts.ts';
 import { facadeContext } from './clients-facade.ts';
 import type { ClientsContext } from './clients-model.ts';
 import { file, type GeneratedFile } from './files.ts';
@@ -25,9 +25,9 @@ function emitClients(spec: StackSpec): AreaOutput {
     types,
     channels: views,
     channelsJson: JSON.stringify(descriptors, null, 2),
-    envVars: brokers.flatMap((b) => BROKER_MODULES[b].connection(spec).map((c) => ({ name: c.env, description: c.description }))),
+    envVars: brokers.flatMap((b) => BROKER_PLUGINS[b].connection.connection(spec).map((c) => ({ name: c.env, description: c.description }))),
   };
-  const partFiles = brokers.flatMap((b) => CLIENT_PARTS[b].files(spec, ctx));
+  const partFiles = brokers.flatMap((b) => BROKER_PLUGINS[b].client.files(spec, ctx));
   const benchContext = { ...ctx, benchTargetsJson: JSON.stringify(benchTargets(spec), null, 2), guideJson: JSON.stringify(PERFORMANCE.map(({ system, producerMsgsPerSec, p99LatencyMs, guideText }) => ({ system, producerMsgsPerSec, p99LatencyMs, guideText })), null, 2) };
   const files: GeneratedFile[] = [
     file('src/messaging/contracts.ts', render('clients/messaging/contracts.ts', ctx)),
@@ -52,9 +52,9 @@ function emitClients(spec: StackSpec): AreaOutput {
   const examples = Object.fromEntries(views.map((v) => [`example:${v.id}`, `node src/examples/${v.id}.ts`]));
   const readme = render('clients/README.md', {
     ...ctx,
-    brokerSections: brokers.map((b) => ({ title: BROKERS[b].title, body: CLIENT_PARTS[b].readme(spec) })),
+    brokerSections: brokers.map((b) => ({ title: BROKERS[b].title, body: BROKER_PLUGINS[b].client.readme(spec) })),
   });
-  const dependencies = npmDeps('ajv', 'ajv-formats', ...brokers.flatMap((b) => CLIENT_PARTS[b].dependencies));
+  const dependencies = npmDeps('ajv', 'ajv-formats', ...brokers.flatMap((b) => BROKER_PLUGINS[b].client.dependencies));
   return {
     files,
     readme: [{ title: 'Typed messaging clients', body: readme }],

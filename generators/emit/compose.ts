@@ -2,15 +2,12 @@
  * The compose area: `compose.yaml` (Compose Specification, as `docker compose` v2 reads it) and
  * the broker config files it mounts under `config/<broker>/`.
  *
- * Each broker contributes a ComposePart from generators/brokers/<b>/compose.ts (strategy table
- * below). Other areas (monitoring, backup) plug in through composeAddons(): an addon sees the
+ * Each broker contributes a ComposePart from generators/brokers/<b>/compose.ts (its plugin's
+ * `compose`). Other areas (monitoring, backup) plug in through composeAddons(): an addon sees the
  * brokers' services and returns its own part (services, volumes, files), plus environment,
  * volumes or dependencies to add to existing services. Add one line there; nothing else changes.
  */
-import { kafkaCompose } from '../brokers/kafka/compose.ts';
-import { rabbitmqCompose } from '../brokers/rabbitmq/compose.ts';
-import { redisCompose } from '../brokers/redis/compose.ts';
-import type { BrokerId } from '../guide/index.ts';
+import { BROKER_PLUGINS } from '../brokers/index.ts';
 import { brokersOf, type StackSpec } from '../stack/index.ts';
 import type { Area, AreaOutput } from './area.ts';
 import { yamlFile, type GeneratedFile } from './files.ts';
@@ -20,13 +17,6 @@ import { render } from './render.ts';
 import { COMPOSE_FILE, LOOPBACK, type ComposeAddon, type ComposePart, type ComposeService, type ServiceAdditions } from './compose-model.ts';
 
 export * from './compose-model.ts';
-
-/** Where each broker's compose services come from: generators/brokers/<b>/compose.ts. */
-export const COMPOSE_PARTS = {
-  kafka: kafkaCompose,
-  rabbitmq: rabbitmqCompose,
-  redis: redisCompose,
-} satisfies Record<BrokerId, (spec: StackSpec) => ComposePart>;
 
 /** Monitoring and backup add their services here. */
 export function composeAddons(): readonly ComposeAddon[] {
@@ -64,7 +54,7 @@ function extend(service: ComposeService, add: ServiceAdditions): ComposeService 
 /** The services, volumes and files of the stack: brokers first (in the guide's order), then addons. */
 export function composeModel(spec: StackSpec): ComposeModel {
   const model: ComposeModel = { services: {}, volumes: [], files: [], notes: [] };
-  for (const broker of brokersOf(spec)) merge(model, COMPOSE_PARTS[broker](spec), broker);
+  for (const broker of brokersOf(spec)) merge(model, BROKER_PLUGINS[broker].compose(spec), broker);
   const brokerServices: Readonly<Record<string, ComposeService>> = { ...model.services };
   for (const addon of composeAddons().filter((a) => a.applies(spec))) {
     const part = addon.part(spec, brokerServices);

@@ -3,7 +3,7 @@
  * broker (templates/infra/components/<broker>.ts), the same shape for all three. The program
  * carries both profiles; each stack's Pulumi.<stack>.yaml picks one.
  *
- * - What a broker deploys is data from generators/brokers/<broker>/k8s.ts (strategy table below):
+ * - What a broker deploys is data from generators/brokers/<broker>/k8s.ts (its plugin's `k8s`):
  *   sizes, image, ports, and its config files, built by the same builders as compose with the
  *   Kubernetes Topology (pod DNS names instead of compose service names).
  * - Secrets are Pulumi config secrets (`pulumi config set --secret`), gathered into one Secret
@@ -11,11 +11,8 @@
  * - Other areas (monitoring, backup) plug in through K8S_ADDONS (see K8sAddon): their plain
  *   objects land in infra/addons/<profile>/<id>.json and the program creates them.
  */
-import type { SecretDef } from '../brokers/index.ts';
-import { kafkaK8s } from '../brokers/kafka/k8s.ts';
-import { rabbitmqK8s } from '../brokers/rabbitmq/k8s.ts';
-import { redisK8s } from '../brokers/redis/k8s.ts';
-import { BROKERS, type BrokerId } from '../guide/index.ts';
+import { BROKER_PLUGINS, type SecretDef } from '../brokers/index.ts';
+import { BROKERS } from '../guide/index.ts';
 import { brokersOf, PROFILES, type Profile, type StackSpec } from '../stack/index.ts';
 import { INFRA_NPM_VERSIONS } from '../versions/infra.ts';
 import type { Area, AreaOutput } from './area.ts';
@@ -29,17 +26,8 @@ import { stackSecretDefs } from './secrets.ts';
 
 export const INFRA_DIR = 'infra';
 
-export const K8S_PARTS = { kafka: kafkaK8s, rabbitmq: rabbitmqK8s, redis: redisK8s } as const satisfies { [B in BrokerId]: K8sPart<unknown> };
-
 /** Extra components of the Pulumi program, one per area. */
 export const K8S_ADDONS: readonly K8sAddon[] = [monitoringK8sAddon, backupK8sAddon];
-
-/** How the generated program names each broker's component, settings and output. */
-const NAMES: Readonly<Record<BrokerId, { className: string; constName: string; short: string; endpointDoc: string }>> = {
-  kafka: { className: 'Kafka', constName: 'KAFKA', short: 'Kafka', endpointDoc: 'Kafka bootstrap servers for clients in the namespace.' },
-  rabbitmq: { className: 'Rabbitmq', constName: 'RABBITMQ', short: 'RabbitMQ', endpointDoc: 'RabbitMQ AMQP address for clients in the namespace.' },
-  redis: { className: 'Redis', constName: 'REDIS', short: 'Redis', endpointDoc: 'Redis: the Sentinels in sentinel mode, else the data nodes.' },
-};
 
 /** The default pod labels the NetworkPolicies admit (Pulumi config can choose others). */
 export const CLIENT_LABELS = { 'brokerplate/access': 'client' } as const;
@@ -102,7 +90,7 @@ export function infraFiles(spec: StackSpec, addons: readonly K8sAddon[] = K8S_AD
       at('Pulumi.yaml'),
       {
         name: spec.name,
-        description: `Kubernetes resources of the ${spec.name} messaging stack (${brokers.map((b) => NAMES[b].short).join(', ')})`,
+        description: `Kubernetes resources of the ${spec.name} messaging stack (${brokers.map((b) => BROKER_PLUGINS[b].names.short).join(', ')})`,
         // Node >= 22.18 runs the TypeScript itself (type stripping): no ts-node; `npm run typecheck` checks the types.
         runtime: { name: 'nodejs', options: { typescript: false } },
         main: 'index.ts',
@@ -152,8 +140,8 @@ export function infraFiles(spec: StackSpec, addons: readonly K8sAddon[] = K8S_AD
       at('index.ts'),
       render('infra/index.ts', {
         name: spec.name,
-        brokerTitles: brokers.map((b) => NAMES[b].short).join(', '),
-        brokers: brokers.map((b) => ({ id: b, ...NAMES[b] })),
+        brokerTitles: brokers.map((b) => BROKER_PLUGINS[b].names.short).join(', '),
+        brokers: brokers.map((b) => ({ id: b, ...BROKER_PLUGINS[b].names })),
       }),
     ),
     file(at('render.ts'), render('infra/render.ts', {})),
@@ -174,8 +162,8 @@ export function infraFiles(spec: StackSpec, addons: readonly K8sAddon[] = K8S_AD
   );
 
   for (const broker of brokers) {
-    const part: K8sPart<unknown> = K8S_PARTS[broker];
-    const names = NAMES[broker];
+    const part: K8sPart<unknown> = BROKER_PLUGINS[broker].k8s;
+    const names = BROKER_PLUGINS[broker].names;
     files.push(file(at(`components/${broker}.ts`), render(`infra/components/${broker}.ts`, {})));
     files.push(settingsModule(at(`settings/${broker}.ts`), `${BROKERS[broker].title} per profile: sizes, image, ports and paths.`, `${names.className}Settings`, `../components/${broker}.ts`, names.constName, perProfile((p) => part.settings(atProfile(spec, p)))));
     for (const profile of PROFILES) {
@@ -205,7 +193,7 @@ export function createK8sArea(addons: readonly K8sAddon[] = K8S_ADDONS): Area {
       const brokers = brokersOf(spec);
       const body = render('infra/README.md', {
         name: spec.name,
-        profiles: PROFILES.map((p) => ({ id: p, namespace: namespaceOf(spec, p), notes: brokers.map((b) => K8S_PARTS[b].readme(atProfile(spec, p))) })),
+        profiles: PROFILES.map((p) => ({ id: p, namespace: namespaceOf(spec, p), notes: brokers.map((b) => BROKER_PLUGINS[b].k8s.readme(atProfile(spec, p))) })),
         secrets: stackSecrets(spec, addons).map((s) => ({ env: s.env, key: configKey(s.env), description: s.description })),
         secretName: secretName(spec),
         client: Object.entries(CLIENT_LABELS).map(([k, v]) => `${k}: ${v}`).join(', '),

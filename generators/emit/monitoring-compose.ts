@@ -1,9 +1,9 @@
 /** The monitoring services of the docker compose stack, plugged in through the compose addon seam. */
+import { BROKER_PLUGINS } from '../brokers/index.ts';
 import { brokersOf, type StackSpec } from '../stack/index.ts';
 import { IMAGES } from '../versions/images.ts';
 import { envRef, loopbackPort, type ComposeAddon, type ServiceAdditions } from './compose-model.ts';
 import { MONITORING_PORTS, type ComposePieces, type ComposeService } from './monitoring-model.ts';
-import { MONITORING_PARTS } from './monitoring-prometheus.ts';
 
 function wgetHealth(port: number, path: string): NonNullable<ComposeService['healthcheck']> {
   return { test: ['CMD', 'wget', '-qO-', `http://127.0.0.1:${port}${path}`], interval: '15s', timeout: '5s', retries: 5, start_period: '20s' };
@@ -76,7 +76,7 @@ export function monitoringCompose(spec: StackSpec, brokers: Readonly<Record<stri
   ];
   const extend: Record<string, ServiceAdditions> = {};
   for (const broker of brokersOf(spec)) {
-    const part = MONITORING_PARTS[broker].compose(spec, brokers);
+    const part = BROKER_PLUGINS[broker].monitoring.compose(spec, brokers);
     Object.assign(services, part.services);
     volumes.push(...part.volumes);
     notes.push(...part.notes);

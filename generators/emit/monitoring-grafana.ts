@@ -1,9 +1,9 @@
 /** Grafana: the Prometheus datasource, the dashboard provider and one dashboard per broker. */
+import { BROKER_PLUGINS } from '../brokers/index.ts';
 import { BROKERS, MONITORING_METRICS, type BrokerId } from '../guide/index.ts';
 import type { StackSpec } from '../stack/index.ts';
 import { scheduledBackups } from './backup.ts';
 import { BACKUP_METRIC, MONITORING_PORTS, type Panel } from './monitoring-model.ts';
-import { MONITORING_PARTS } from './monitoring-prometheus.ts';
 import { jobNames } from './monitoring-rules.ts';
 
 export const DATASOURCE_UID = 'prometheus';
@@ -53,7 +53,7 @@ function sharedPanels(spec: StackSpec, broker: BrokerId): Panel[] {
 }
 
 export function dashboardPanels(spec: StackSpec, broker: BrokerId): Panel[] {
-  return [...MONITORING_PARTS[broker].panels(spec), ...sharedPanels(spec, broker)];
+  return [...BROKER_PLUGINS[broker].monitoring.panels(spec), ...sharedPanels(spec, broker)];
 }
 
 export function dashboard(spec: StackSpec, broker: BrokerId): object {

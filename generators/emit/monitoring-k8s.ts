@@ -2,6 +2,7 @@
  * The monitoring stack as Kubernetes objects for the Pulumi program (plain Deployments, or the
  * Prometheus operator's ServiceMonitors and PrometheusRules), plugged in through the K8sAddon seam.
  */
+import { BROKER_PLUGINS } from '../brokers/index.ts';
 import type { Topology } from '../brokers/topology.ts';
 import { brokersOf, type StackSpec } from '../stack/index.ts';
 import { IMAGES } from '../versions/images.ts';
@@ -10,7 +11,7 @@ import { IMAGE_UIDS, restrictedContainer, restrictedPod, type K8sAddon, type K8s
 import { alertmanagerConfig } from './monitoring-alertmanager.ts';
 import { dashboard, grafanaDashboardProvider, grafanaDatasource } from './monitoring-grafana.ts';
 import { MONITORING_PORTS, MONITORING_SECRETS, type Naming } from './monitoring-model.ts';
-import { k8sNodes, MONITORING_PARTS, prometheusConfig, scrapeJobs } from './monitoring-prometheus.ts';
+import { k8sNodes, prometheusConfig, scrapeJobs } from './monitoring-prometheus.ts';
 import { alertGroups, rulesFile } from './monitoring-rules.ts';
 
 /** The Prometheus operator option: one ServiceMonitor per scrape job and one PrometheusRule per rule group. */
@@ -184,7 +185,7 @@ export function monitoringK8s(spec: StackSpec, namespace: string, topology?: Top
       }, [{ name: 'data', persistentVolumeClaim: { claimName: 'pushgateway-data' } }], P.pushgateway),
     );
   }
-  return [...objects, ...brokersOf(spec).flatMap((b) => MONITORING_PARTS[b].k8s(spec, namespace))];
+  return [...objects, ...brokersOf(spec).flatMap((b) => BROKER_PLUGINS[b].monitoring.k8s(spec, namespace))];
 }
 
 export function yamlText(value: unknown): string {

@@ -97,6 +97,13 @@ export interface MonitoringPart {
   readonly broker: BrokerId;
   /** The guide's Monitoring table row this part covers, each with the alerts and panels that show it. */
   readonly covers: readonly string[];
+  /** How many broker nodes run under docker compose: they name its scrape targets (`<broker>-<n>` when several). */
+  composeNodes(spec: StackSpec): number;
+  /**
+   * PromQL that is true while the exporter is up but cannot reach its broker (it joins the
+   * broker's TargetDown alert with `or`); absent when the exporter goes down with its broker.
+   */
+  readonly unreachable?: string;
   /** Scrape jobs; `naming` names the broker nodes and the exporter services (compose or Kubernetes). */
   jobs(spec: StackSpec, naming: Naming): ScrapeJob[];
   alerts(spec: StackSpec): AlertRule[];

@@ -2,28 +2,15 @@
  * prometheus.yml for compose and for Kubernetes without the operator: the scrape jobs of the
  * monitoring services and of every broker's exporters, with the hosts named per target.
  */
-import { kafkaMonitoring } from '../brokers/kafka/monitoring.ts';
-import { rabbitmqMonitoring } from '../brokers/rabbitmq/monitoring.ts';
-import { redisMonitoring, redisNodeCount } from '../brokers/redis/monitoring.ts';
+import { BROKER_PLUGINS } from '../brokers/index.ts';
 import { composeTopology, type Topology } from '../brokers/topology.ts';
-import type { BrokerId } from '../guide/index.ts';
-import { brokersOf, scalingOf, type StackSpec } from '../stack/index.ts';
+import { brokersOf, type StackSpec } from '../stack/index.ts';
 import { k8sTopology } from './k8s-model.ts';
-import { MONITORING_PORTS, type MonitoringPart, type Naming, type ScrapeJob } from './monitoring-model.ts';
-
-export const MONITORING_PARTS = {
-  kafka: kafkaMonitoring,
-  rabbitmq: rabbitmqMonitoring,
-  redis: redisMonitoring,
-} as const satisfies Record<BrokerId, MonitoringPart>;
+import { MONITORING_PORTS, type Naming, type ScrapeJob } from './monitoring-model.ts';
 
 /** The compose naming: one service per broker node (`<group>-<n>` when there are several), services by name. */
 export function composeNodes(spec: StackSpec): Naming {
-  const topology = composeTopology({
-    kafka: spec.brokers.kafka ? scalingOf(spec, 'kafka').nodes : 0,
-    rabbitmq: spec.brokers.rabbitmq ? scalingOf(spec, 'rabbitmq').nodes : 0,
-    redis: spec.brokers.redis ? redisNodeCount(spec) : 0,
-  });
+  const topology = composeTopology(Object.fromEntries(brokersOf(spec).map((b) => [b, BROKER_PLUGINS[b].monitoring.composeNodes(spec)])));
   return { host: (group, ordinal) => topology.host(group, ordinal), service: (name) => name };
 }
 
@@ -45,7 +32,7 @@ export function scrapeJobs(spec: StackSpec, topology: Naming): ScrapeJob[] {
   if (spec.backup.enabled) {
     own.push({ job: 'pushgateway', targets: [{ host: topology.service('pushgateway'), port: MONITORING_PORTS.pushgateway }], honorLabels: true, k8s: { service: 'pushgateway', port: 'web' } });
   }
-  return [...own, ...brokersOf(spec).flatMap((b) => MONITORING_PARTS[b].jobs(spec, topology))];
+  return [...own, ...brokersOf(spec).flatMap((b) => BROKER_PLUGINS[b].monitoring.jobs(spec, topology))];
 }
 
 function staticScrapeConfig(job: ScrapeJob): object {

@@ -3,25 +3,27 @@
  * promtool unit tests. Each broker's own alerts come from generators/brokers/<b>/monitoring.ts;
  * this module adds what every broker shares and serialises both files as objects.
  */
+import { BROKER_PLUGINS } from '../brokers/index.ts';
 import { BROKERS, type BrokerId } from '../guide/index.ts';
 import { brokersOf, type StackSpec } from '../stack/index.ts';
 import { scheduledBackups } from './backup.ts';
 import { BACKUP_METRIC, BACKUP_PUSH_JOB, type AlertRule } from './monitoring-model.ts';
-import { composeNodes, MONITORING_PARTS } from './monitoring-prometheus.ts';
+import { composeNodes } from './monitoring-prometheus.ts';
 
 /** Jobs of a broker, for its TargetDown alert. */
 export function jobNames(spec: StackSpec, broker: BrokerId): string[] {
-  return MONITORING_PARTS[broker].jobs(spec, composeNodes(spec)).map((j) => j.job);
+  return BROKER_PLUGINS[broker].monitoring.jobs(spec, composeNodes(spec)).map((j) => j.job);
 }
 
 function targetDown(spec: StackSpec, broker: BrokerId): AlertRule {
   const jobs = jobNames(spec, broker);
   // Exporters that stay up while their broker is unreachable say so in a metric of their own.
-  const inner = broker === 'kafka' ? ' or kafka_lag_exporter_up == 0' : broker === 'redis' ? ' or redis_up == 0' : '';
+  const unreachable = BROKER_PLUGINS[broker].monitoring.unreachable;
+  const inner = unreachable ? ` or ${unreachable}` : '';
   const title = BROKERS[broker].title;
   const sample = jobs[0] ?? broker;
   return {
-    alert: `${pascal(broker)}TargetDown`,
+    alert: `${BROKER_PLUGINS[broker].names.className}TargetDown`,
     expr: `up{job=~"${jobs.join('|')}"} == 0${inner}`,
     for: '2m',
     severity: 'critical',
@@ -121,10 +123,6 @@ function stackAlerts(spec: StackSpec): AlertRule[] {
   ];
 }
 
-function pascal(id: string): string {
-  return id === 'rabbitmq' ? 'Rabbitmq' : id.charAt(0).toUpperCase() + id.slice(1);
-}
-
 export interface AlertGroup {
   readonly name: string;
   readonly broker?: BrokerId;
@@ -139,7 +137,7 @@ export function alertGroups(spec: StackSpec): AlertGroup[] {
   const all = brokers.flatMap((b) => scheduledBackups(spec, b).map((k) => backupSeries(b, k)));
   const backups = brokers.flatMap((b) => backupAlerts(spec, b, all));
   return [
-    ...brokers.map((broker) => ({ name: broker, broker, alerts: [...MONITORING_PARTS[broker].alerts(spec), targetDown(spec, broker)] })),
+    ...brokers.map((broker) => ({ name: broker, broker, alerts: [...BROKER_PLUGINS[broker].monitoring.alerts(spec), targetDown(spec, broker)] })),
     ...(backups.length > 0 ? [{ name: 'backup', alerts: backups }] : []),
     { name: 'stack', alerts: stackAlerts(spec) },
   ];

@@ -6,6 +6,7 @@
  * (monitoring-prometheus, -rules, -alertmanager, -grafana) and the compose services and
  * Kubernetes objects (monitoring-compose, -k8s); this one writes the files.
  */
+import { BROKER_PLUGINS } from '../brokers/index.ts';
 import { BROKERS, type BrokerId } from '../guide/index.ts';
 import { brokersOf, type StackSpec } from '../stack/index.ts';
 import type { Area, AreaOutput } from './area.ts';
@@ -14,7 +15,7 @@ import { ALERTMANAGER_HEADER, alertmanagerConfig } from './monitoring-alertmanag
 import { dashboard, grafanaDashboardProvider, grafanaDatasource } from './monitoring-grafana.ts';
 import { prometheusOperatorObjects, yamlText } from './monitoring-k8s.ts';
 import { MONITORING_PORTS } from './monitoring-model.ts';
-import { k8sNodes, MONITORING_PARTS, prometheusConfig } from './monitoring-prometheus.ts';
+import { k8sNodes, prometheusConfig } from './monitoring-prometheus.ts';
 import { alertGroups, ruleTestsFile, rulesFile } from './monitoring-rules.ts';
 import { render } from './render.ts';
 
@@ -42,7 +43,7 @@ export function monitoringFiles(spec: StackSpec): GeneratedFile[] {
     yamlFile(PATHS.datasource, grafanaDatasource()),
     yamlFile(PATHS.dashboardProvider, grafanaDashboardProvider(spec)),
     ...brokers.map((b) => jsonFile(PATHS.dashboard(b), dashboard(spec, b))),
-    ...brokers.flatMap((b) => MONITORING_PARTS[b].files(spec)),
+    ...brokers.flatMap((b) => BROKER_PLUGINS[b].monitoring.files(spec)),
     multiDocYaml(PATHS.operator, prometheusOperatorObjects(spec, spec.name, k8sNodes(spec.name))),
   ];
 }
@@ -64,7 +65,7 @@ export const monitoringArea: Area = {
         {
           title: 'Monitoring',
           body: render('monitoring/README.md', {
-            brokers: brokers.map((b) => ({ title: BROKERS[b].title, id: b, text: MONITORING_PARTS[b].readme(spec) })),
+            brokers: brokers.map((b) => ({ title: BROKERS[b].title, id: b, text: BROKER_PLUGINS[b].monitoring.readme(spec) })),
             alerts: groups.flatMap((g) => g.alerts.map((a) => ({ group: g.name, alert: a.alert, severity: a.severity, summary: a.summary.replace(/\{\{\s*\$labels\.(\w+)\s*\}\}/g, '<$1>') }))),
             t: spec.monitoring.thresholds,
             ports: MONITORING_PORTS,

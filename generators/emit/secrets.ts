@@ -3,7 +3,7 @@
  * stack, then the services other areas add (Grafana's admin password). `.env`, `.env.example`,
  * the README and the Pulumi program's Secret all read this one list.
  */
-import { modulesOf, type ConnectionVar, type SecretDef } from '../brokers/index.ts';
+import { pluginsOf, type ConnectionVar, type SecretDef } from '../brokers/index.ts';
 import type { StackSpec } from '../stack/index.ts';
 import { MONITORING_SECRETS } from './monitoring-model.ts';
 
@@ -14,7 +14,7 @@ export interface SecretGroup {
 }
 
 export function secretGroups(spec: StackSpec): SecretGroup[] {
-  const groups: SecretGroup[] = modulesOf(spec).map((m) => ({ id: m.id, secrets: m.secrets(spec), connection: m.connection(spec) }));
+  const groups: SecretGroup[] = pluginsOf(spec).map((p) => ({ id: p.id, secrets: p.connection.secrets(spec), connection: p.connection.connection(spec) }));
   if (spec.monitoring.enabled) groups.push({ id: 'monitoring', secrets: MONITORING_SECRETS, connection: [] });
   return groups;
 }

@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { backupComposeAddon } from '../../generators/emit/backup.ts';
-import { COMPOSE_PARTS, type ComposeService } from '../../generators/emit/compose.ts';
+import { BROKER_PLUGINS } from '../../generators/brokers/index.ts';
+import type { ComposeService } from '../../generators/emit/compose.ts';
 import { emitProject } from '../../generators/emit/index.ts';
 import { monitoringComposeAddon } from '../../generators/emit/monitoring-compose.ts';
 import { brokersOf, type StackSpec } from '../../generators/stack/index.ts';
@@ -19,7 +20,7 @@ function composeWithAddons(spec: StackSpec): ComposeDoc {
   const services: Record<string, ComposeService> = {};
   const volumes = new Set<string>();
   for (const b of brokersOf(spec)) {
-    const part = COMPOSE_PARTS[b](spec);
+    const part = BROKER_PLUGINS[b].compose(spec);
     Object.assign(services, part.services);
     part.volumes.forEach((v) => volumes.add(v));
   }

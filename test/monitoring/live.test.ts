@@ -13,7 +13,7 @@ import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JMX_EXPORTER } from '../../generators/brokers/kafka/monitoring.ts';
 import { MONITOR_RULES } from '../../generators/brokers/redis/config.ts';
-import { MONITOR_USER } from '../../generators/brokers/redis/index.ts';
+import { MONITOR_USER } from '../../generators/brokers/redis/connection.ts';
 import { exporterEnvironment } from '../../generators/brokers/redis/monitoring.ts';
 import { backupFiles } from '../../generators/emit/backup.ts';
 import { monitoringCompose } from '../../generators/emit/monitoring-compose.ts';

@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { MONITORING_METRICS } from '../../generators/guide/index.ts';
 import { DATASOURCE_UID } from '../../generators/emit/monitoring-grafana.ts';
 import { monitoringK8s, prometheusOperatorObjects } from '../../generators/emit/monitoring-k8s.ts';
-import { MONITORING_PARTS, k8sNodes } from '../../generators/emit/monitoring-prometheus.ts';
+import { BROKER_PLUGINS } from '../../generators/brokers/index.ts';
+import { k8sNodes } from '../../generators/emit/monitoring-prometheus.ts';
 import { alertGroups } from '../../generators/emit/monitoring-rules.ts';
 import { PATHS, monitoringArea } from '../../generators/emit/monitoring.ts';
 import { schemaFindings } from '../k8s/support/checks.ts';
@@ -75,7 +76,7 @@ describe.each(ALL_CASES)('monitoring for $scenario ($profile)', ({ scenario, pro
 
   it("covers the guide's Monitoring table, target down and stale backups for each broker", () => {
     for (const broker of brokersOf(spec)) {
-      expect([...MONITORING_PARTS[broker].covers]).toEqual([...MONITORING_METRICS[broker]]);
+      expect([...BROKER_PLUGINS[broker].monitoring.covers]).toEqual([...MONITORING_METRICS[broker]]);
       const group = alertGroups(spec).find((g) => g.name === broker);
       const names = group?.alerts.map((a) => a.alert) ?? [];
       expect(names).toContain(`${broker === 'rabbitmq' ? 'Rabbitmq' : broker[0]?.toUpperCase() + broker.slice(1)}TargetDown`);

@@ -14,6 +14,7 @@ const SETTING = { 'at-most-once': 'acks=1', 'at-least-once': 'acks=all, idempote
 
 export const kafkaClient: ClientPart<'kafka'> = {
   dependencies: ['@platformatic/kafka'],
+  facade: [{ method: 'logEvent', kind: 'topic', extra: '' }],
   descriptor: (spec, topic) => ({
     partitions: topicPartitions(spec, topic),
     replicationFactor: topicReplication(spec, topic),

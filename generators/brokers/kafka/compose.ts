@@ -7,7 +7,7 @@ import { bindMount, composeResources, loopbackPort, type ComposePart, type Compo
 import { file } from '../../emit/files.ts';
 import { IMAGES } from '../../versions/images.ts';
 import { composeTopology } from '../topology.ts';
-import { kafkaHostPort } from './index.ts';
+import { kafkaHostPort } from './connection.ts';
 import { createTopicsScript, kafkaBootstrap, kafkaClusterId, kafkaEntrypoint, kafkaNodeProperties, kafkaNodes, KAFKA_PATHS, KAFKA_PORTS, kafkaTopics, type KafkaLayout } from './config.ts';
 
 /**

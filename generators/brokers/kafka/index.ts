@@ -1,24 +1,19 @@
-/** Apache Kafka: KRaft, no ZooKeeper. */
-import { scalingOf, type StackSpec } from '../../stack/index.ts';
-import type { BrokerModule } from '../types.ts';
+/** Apache Kafka (KRaft, no ZooKeeper): its part of every area. */
+import type { BrokerPlugin } from '../plugin.ts';
+import { kafkaBackup } from './backup.ts';
+import { kafkaClient } from './client.ts';
+import { kafkaCompose } from './compose.ts';
+import { kafkaConnection } from './connection.ts';
+import { kafkaK8s } from './k8s.ts';
+import { kafkaMonitoring } from './monitoring.ts';
 
-/**
- * Host port of node `ordinal`'s client listener under docker compose: 9092, 9192, 9292, ...
- * (each node advertises its own, so a client on the host reaches every partition leader).
- * Steps of 100 keep clear of the monitoring ports next to 9092 (Prometheus 9090/9091, Alertmanager 9093).
- */
-export function kafkaHostPort(ordinal: number): number {
-  return 9092 + 100 * ordinal;
-}
-
-function hostBootstrap(spec: StackSpec): string {
-  return Array.from({ length: scalingOf(spec, 'kafka').nodes }, (_, i) => `127.0.0.1:${kafkaHostPort(i)}`).join(',');
-}
-
-export const kafka: BrokerModule = {
+export const kafka: BrokerPlugin<'kafka'> = {
   id: 'kafka',
-  secrets: () => [],
-  connection: (spec) => [
-    { env: 'KAFKA_BROKERS', description: 'Comma-separated Kafka bootstrap servers', secret: false, value: () => hostBootstrap(spec) },
-  ],
+  names: { short: 'Kafka', className: 'Kafka', constName: 'KAFKA', endpointDoc: 'Kafka bootstrap servers for clients in the namespace.' },
+  connection: kafkaConnection,
+  compose: kafkaCompose,
+  k8s: kafkaK8s,
+  client: kafkaClient,
+  monitoring: kafkaMonitoring,
+  backup: kafkaBackup,
 };

@@ -370,6 +370,8 @@ export function lagExporterScript(): string {
 export const kafkaMonitoring: MonitoringPart = {
   broker: 'kafka',
   covers: ['consumer-lag', 'under-replicated-partitions', 'request-latency'],
+  composeNodes: (spec) => scalingOf(spec, 'kafka').nodes,
+  unreachable: 'kafka_lag_exporter_up == 0',
   jobs,
   alerts,
   panels,

@@ -15,7 +15,7 @@ import { render } from '../../emit/render.ts';
 import { IMAGES } from '../../versions/images.ts';
 import { composeTopology, type Topology } from '../topology.ts';
 import { RABBITMQ_PORTS, rabbitNodeCount } from './config.ts';
-import { ADMIN_USER } from './index.ts';
+import { ADMIN_USER } from './connection.ts';
 
 /** Plugins the standby broker needs (the primary needs none: federation is set up downstream). */
 export const STANDBY_PLUGINS = ['rabbitmq_federation', 'rabbitmq_federation_management'] as const;

@@ -29,6 +29,10 @@ function viewsOf(ctx: ClientsContext, kind?: ChannelView['kind']): ChannelView[]
 
 export const rabbitmqClient: ClientPart<'rabbitmq'> = {
   dependencies: ['rabbitmq-client'],
+  facade: [
+    { method: 'enqueueTask', kind: 'queue', extra: ', 5' },
+    { method: 'call', kind: 'rpc', extra: '' },
+  ],
   descriptor: (_spec, channel) => {
     if (channel.kind === 'rpc') {
       return { timeoutMs: durationMs(channel.timeout), prefetch: channel.prefetch };

@@ -8,7 +8,7 @@ import { file, jsonFile } from '../../emit/files.ts';
 import { IMAGES } from '../../versions/images.ts';
 import { composeTopology } from '../topology.ts';
 import { enabledPluginsFile, rabbitConf, rabbitDefinitions, rabbitEntrypoint, rabbitInitScript, rabbitNodeCount, RABBITMQ_PATHS, RABBITMQ_PORTS } from './config.ts';
-import { ADMIN_USER } from './index.ts';
+import { ADMIN_USER } from './connection.ts';
 
 /** Host ports of node `ordinal` (node 1: 5672, 15672, 1883; node 2: 5673, 15673, 1884; ...). */
 export function rabbitHostPorts(ordinal: number): { amqp: number; management: number; mqtt: number } {

@@ -15,7 +15,7 @@ import { channelsOf, durationMs, scalingOf, settingsOf, type StackSpec } from '.
 import { render } from '../../emit/render.ts';
 import { enabledPluginsText, rabbitConfText, type ConfigSection } from '../formats.ts';
 import type { Topology } from '../topology.ts';
-import { ADMIN_USER, APP_USER } from './index.ts';
+import { ADMIN_USER, APP_USER } from './connection.ts';
 import { rabbitTopology, type QueueArgument, type RabbitTopology } from './topology.ts';
 
 /** Paths inside the official rabbitmq image. */

@@ -1,24 +1,19 @@
-/** RabbitMQ with the management and Prometheus plugins. */
-import { settingsOf } from '../../stack/index.ts';
-import type { BrokerModule } from '../types.ts';
+/** RabbitMQ with the management and Prometheus plugins: its part of every area. */
+import type { BrokerPlugin } from '../plugin.ts';
+import { rabbitmqBackup } from './backup.ts';
+import { rabbitmqClient } from './client.ts';
+import { rabbitmqCompose } from './compose.ts';
+import { rabbitmqConnection } from './connection.ts';
+import { rabbitmqK8s } from './k8s.ts';
+import { rabbitmqMonitoring } from './monitoring.ts';
 
-export const APP_USER = 'app';
-/** The administrator (management UI, operators). */
-export const ADMIN_USER = 'admin';
-
-export const rabbitmq: BrokerModule = {
+export const rabbitmq: BrokerPlugin<'rabbitmq'> = {
   id: 'rabbitmq',
-  secrets: () => [
-    { env: 'RABBITMQ_PASSWORD', description: `Password of the RabbitMQ application user "${APP_USER}"` },
-    { env: 'RABBITMQ_ADMIN_PASSWORD', description: `Password of the RabbitMQ administrator "${ADMIN_USER}" (management UI)` },
-    { env: 'RABBITMQ_ERLANG_COOKIE', description: 'Shared secret of the RabbitMQ cluster nodes and CLI tools' },
-  ],
-  connection: (spec) => [
-    {
-      env: 'RABBITMQ_URL',
-      description: 'AMQP URL of the application user',
-      secret: true,
-      value: (s) => `amqp://${APP_USER}:${s.RABBITMQ_PASSWORD}@127.0.0.1:5672/${encodeURIComponent(settingsOf(spec, 'rabbitmq').vhost)}`,
-    },
-  ],
+  names: { short: 'RabbitMQ', className: 'Rabbitmq', constName: 'RABBITMQ', endpointDoc: 'RabbitMQ AMQP address for clients in the namespace.' },
+  connection: rabbitmqConnection,
+  compose: rabbitmqCompose,
+  k8s: rabbitmqK8s,
+  client: rabbitmqClient,
+  monitoring: rabbitmqMonitoring,
+  backup: rabbitmqBackup,
 };

@@ -11,7 +11,7 @@ import { scalingOf, settingsOf, type StackSpec } from '../../stack/index.ts';
 import { headlessServiceName, imageVersion, k8sTopology, workload, type ImageUser, type K8sPart, type WorkloadSettings } from '../../emit/k8s-model.ts';
 import { IMAGES } from '../../versions/images.ts';
 import { enabledPluginsFile, rabbitConf, rabbitDefinitions, rabbitEntrypoint, rabbitInitScript, rabbitNodeCount, RABBITMQ_PATHS, RABBITMQ_PORTS } from './config.ts';
-import { rabbitmq } from './index.ts';
+import { rabbitmqConnection } from './connection.ts';
 
 /** The official image's `rabbitmq` user (uid/gid 999, `useradd --uid 999` in its Dockerfile). */
 const RABBITMQ_USER: ImageUser = { uid: 999, gid: 999 };
@@ -59,7 +59,7 @@ export const rabbitmqK8s: K8sPart<RabbitK8sSettings> = {
   },
   settings(spec: StackSpec): RabbitK8sSettings {
     const settings = settingsOf(spec, 'rabbitmq');
-    const secrets = rabbitmq.secrets(spec).map((s) => s.env);
+    const secrets = rabbitmqConnection.secrets(spec).map((s) => s.env);
     if (!secrets.includes(COOKIE_ENV)) throw new Error(`rabbitmq: the broker module no longer declares ${COOKIE_ENV}`);
     return {
       image: IMAGES.rabbitmq,

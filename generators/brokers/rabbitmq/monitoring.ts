@@ -192,6 +192,7 @@ function k8s(): K8sObject[] {
 export const rabbitmqMonitoring: MonitoringPart = {
   broker: 'rabbitmq',
   covers: ['queue-depth', 'message-rates', 'connection-count', 'memory-usage'],
+  composeNodes: (spec) => scalingOf(spec, 'rabbitmq').nodes,
   jobs,
   alerts,
   panels,

@@ -13,7 +13,7 @@ import { render } from '../../emit/render.ts';
 import { IMAGES } from '../../versions/images.ts';
 import { composeTopology, type Topology } from '../topology.ts';
 import { REDIS_PATHS, REDIS_PORTS } from './config.ts';
-import { ADMIN_USER } from './index.ts';
+import { ADMIN_USER } from './connection.ts';
 import { redisNodeCount } from './monitoring.ts';
 
 /** The node the snapshot is taken from: the last data node (a replica in sentinel mode). */

@@ -10,6 +10,10 @@ function viewsOf(ctx: ClientsContext, kind?: ChannelView['kind']): ChannelView[]
 
 export const redisClient: ClientPart<'redis'> = {
   dependencies: ['redis'],
+  facade: [
+    { method: 'notifyRealtime', kind: 'pubsub', extra: '' },
+    { method: 'appendToStream', kind: 'stream', extra: '' },
+  ],
   descriptor: (_spec, channel) =>
     channel.kind === 'stream' ? { consumerGroups: channel.consumerGroups, maxLen: channel.maxLen, maxDeliveries: channel.maxDeliveries } : {},
   files: (_spec, ctx) => [

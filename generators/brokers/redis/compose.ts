@@ -19,7 +19,7 @@ import {
   sentinelConfTemplate,
   sentinelEntrypoint,
 } from './config.ts';
-import { ADMIN_USER, MONITOR_USER } from './index.ts';
+import { ADMIN_USER, MONITOR_USER } from './connection.ts';
 
 /** Host ports: data nodes 6379, 6380, ...; sentinels 26379, 26380, ... */
 export function redisHostPort(group: 'redis' | 'redis-sentinel', ordinal: number): number {

@@ -13,7 +13,7 @@ import { scalingOf, settingsOf, type RedisPersistence, type StackSpec } from '..
 import { render } from '../../emit/render.ts';
 import { redisConfText, type ConfigSection } from '../formats.ts';
 import type { Topology } from '../topology.ts';
-import { ADMIN_USER, APP_USER, MONITOR_USER } from './index.ts';
+import { ADMIN_USER, APP_USER, MONITOR_USER } from './connection.ts';
 
 /** Paths inside the official redis image. */
 export const REDIS_PATHS = {

@@ -1,25 +1,19 @@
-/** Redis: Pub/Sub and Streams, with ACL users and persistence per role. */
-import type { BrokerModule } from '../types.ts';
+/** Redis: Pub/Sub and Streams, with ACL users and persistence per role: its part of every area. */
+import type { BrokerPlugin } from '../plugin.ts';
+import { redisBackup } from './backup.ts';
+import { redisClient } from './client.ts';
+import { redisCompose } from './compose.ts';
+import { redisConnection } from './connection.ts';
+import { redisK8s } from './k8s.ts';
+import { redisMonitoring } from './monitoring.ts';
 
-export const APP_USER = 'app';
-/** Replication, Sentinel, backups and operators. */
-export const ADMIN_USER = 'admin';
-/** Metrics exporters: read-only introspection (INFO, CONFIG GET, SLOWLOG, XINFO...), no data commands. */
-export const MONITOR_USER = 'monitor';
-
-export const redis: BrokerModule = {
+export const redis: BrokerPlugin<'redis'> = {
   id: 'redis',
-  secrets: () => [
-    { env: 'REDIS_PASSWORD', description: `Password of the Redis ACL user "${APP_USER}"` },
-    { env: 'REDIS_ADMIN_PASSWORD', description: `Password of the Redis ACL user "${ADMIN_USER}" (replication, Sentinel, backups)` },
-    { env: 'REDIS_MONITOR_PASSWORD', description: `Password of the Redis ACL user "${MONITOR_USER}" (the metrics exporter; read-only introspection)` },
-  ],
-  connection: () => [
-    {
-      env: 'REDIS_URL',
-      description: 'Redis URL of the application user',
-      secret: true,
-      value: (s) => `redis://${APP_USER}:${s.REDIS_PASSWORD}@127.0.0.1:6379/0`,
-    },
-  ],
+  names: { short: 'Redis', className: 'Redis', constName: 'REDIS', endpointDoc: 'Redis: the Sentinels in sentinel mode, else the data nodes.' },
+  connection: redisConnection,
+  compose: redisCompose,
+  k8s: redisK8s,
+  client: redisClient,
+  monitoring: redisMonitoring,
+  backup: redisBackup,
 };

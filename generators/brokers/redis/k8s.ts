@@ -19,7 +19,7 @@ import {
   sentinelConfTemplate,
   sentinelEntrypoint,
 } from './config.ts';
-import { ADMIN_USER, redis } from './index.ts';
+import { ADMIN_USER, redisConnection } from './connection.ts';
 
 /** The official image's `redis` user (uid/gid 999: `groupadd -r -g 999`, `useradd -r -u 999` in its Dockerfile). */
 const REDIS_USER: ImageUser = { uid: 999, gid: 999 };
@@ -65,7 +65,7 @@ export const redisK8s: K8sPart<RedisK8sSettings> = {
   settings(spec: StackSpec): RedisK8sSettings {
     const scaling = scalingOf(spec, 'redis');
     const sentinels = redisNodes(spec).filter((n) => n.kind === 'sentinel').length;
-    const secrets = redis.secrets(spec).map((s) => s.env);
+    const secrets = redisConnection.secrets(spec).map((s) => s.env);
     if (!secrets.includes(ADMIN_SECRET)) throw new Error(`redis: the broker module no longer declares ${ADMIN_SECRET}`);
     return {
       image: IMAGES.redis,

@@ -11,7 +11,7 @@ import { render } from '../../emit/render.ts';
 import { IMAGES } from '../../versions/images.ts';
 import { composeTopology, type Topology } from '../topology.ts';
 import { REDIS_PORTS } from './config.ts';
-import { MONITOR_USER } from './index.ts';
+import { MONITOR_USER } from './connection.ts';
 
 /** The exporter logs in as the monitor ACL user: INFO, CONFIG GET, SLOWLOG, and SCAN/TYPE/XINFO for the stream checks, keys read-only. */
 const EXPORTER_USER = MONITOR_USER;
@@ -277,6 +277,8 @@ function k8s(spec: StackSpec, namespace: string): K8sObject[] {
 export const redisMonitoring: MonitoringPart = {
   broker: 'redis',
   covers: ['memory-usage', 'keyspace-hit-ratio', 'connected-clients'],
+  composeNodes: redisNodeCount,
+  unreachable: 'redis_up == 0',
   jobs,
   alerts,
   panels,
