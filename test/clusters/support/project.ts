@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'nod
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { buildEnv, emitProject, parseEnv } from '../../../generators/emit/index.ts';
-import type { StackSpec } from '../../../generators/spec/index.ts';
+import type { StackSpec } from '../../../generators/stack/index.ts';
 import { ROOT } from '../../support/cli.ts';
 import { sharedNodeModules } from '../../clients/support.ts';
 
