@@ -1,12 +1,13 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     // yeoman-test changes the working directory, which worker threads cannot do.
     pool: 'forks',
     include: ['test/**/*.test.ts'],
-    // Run by their own commands (npm run test:clusters): they need a private network namespace.
-    exclude: ['test/clusters/**', '**/node_modules/**'],
+    // Run by their own commands: the real-consumer checks (npm run test:consumers, vitest.consumers.config.ts)
+    // and the prod clusters (npm run test:clusters: they need a private network namespace).
+    exclude: [...configDefaults.exclude, 'test/consumers/**', 'test/clusters/**'],
     // Hands out a run id and stops, at the end, the brokers that test files started lazily
     // (test/support/global-brokers.ts: unit tests never wait for a broker).
     globalSetup: ['test/support/global-brokers.ts'],
