@@ -77,7 +77,12 @@ const promVersionFlags = (version) => ['-s', '-w',
   '-X github.com/prometheus/common/version.Branch=HEAD',
   '-X github.com/prometheus/common/version.BuildUser=brokerplate-tools'].join(' ');
 
-function prometheusProject({ label, estimate, cmds }) {
+/**
+ * A Prometheus-project module's commands. `uiPlaceholders`: web UI bundles that the release build
+ * makes with npm and embeds, which the module on the proxy does not hold; the build then uses a copy
+ * of the module with a placeholder page in each (the UI is missing, every API is the release's own).
+ */
+function prometheusProject({ label, estimate, cmds, uiPlaceholders = [] }) {
   return {
     verb: 'building', label, from: 'from the Go module proxy', estimate,
     provides: Object.fromEntries(cmds.map((c) => [c, c])),
@@ -89,6 +94,16 @@ function prometheusProject({ label, estimate, cmds }) {
       const where = spawnSync('go', ['list', '-m', '-f', '{{.Dir}}', mod], { cwd: src, env: goEnv(), encoding: 'utf8' }).stdout.trim();
       const release = where ? fs.readFileSync(join(where, 'VERSION'), 'utf8').trim() : '(unknown)';
       if (release !== ctx.pin.version) throw new ToolError(`${mod}@${version} is release ${release}, but pins.json says ${ctx.pin.version}`);
+      if (uiPlaceholders.length > 0) {
+        const copy = join(src, 'module');
+        fs.cpSync(where, copy, { recursive: true });
+        spawnSync('chmod', ['-R', 'u+w', copy]); // the module cache is read-only
+        for (const dir of uiPlaceholders) {
+          fs.mkdirSync(join(copy, dir), { recursive: true });
+          fs.writeFileSync(join(copy, dir, 'index.html'), '<!doctype html><title>UI not built</title><p>Built by brokerplate scripts/tools without the web UI.</p>\n');
+        }
+        fs.appendFileSync(join(src, 'go.mod'), `\nreplace ${mod} => ./module\n`);
+      }
       await goBuilds(ctx, src, cmds.map((c) => ({ pkg: `${mod}/cmd/${c}`, out: c, ldflags: promVersionFlags(ctx.pin.version) })));
     },
   };
@@ -153,11 +168,18 @@ async function debUnpack(ctx, packages) {
   for (const deb of fs.readdirSync(debs)) await run('dpkg', ['-x', join(debs, deb), ctx.dir], { logFile: ctx.logFile });
 }
 
-/** The command line that runs `argv` chrooted into a Debian root with its own /proc (a private mount namespace: the mount goes away with the process, however it ends). */
-export function inTrixie(root, argv) {
+/**
+ * The command line that runs `argv` chrooted into a Debian root with its own /proc (a private mount
+ * namespace: the mount goes away with the process, however it ends). `user` runs it as that user of
+ * the root (chroot --userspec): unlike `su`, the command stays in the caller's process group, so
+ * signalling the group stops all of it.
+ */
+export function inTrixie(root, argv, { user } = {}) {
+  const chroot = user ? `exec chroot --userspec=${user}:${user} "$0" "$@"` : 'exec chroot "$0" "$@"';
+  if (user && !/^[a-z_][a-z0-9_-]*$/.test(user)) throw new ToolError(`not a user name: ${user}`);
   return {
     command: 'unshare',
-    args: ['--mount', '--propagation', 'private', '--', 'sh', '-c', 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"', root, ...argv],
+    args: ['--mount', '--propagation', 'private', '--', 'sh', '-c', `mount -t proc proc "$0/proc" && ${chroot}`, root, ...argv],
   };
 }
 
@@ -234,7 +256,7 @@ export const RECIPES = {
     install: (ctx) => debUnpack(ctx, ctx.pin.packages),
   },
   prometheus: prometheusProject({ label: 'prometheus+promtool', estimate: 'about 8 min cold', cmds: ['prometheus', 'promtool'] }),
-  alertmanager: prometheusProject({ label: 'alertmanager+amtool', estimate: 'about 4 min cold', cmds: ['alertmanager', 'amtool'] }),
+  alertmanager: prometheusProject({ label: 'alertmanager+amtool', estimate: 'about 4 min cold', cmds: ['alertmanager', 'amtool'], uiPlaceholders: ['ui/app/dist/elm', 'ui/app/dist/mantine'] }),
   pushgateway: {
     verb: 'building', label: 'pushgateway', from: 'from the Go module proxy', estimate: 'about 2 min cold',
     provides: { pushgateway: 'pushgateway' },

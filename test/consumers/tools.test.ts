@@ -3,7 +3,7 @@
  * second `ensure` is a no-op (same paths, nothing built, also on the system Node 20), and the
  * Debian 13 root runs its brokers at the pinned package versions.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -108,6 +108,7 @@ describe('the Debian 13 root', () => {
     inRoot('chown', '-R', 'rabbitmq:rabbitmq', base);
     const env = {
       ...process.env,
+      HOME: '/var/lib/rabbitmq',
       RABBITMQ_NODENAME: 'toolstest@localhost',
       RABBITMQ_DIST_PORT: '35673',
       ERL_EPMD_PORT: '34369',
@@ -116,14 +117,25 @@ describe('the Debian 13 root', () => {
       RABBITMQ_ENABLED_PLUGINS_FILE: `${base}/enabled_plugins`,
       RABBITMQ_CONFIG_FILE: `${base}/rabbitmq.conf`,
     };
-    // Our own epmd in the foreground, so that no epmd daemon outlives the test.
-    const epmdLine = inTrixie(root, ['epmd', '-port', '34369', '-address', '127.0.0.1']);
-    const epmd = spawn(epmdLine.command, epmdLine.args, { stdio: 'ignore' });
-    const serverLine = inTrixie(root, ['/usr/sbin/rabbitmq-server']);
-    const server = spawn(serverLine.command, serverLine.args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // Our own epmd in the foreground, so that no epmd daemon outlives the test; both run in process
+    // groups of their own (detached), which a signal to the group stops whole.
+    const started = (argv: string[], options: { user?: string; env?: NodeJS.ProcessEnv } = {}) => {
+      const line = inTrixie(root, argv, options.user ? { user: options.user } : {});
+      return spawn(line.command, line.args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    };
+    const stop = async (child: ChildProcess) => {
+      if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
+      const closed = new Promise((r) => child.once('close', r));
+      process.kill(-child.pid, 'SIGTERM');
+      const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 15_000);
+      await closed;
+      clearTimeout(timer);
+    };
+    const epmd = started(['epmd', '-port', '34369', '-address', '127.0.0.1']);
+    const server = started(['/usr/lib/rabbitmq/bin/rabbitmq-server'], { user: 'rabbitmq', env });
     let log = '';
-    server.stdout.on('data', (d: Buffer) => (log += d.toString()));
-    server.stderr.on('data', (d: Buffer) => (log += d.toString()));
+    server.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+    server.stderr?.on('data', (d: Buffer) => (log += d.toString()));
     try {
       for (const end = Date.now() + 60_000; !/Starting broker\.\.\. completed/.test(log) && Date.now() < end && server.exitCode === null; ) {
         await new Promise((r) => setTimeout(r, 250));
@@ -131,10 +143,8 @@ describe('the Debian 13 root', () => {
       expect(log).toMatch(new RegExp(`RabbitMQ ${version.replaceAll('.', '\\.')}\\b`));
       expect(log).toMatch(/Starting broker\.\.\. completed/);
     } finally {
-      if (server.pid) process.kill(-server.pid, 'SIGTERM');
-      await new Promise((r) => server.exitCode !== null || server.signalCode !== null ? r(null) : server.once('close', r));
-      epmd.kill('SIGTERM');
-      await new Promise((r) => epmd.exitCode !== null || epmd.signalCode !== null ? r(null) : epmd.once('close', r));
+      await stop(server);
+      await stop(epmd);
       rmSync(join(root, base), { recursive: true, force: true });
     }
     expect(readFileSync('/proc/mounts', 'utf8')).not.toContain(root);
