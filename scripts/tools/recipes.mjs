@@ -236,7 +236,7 @@ const prometheusOperatorCrds = {
 /** Install units, keyed as in pins.json "tools"; `provides` maps each tool name to its file inside the unit's folder. */
 export const RECIPES = {
   'docker-compose': {
-    verb: 'building', label: 'docker-compose', from: 'from the Go module proxy', estimate: 'about 9 min cold',
+    verb: 'building', label: 'docker-compose', from: 'from the Go module proxy', estimate: '2 to 9 min cold',
     // The plugin binary runs on its own (`docker-compose config`), and the machine's docker CLI finds it
     // as `docker compose` with DOCKER_CONFIG set to this unit's folder.
     provides: { 'docker-compose': 'cli-plugins/docker-compose' },
@@ -248,17 +248,17 @@ export const RECIPES = {
       await goBuilds(ctx, src, [{ pkg: `${mod}/cmd`, out: 'cli-plugins/docker-compose', ldflags: `-s -w -X ${mod}/internal.Version=v${ctx.pin.version}` }]);
     },
   },
-  'kube-apiserver': kubernetesBinary({ cmd: 'kube-apiserver', estimate: 'about 18 min cold' }),
-  kubectl: kubernetesBinary({ cmd: 'kubectl', estimate: 'about 4 min after kube-apiserver, 10 min alone' }),
+  'kube-apiserver': kubernetesBinary({ cmd: 'kube-apiserver', estimate: 'about 20 min cold' }),
+  kubectl: kubernetesBinary({ cmd: 'kubectl', estimate: 'about 1 min after kube-apiserver, much longer alone' }),
   etcd: {
     verb: 'unpacking', label: 'etcd', shown: (pin) => `v${pin.version} (Debian ${pin.packages['etcd-server']})`, from: "from Debian 12's etcd-server package, unpacked with no service", estimate: 'a few seconds',
     provides: { etcd: 'usr/bin/etcd' },
     install: (ctx) => debUnpack(ctx, ctx.pin.packages),
   },
-  prometheus: prometheusProject({ label: 'prometheus+promtool', estimate: 'about 8 min cold', cmds: ['prometheus', 'promtool'] }),
-  alertmanager: prometheusProject({ label: 'alertmanager+amtool', estimate: 'about 4 min cold', cmds: ['alertmanager', 'amtool'], uiPlaceholders: ['ui/app/dist/elm', 'ui/app/dist/mantine'] }),
+  prometheus: prometheusProject({ label: 'prometheus+promtool', estimate: 'about 10 min cold', cmds: ['prometheus', 'promtool'] }),
+  alertmanager: prometheusProject({ label: 'alertmanager+amtool', estimate: 'about 2 min after prometheus (it shares its modules), longer alone', cmds: ['alertmanager', 'amtool'], uiPlaceholders: ['ui/app/dist/elm', 'ui/app/dist/mantine'] }),
   pushgateway: {
-    verb: 'building', label: 'pushgateway', from: 'from the Go module proxy', estimate: 'about 2 min cold',
+    verb: 'building', label: 'pushgateway', from: 'from the Go module proxy', estimate: 'under a minute after alertmanager, longer alone',
     provides: { pushgateway: 'pushgateway' },
     async install(ctx) {
       needGo('pushgateway');
