@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SCENARIO_IDS } from '../../../generators/guide/index.ts';
-import { PROFILES } from '../../../generators/spec/index.ts';
+import { PROFILES } from '../../../generators/stack/index.ts';
 import { ROOT, runBin } from '../../support/cli.ts';
 
 export const WORK = join(ROOT, 'test', '.work', 'consumers');
