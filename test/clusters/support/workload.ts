@@ -55,11 +55,17 @@ export async function streamThroughFault(options: {
   fault: FaultPlan;
   total: number;
   ratePerSecond: number;
+  /**
+   * Messages issued together, in one turn of the event loop (default 1): `burst` publishes every
+   * `burst / ratePerSecond` seconds, as concurrent requests of a server arrive. Same average rate.
+   */
+  burst?: number;
   /** How long to wait for stragglers after every acknowledged message arrived (or the deadline passed). */
   settleMs?: number;
   drainTimeoutMs?: number;
 }): Promise<StreamResult> {
   const { stream, fault, total, ratePerSecond } = options;
+  const burst = Math.max(1, options.burst ?? 1);
   const deliveries = new Map<number, number>();
   const subscription = await stream.consume((n) => deliveries.set(n, (deliveries.get(n) ?? 0) + 1));
   const ackTimes: number[] = [];
@@ -69,7 +75,7 @@ export async function streamThroughFault(options: {
   let faultDone: Promise<void> | undefined;
   const pending: Promise<void>[] = [];
   for (let n = 0; n < total; n++) {
-    const due = t0 + (n * 1000) / ratePerSecond;
+    const due = t0 + (Math.floor(n / burst) * burst * 1000) / ratePerSecond;
     const wait = due - Date.now();
     if (wait > 0) await sleep(wait);
     if (!faultDone && n >= total * fault.atFraction) {
