@@ -154,6 +154,8 @@ export interface ChannelEntry {
 export interface MessagingModule {
   CHANNELS: Readonly<Record<string, ChannelEntry>>;
   ContractError: new (...args: never[]) => Error;
+  /** Kafka projects: what an at-least-once publish rejects with (refused, or not acknowledged within the delivery timeout). */
+  KafkaDeliveryError?: new (...args: never[]) => Error & { readonly failed: number; readonly refused: boolean };
   ENVELOPE_FIELD?: string;
   RedisMessaging: new (settings?: { url: string; clientName: string }, options?: ClientOptions) => RedisMessaging;
   RabbitMessaging: new (settings?: { url: string; connectionName: string }, options?: ClientOptions) => RabbitMessaging;

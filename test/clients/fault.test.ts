@@ -91,7 +91,7 @@ interface Harness {
  * starts it again. A publish that still fails after the client's own retries is retried by the
  * test with the same message id, so "acknowledged" always means the broker confirmed it.
  */
-async function survive(broker: BrokerName, harness: Harness): Promise<void> {
+async function survive(broker: BrokerName, harness: Harness): Promise<{ failures: number }> {
   const received = new Map<string, number>();
   const subscription = await harness.consume((id) => received.set(id, (received.get(id) ?? 0) + 1));
   const acknowledged = new Set<string>();
@@ -139,6 +139,7 @@ async function survive(broker: BrokerName, harness: Harness): Promise<void> {
   expect(acknowledged.size).toBe(N);
   expect(lost).toEqual([]);
   expect(downMs).toBeGreaterThan(0);
+  return { failures };
 }
 
 describe('FAULT: a broker killed and restarted mid-stream loses no acknowledged message', () => {
@@ -167,12 +168,50 @@ describe('FAULT: a broker killed and restarted mid-stream loses no acknowledged 
   it('Kafka topic (acks=all + idempotent producer, commit after processing)', async () => {
     const kafka = new mod.KafkaMessaging(mod.kafkaSettings({ KAFKA_BROKERS: env.KAFKA_BROKERS }), { ...quiet, ...policy });
     await kafka.ensureTopics();
-    await survive('kafka', {
+    const { failures } = await survive('kafka', {
       batch: 50,
       // One request per batch; the envelope ids are generated (the test tracks the payloads' notes).
       publish: (_first, payloads) => kafka.publishMany('ledger', payloads),
       consume: (on) => kafka.consume('ledger', { group: 'auditors', handler: ({ payload }) => on(String(payload.note)) }),
       close: () => kafka.close(),
     });
+    // The outage is far shorter than the delivery timeout (120 s): the client retried on its own.
+    expect(failures).toBe(0);
+  }, 300_000);
+});
+
+describe('FAULT Kafka: the delivery timeout (KAFKA_DELIVERY_TIMEOUT_MS)', () => {
+  it('a publish() made while the broker is down resolves once it is back; with a short timeout it rejects (KafkaDeliveryError) after the timeout, and that record is never written', async () => {
+    const settings = (timeout?: string) => mod.kafkaSettings({ KAFKA_BROKERS: env.KAFKA_BROKERS, ...(timeout !== undefined && { KAFKA_DELIVERY_TIMEOUT_MS: timeout }) });
+    const TIMEOUT_MS = 3_000;
+    const patient = new mod.KafkaMessaging(settings(), quiet);
+    const hasty = new mod.KafkaMessaging(settings(String(TIMEOUT_MS)), quiet);
+    await patient.ensureTopics();
+    const received = new Map<string, number>();
+    const subscription = await patient.consume('ledger', { group: 'delivery-timeout', from: 'latest', handler: ({ payload }) => void received.set(String(payload.note), (received.get(String(payload.note)) ?? 0) + 1) });
+    // Both clients know the topic's partitions before the broker goes away.
+    await Promise.all([patient.publish('ledger', { n: 0, note: 'before-patient' }), hasty.publish('ledger', { n: 0, note: 'before-hasty' })]);
+    await cli(['kill', 'kafka']);
+    const t0 = Date.now();
+    const waited = patient.publish('ledger', { n: 1, note: 'through-the-outage' }).then(() => Date.now() - t0);
+    const refused = await hasty.publish('ledger', { n: 2, note: 'too-late' }).then(
+      () => undefined,
+      (error: unknown) => ({ error, ms: Date.now() - t0 }),
+    );
+    await cli(['start', 'kafka']);
+    const waitedMs = await waited;
+    await eventually('the record published during the outage', () => received.has('through-the-outage'), 120_000);
+    await new Promise((r) => setTimeout(r, 1_000));
+    await subscription.close();
+    await Promise.all([patient.close(), hasty.close()]);
+    console.log(`[fault] kafka delivery timeout: rejected after ${refused?.ms} ms (timeout ${TIMEOUT_MS} ms); the patient publish resolved after ${waitedMs} ms`);
+    expect(mod.KafkaDeliveryError).toBeDefined();
+    expect(refused?.error).toBeInstanceOf(mod.KafkaDeliveryError as NonNullable<MessagingModule['KafkaDeliveryError']>);
+    // Not before the timeout; after it, within the last attempt's retries (backoff ≤ 1 s).
+    expect(refused?.ms).toBeGreaterThanOrEqual(TIMEOUT_MS);
+    expect(refused?.ms).toBeLessThan(TIMEOUT_MS + 5_000);
+    expect(waitedMs).toBeGreaterThan(refused?.ms ?? 0);
+    expect(received.get('through-the-outage')).toBe(1);
+    expect(received.has('too-late')).toBe(false);
   }, 300_000);
 });

@@ -1,5 +1,5 @@
 /** Kafka's part of the typed clients: producers with acks per semantics, consumer groups, exactly-once helpers. */
-import { topicPartitions, topicReplication, retentionMs } from '../../stack/index.ts';
+import { retentionMs, scalingOf, topicPartitions, topicReplication } from '../../stack/index.ts';
 import type { ChannelView, ClientPart, ClientsContext } from '../../emit/clients-model.ts';
 import { file } from '../../emit/files.ts';
 import { render } from '../../emit/render.ts';
@@ -25,10 +25,16 @@ export const kafkaClient: ClientPart<'kafka'> = {
   }),
   files: (_spec, ctx) => [
     file('src/messaging/kafka.ts', render('clients/messaging/kafka.ts', ctx)),
+    file('src/messaging/kafka-producer.ts', render('clients/messaging/kafka-producer.ts', ctx)),
     file('test/messaging/kafka.test.ts', render('clients/test/kafka.test.ts', { ...ctx, topics: viewsOf(ctx, 'topic') })),
     ...viewsOf(ctx).map((v) => file(`src/examples/${v.id}.ts`, render('clients/examples/kafka-topic.ts', { ...ctx, channel: v }))),
     file('bench/kafka.ts', render('clients/bench/kafka.ts', ctx)),
   ],
-  readme: () => render('clients/readme-kafka.md', {}),
+  readme: (spec) => {
+    const k = scalingOf(spec, 'kafka');
+    // The failover section describes (and was measured on) a replicated cluster that survives one node.
+    const cluster = k.nodes >= 3 && k.replicationFactor >= 3 && k.minInsyncReplicas >= 2;
+    return render('clients/readme-kafka.md', { cluster, nodes: k.nodes, replication: k.replicationFactor, minIsr: k.minInsyncReplicas });
+  },
   bench: (_spec, topic) => ({ setting: SETTING[topic.semantics], system: 'Kafka' }),
 };
