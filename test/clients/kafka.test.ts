@@ -200,6 +200,32 @@ describe('generated Kafka project', () => {
     }
   });
 
+  it('publishMany() of more than one request may carry (over the broker\'s 1 MiB message.max.bytes per partition) goes out in several requests, every record once', async () => {
+    const tag = `bulk-${run}`;
+    const M = 12_000;
+    const sends: number[] = [];
+    const SENDS = 'tracing:plt:kafka:producer:sends:start';
+    const onSend = (ctx: unknown) => {
+      const messages = (ctx as { options?: { messages?: Array<{ topic: string }> } }).options?.messages ?? [];
+      if (messages.some((m) => m.topic === CLICKS)) sends.push(messages.length);
+    };
+    const got = new Set<string>();
+    const consumer = await kafka.consume(CLICKS, { group: group(), from: 'latest', handler: (r) => void (r.envelope.correlationId === tag && got.add(r.envelope.id)) });
+    subscribe(SENDS, onSend);
+    let sent: Array<{ id: string }>;
+    try {
+      // ~500 B per record on one key: about 6 MB for one partition.
+      sent = await kafka.publishMany(CLICKS, Array.from({ length: M }, (_, i) => ({ ...sample(CLICKS), userId: 'bulk', page: `/bulk/${i}/${'p'.repeat(400)}` })), { correlationId: tag });
+    } finally {
+      unsubscribe(SENDS, onSend);
+    }
+    await eventually('every bulk record', () => got.size >= M, 60_000);
+    await consumer.close();
+    expect(sends.reduce((a, b) => a + b, 0)).toBe(M);
+    expect(sends.length).toBeGreaterThan(6);
+    expect(sent.every((e) => got.has(e.id))).toBe(true);
+  });
+
   it('round-trips an at-most-once topic (acks=1, commit on fetch)', async () => {
     const got: Payload[] = [];
     const consumer = await kafka.consume(BEATS, { group: group(), from: 'latest', handler: ({ envelope, payload }) => void (envelope.correlationId === run && got.push(payload)) });
