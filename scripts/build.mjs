@@ -30,7 +30,7 @@ if (!/^\d+(\.\d+)*$/.test(minimumNode)) throw new Error(`package.json engines.no
 const common = { platform: 'node', format: 'esm', target: 'node22', bundle: true, logLevel: 'warning', legalComments: 'none' };
 
 // yo finds generators at dist/generators/<name>/index.js.
-await build({ ...common, entryPoints: { 'generators/app/index': 'generators/app/generator.ts' }, outdir: 'dist', packages: 'external', plugins: [precompileTemplates] });
+await build({ ...common, entryPoints: { 'generators/app/index': 'generators/app/index.ts' }, outdir: 'dist', packages: 'external', plugins: [precompileTemplates] });
 
 // Modules the bin never uses, replaced by stubs that fail if called:
 // - fly-import: yeoman-environment's on-the-fly generator installer (~260 ms to load);

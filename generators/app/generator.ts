@@ -1,17 +1,22 @@
 /**
  * The brokerplate Yeoman generator: flags and prompts build the stack spec (or it is read from
- * an existing brokerplate.yaml), then every file is emitted from the spec. `yo brokerplate` and
- * the `brokerplate` bin both run this class.
+ * an existing brokerplate.yaml), then every file is emitted from the spec and written through one
+ * plan: emit → plan → (ask about conflicts) → dry run ? print : apply. Files are written with node
+ * fs by generators/write/, never through Yeoman's mem-fs and conflicter, so nothing reaches the
+ * disk before the plan is final. `yo brokerplate` and the `brokerplate` bin both run this class
+ * (through index.ts, which ends an expected failure with one line).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Generator, { type BaseOptions } from 'yeoman-generator';
 import { parseDocument } from 'yaml';
-import { buildEnv, emitProject, type GeneratedFile } from '../emit/index.ts';
+import { emitProject, ENV_FILE, envFile, type GeneratedFile } from '../emit/index.ts';
 import { walkFlowchart, FLOWCHART_QUESTIONS, scenarioForFlowchart, type FlowchartAnswers } from '../guide/index.ts';
 import { buildSpec, formatIssue, loadSpec, parseSpec, SPEC_FILE, type StackSpec } from '../stack/index.ts';
-import { plan, type PlannedFile } from './plan.ts';
+import { apply } from '../write/apply.ts';
+import { checkDestination, readDisk, type Disk } from '../write/disk.ts';
+import { WriteError } from '../write/errors.ts';
+import { conflictsOf, entryProblem, formatPlan, isNoop, plan, settle, type Plan, type PlannedFile } from '../write/plan.ts';
 import {
   BrokerplateError,
   brokersSetting,
@@ -33,20 +38,48 @@ function secret(): string {
   return randomBytes(24).toString('base64url');
 }
 
+function conflictError(conflicts: readonly PlannedFile[]): BrokerplateError {
+  const list = conflicts.map((c) => `${c.path} (${c.note ?? 'edited by hand'})`).join(', ');
+  const n = conflicts.length;
+  return new BrokerplateError(`${n} file${n === 1 ? '' : 's'} changed by hand: ${list}: nothing was written; pass --force to overwrite them, or run in a terminal to decide file by file`);
+}
+
 export default class BrokerplateGenerator extends Generator<Options> {
   #destination = '';
+  /** The destination as read once at the start; the plan is computed from it. */
+  #disk: Disk | undefined;
   #spec: StackSpec | undefined;
-  /** The spec file's new text when a re-run changed it through flags. */
+  /** On a re-run: the spec file's text to keep (the user's, edited where --profile/--targets changed it). */
   #specText: string | undefined;
   #regenerating = false;
+  #plan: Plan | undefined;
+  #filled: readonly string[] = [];
 
   constructor(args?: string[], options?: Options) {
     // No automatic npm install: the generated README says when to install what (root and infra/).
-    super(args ?? [], options, { customInstallTask: true });
+    // inheritTasks: the lifecycle methods (initializing, prompting, writing, end) are the only tasks,
+    // found on this class and its subclasses (index.ts).
+    super(args ?? [], options, { customInstallTask: true, inheritTasks: true });
     this.argument('destination', { type: String, required: false, description: 'Folder to generate into (default: the current folder)' });
     for (const s of SETTINGS) this.option(s.flag, { type: String, description: `${s.description} [${s.valueHint}]` });
     for (const f of FLOWCHART_FLAGS) this.option(f.flag, { type: Boolean, description: `${f.description} (--no-${f.flag} for no)` });
     for (const s of SWITCHES) this.option(s.flag, { type: Boolean, description: s.description });
+  }
+
+  /**
+   * Ends the run on a failure (the underscore keeps Yeoman from running it as a task). Here it throws (yeoman-test and other hosts see the error); the bin
+   * and `yo brokerplate` run index.ts, which prints one line and exits.
+   */
+  protected _fail(error: unknown): never {
+    throw error;
+  }
+
+  async #guard(work: () => void | Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      this._fail(error);
+    }
   }
 
   #opt(name: string): unknown {
@@ -61,17 +94,26 @@ export default class BrokerplateGenerator extends Generator<Options> {
     return typeof flag === 'boolean' ? flag : Boolean(process.stdin.isTTY);
   }
 
-  initializing(): void {
+  initializing(): Promise<void> {
+    return this.#guard(() => this.#initialize());
+  }
+
+  #initialize(): void {
     const dest = this.#opt('destination');
     this.#destination = resolve(this.env.cwd, typeof dest === 'string' && dest ? dest : '.');
-    const specPath = join(this.#destination, SPEC_FILE);
-    if (!existsSync(specPath)) return;
+    checkDestination(this.#destination);
+    const disk = readDisk(this.#destination);
+    this.#disk = disk;
+    const entry = disk.entry(SPEC_FILE);
+    const problem = entryProblem(SPEC_FILE, entry);
+    if (problem) throw new WriteError(problem);
+    if (entry.type !== 'file') return;
     this.#regenerating = true;
     const given = REGEN_FIXED.filter((f) => this.#opt(f) !== undefined);
     if (given.length > 0) {
-      throw new BrokerplateError(`${given.map((f) => `--${f}`).join(', ')}: ${specPath} already exists; edit it instead (re-running regenerates from it), or generate into a new folder`);
+      throw new BrokerplateError(`${given.map((f) => `--${f}`).join(', ')}: ${join(this.#destination, SPEC_FILE)} already exists; edit it instead (re-running regenerates from it), or generate into a new folder`);
     }
-    this.#spec = this.#readSpec(specPath, readFileSync(specPath, 'utf8'));
+    this.#spec = this.#readSpec(SPEC_FILE, entry.bytes.toString('utf8'));
   }
 
   /** Loads an existing spec, applying --profile/--targets by editing the YAML so the user's comments survive. */
@@ -89,11 +131,15 @@ export default class BrokerplateGenerator extends Generator<Options> {
     if (!result.ok) {
       throw new BrokerplateError(`${specPath} is not a valid stack spec:\n${result.issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}`);
     }
-    if (changed) this.#specText = doc.toString({ lineWidth: 0 });
+    this.#specText = changed ? doc.toString({ lineWidth: 0 }) : text;
     return result.spec;
   }
 
-  async prompting(): Promise<void> {
+  prompting(): Promise<void> {
+    return this.#guard(() => this.#prompt());
+  }
+
+  async #prompt(): Promise<void> {
     if (this.#regenerating) return;
     const answers: Answers = {};
     await this.#resolveScenario(answers);
@@ -189,60 +235,53 @@ export default class BrokerplateGenerator extends Generator<Options> {
     this.log(`Flowchart: ${walkFlowchart(flow).path.map((s) => `${s.question} ${s.answer ? 'yes' : 'no'}`).join(' → ')} → ${walkFlowchart(flow).broker}`);
   }
 
-  #readDisk = (path: string): string | undefined => {
-    const full = join(this.#destination, path);
-    return existsSync(full) ? readFileSync(full, 'utf8') : undefined;
-  };
-
-  writing(): void {
-    const spec = this.#spec;
-    if (!spec) throw new BrokerplateError('internal: no spec');
-    // A re-run keeps the user's spec file (and its comments), edited only where a flag changed it.
-    const files: GeneratedFile[] = emitProject(spec, this.#regenerating ? (this.#specText ?? this.#readDisk(SPEC_FILE)) : undefined);
-    const planned = plan(files, this.#readDisk);
-    const envText = buildEnv(spec, this.#readDisk('.env'), secret);
-    const envStatus: PlannedFile = { path: '.env', status: this.#readDisk('.env') === undefined ? 'create' : this.#readDisk('.env') === envText ? 'identical' : 'update' };
-
-    if (this.#opt('dry-run') === true) {
-      this.log(`Dry run: nothing written. ${this.#destination}`);
-      for (const p of [...planned, envStatus]) this.log(`  ${p.status.padEnd(11)} ${p.path}`);
-      return;
-    }
-    const conflicts = planned.filter((p) => p.status === 'conflict');
-    const force = this.#opt('force') === true;
-    if (conflicts.length > 0 && !force && !this.#interactive()) {
-      throw new BrokerplateError(
-        `these files were edited by hand since brokerplate generated them:\n${conflicts.map((c) => `  - ${c.path}`).join('\n')}\npass --force to overwrite them, or run in a terminal to decide file by file`,
-      );
-    }
-    this.destinationRoot(this.#destination);
-    const byPath = new Map(files.map((f) => [f.path, f]));
-    for (const p of planned) {
-      const f = byPath.get(p.path);
-      const target = this.destinationPath(p.path);
-      if (p.status === 'delete') this.fs.delete(target);
-      if (p.status === 'keep-edited') this.log(`kept ${p.path}: the spec no longer produces it, but it was edited by hand`);
-      if (!f || p.status === 'identical' || p.status === 'keep-seed') continue;
-      this.fs.write(target, f.contents);
-      // Files brokerplate wrote last time (unchanged since) are its own to replace: no conflict prompt.
-      if (p.status === 'update' || force) {
-        this.#forceWrite(target);
-      }
-    }
-    if (envStatus.status !== 'identical') {
-      this.fs.write(this.destinationPath('.env'), envText);
-      this.#forceWrite(this.destinationPath('.env'));
-    }
+  writing(): Promise<void> {
+    return this.#guard(() => this.#write());
   }
 
-  /** Marks a pending file so Yeoman's conflicter writes it without asking. */
-  #forceWrite(path: string): void {
-    Object.assign(this.fs.store.get(path), { conflicter: 'force' });
+  /** emit → plan → settle conflicts (ask in a terminal, or --force) → dry run ? print : apply. */
+  async #write(): Promise<void> {
+    const spec = this.#spec;
+    const disk = this.#disk;
+    if (!spec || !disk) throw new BrokerplateError('internal: no spec');
+    const env = disk.entry(ENV_FILE);
+    const secrets = envFile(spec, env.type === 'file' ? env.bytes.toString('utf8') : undefined, secret);
+    const files: GeneratedFile[] = [...emitProject(spec, this.#specText), secrets.file];
+    let planned = plan(files, disk);
+    const dryRun = this.#opt('dry-run') === true;
+    const conflicts = conflictsOf(planned);
+    if (conflicts.length > 0 && this.#opt('force') === true) planned = settle(planned, disk, () => true);
+    else if (conflicts.length > 0 && this.#interactive() && !dryRun) {
+      const overwrite = new Set<string>();
+      for (const c of conflicts) if (await this.#askOverwrite(c)) overwrite.add(c.path);
+      planned = settle(planned, disk, (f) => overwrite.has(f.path));
+    } else if (conflicts.length > 0 && !dryRun) throw conflictError(conflicts);
+    this.#filled = secrets.filled;
+    if (dryRun) {
+      this.log(`Dry run: nothing written. The plan for ${this.#destination}:`);
+      for (const line of formatPlan(planned)) this.log(line);
+      if (conflicts.length > 0 && this.#opt('force') !== true) {
+        this.log('A real run asks about each conflict in a terminal, stops without one (nothing written), or overwrites them with --force.');
+      }
+      if (this.#filled.length > 0) this.log(`.env: would generate ${this.#filled.join(', ')} (missing or empty)`);
+      return;
+    }
+    await apply(this.#destination, planned);
+    this.#plan = planned;
+  }
+
+  async #askOverwrite(c: PlannedFile): Promise<boolean> {
+    const verb = c.overwrite === 'delete' ? 'Delete' : 'Overwrite';
+    return Boolean(await this.#ask({ type: 'confirm', name: 'overwrite', message: `${c.path}: ${c.note ?? 'edited by hand'}. ${verb} it?`, default: false }));
   }
 
   end(): void {
-    if (this.#opt('dry-run') === true || !this.#spec) return;
-    this.log(`\nbrokerplate: ${this.#regenerating ? 'regenerated' : 'generated'} ${this.#spec.name} (${this.#spec.scenario}, ${this.#spec.profile}) in ${this.#destination}`);
+    const applied = this.#plan;
+    if (!applied || !this.#spec) return;
+    for (const line of formatPlan(applied)) this.log(line);
+    if (this.#filled.length > 0) this.log(`.env: generated ${this.#filled.join(', ')} (missing or empty)`);
+    const done = isNoop(applied) ? 'nothing to change for' : this.#regenerating ? 'regenerated' : 'generated';
+    this.log(`\nbrokerplate: ${done} ${this.#spec.name} (${this.#spec.scenario}, ${this.#spec.profile}) in ${this.#destination}`);
     this.log('Next: read README.md; secrets are in .env (git-ignored).');
   }
 }

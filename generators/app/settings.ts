@@ -19,11 +19,9 @@ import {
   type ScenarioId,
 } from '../guide/index.ts';
 import { PROFILES, PROJECT_NAME, TARGETS, type Profile, type Target } from '../stack/index.ts';
+import { BrokerplateError } from './errors.ts';
 
-/** A usage or validation failure: printed without a stack trace, exit code 1. */
-export class BrokerplateError extends Error {
-  override name = 'BrokerplateError';
-}
+export { BrokerplateError };
 
 /** Answers gathered so far; later settings read earlier ones (the recommendation needs the scenario). */
 export interface Answers {
@@ -237,7 +235,7 @@ export const FLOWCHART_FLAGS = (Object.keys(FLOWCHART_QUESTIONS) as (keyof Flowc
 /** Switches that are not questions. */
 export const SWITCHES = [
   { flag: 'yes', description: 'Accept the recommendation and defaults without prompting (fails if a required answer is missing)' },
-  { flag: 'dry-run', description: 'List what would be written or removed, and write nothing' },
-  { flag: 'force', description: 'Overwrite files that were edited by hand since they were generated' },
+  { flag: 'dry-run', description: 'Print the plan (files created, updated, deleted, conflicts) and write nothing' },
+  { flag: 'force', description: 'Overwrite (or delete) files that were edited by hand since they were generated' },
   { flag: 'interactive', description: 'Prompt for missing answers (default: only when stdin is a terminal; --no-interactive to never prompt)' },
 ] as const;

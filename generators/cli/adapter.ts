@@ -4,13 +4,13 @@
  */
 import { TerminalAdapter } from '@yeoman/adapter';
 import type { PromptAnswers, PromptQuestions } from '@yeoman/adapter/types';
-import { BrokerplateError } from '../app/settings.ts';
+import { BrokerplateError } from '../app/errors.ts';
 
 export class NoTerminalAdapter extends TerminalAdapter {
   override async prompt<A extends PromptAnswers = PromptAnswers>(questions: PromptQuestions<A>, initialAnswers?: Partial<A>): Promise<A> {
     if (process.stdin.isTTY) return super.prompt(questions, initialAnswers);
     const list = Array.isArray(questions) ? questions : [questions];
     const asked = list.map((q) => (typeof q === 'object' && q !== null && 'message' in q ? String(q.message) : 'a question')).join('; ');
-    throw new BrokerplateError(`no terminal to answer: ${asked}\nre-run with the matching flag, or --force to overwrite edited files`);
+    throw new BrokerplateError(`no terminal to answer: ${asked}: re-run with the matching flag`);
   }
 }

@@ -3,16 +3,15 @@
  * `--help`, honest exit codes, and no prompt that can hang without a terminal.
  */
 import { parseArgs } from 'node:util';
+import { EXIT_USAGE } from '../app/errors.ts';
 import { helpText, PARSE_CONFIG } from './options.ts';
-
-export const EXIT_USAGE = 2;
 
 export async function main(argv: readonly string[]): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({ args: [...argv], options: PARSE_CONFIG, allowPositionals: true, allowNegative: true, strict: true });
   } catch (error) {
-    process.stderr.write(`brokerplate: ${error instanceof Error ? error.message : String(error)}\nRun brokerplate --help for the options.\n`);
+    process.stderr.write(`brokerplate: error: ${error instanceof Error ? error.message : String(error)} (brokerplate --help lists the options)\n`);
     return EXIT_USAGE;
   }
   if (parsed.values.help === true) {
@@ -20,7 +19,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (parsed.positionals.length > 1) {
-    process.stderr.write(`brokerplate: expected at most one destination folder, got: ${parsed.positionals.join(' ')}\n`);
+    process.stderr.write(`brokerplate: error: ${parsed.positionals.join(' ')}: expected at most one destination folder\n`);
     return EXIT_USAGE;
   }
   const { help: _help, ...options } = parsed.values;

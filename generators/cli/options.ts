@@ -24,7 +24,7 @@ export function helpText(): string {
   out += '\nSwitches:\n';
   for (const s of SWITCHES) out += row(`--${s.flag}${s.flag === 'yes' ? ', -y' : ''}`, s.description);
   out += row('--help, -h', 'Show this help');
-  out += '\nExit codes: 0 success, 1 invalid input or failed generation (nothing written), 2 unknown flag or bad usage.\n';
+  out += '\nExit codes: 0 success; 1 invalid input, a conflict or a failed write (nothing written); 2 unknown flag or bad usage;\n130 interrupted (Ctrl-C at a prompt).\n';
   out += 'Without a terminal, a missing answer fails with the flag to pass instead of prompting.\n';
   return out;
 }

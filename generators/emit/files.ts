@@ -1,29 +1,41 @@
-/** What every emitter returns: files as data, written (or listed) by the generator. */
-import { createHash } from 'node:crypto';
+/** What every emitter returns: files as data, written (or listed) by the generator's write plan. */
 import { stringify } from 'yaml';
+
+/**
+ * How a run treats a file that already exists (see generators/write/plan.ts):
+ * - `managed` (the default): brokerplate's own. Rewritten on every run and hashed into the manifest,
+ *   so a hand edit is a conflict and a file the spec no longer produces is removed.
+ * - `seed`: written only when missing, then the user's: never overwritten, never removed, not in the
+ *   manifest (e.g. Pulumi.<stack>.yaml, where `pulumi config set --secret` stores encrypted values;
+ *   generated secret material such as private keys is a seed with mode 0600).
+ * - `merge`: its producer already folded in what is on disk (.env keeps the user's values, the spec
+ *   keeps the user's text): rewritten whenever it differs, never a conflict, never removed, not in
+ *   the manifest. The manifest itself is one too.
+ */
+export type FileKind = 'managed' | 'seed' | 'merge';
+
+/** Permission bits a generated file is given (and kept at). Without one, a new file gets the umask's default and an existing one keeps its mode. */
+export type FileMode = 0o600 | 0o644 | 0o755;
 
 export interface GeneratedFile {
   /** Path relative to the generated project's root, with forward slashes. */
   readonly path: string;
   readonly contents: string;
-  /**
-   * Written only when missing, then the user's (e.g. Pulumi.<stack>.yaml, where `pulumi config
-   * set --secret` stores encrypted values): never overwritten, never removed, not in the manifest.
-   */
-  readonly seed?: true;
+  /** Absent means `managed`. */
+  readonly kind?: FileKind;
+  readonly mode?: FileMode;
+}
+
+export function kindOf(f: GeneratedFile): FileKind {
+  return f.kind ?? 'managed';
 }
 
 export function seedFile(f: GeneratedFile): GeneratedFile {
-  return { ...f, seed: true };
+  return { ...f, kind: 'seed' };
 }
 
 export function file(path: string, contents: string): GeneratedFile {
   return { path, contents };
-}
-
-/** Recorded in the manifest so a re-run can tell generated files from hand-edited ones. */
-export function contentHash(contents: string): string {
-  return `sha256-${createHash('sha256').update(contents).digest('hex')}`;
 }
 
 /** YAML built from objects (never by concatenation), with an optional header comment. */

@@ -13,8 +13,6 @@ import { nodeTsConfig } from './tsconfig.ts';
 import { NODE_ENGINE } from '../versions/npm.ts';
 import { stackSecretDefs } from './secrets.ts';
 
-export const MANIFEST_FILE = '.brokerplate/files.json';
-
 function sortedRecord(entries: Iterable<[string, string]>): Record<string, string> {
   return Object.fromEntries([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
@@ -54,7 +52,8 @@ export function projectFiles(spec: StackSpec, outputs: readonly AreaOutput[], sp
     file('README.md', readme),
     file('.gitignore', render('project/gitignore', {})),
     file('.env.example', envExample(spec)),
-    file(SPEC_FILE, specText ?? serializeSpec(spec)),
+    // Input, not output: the user's text (edited by --profile/--targets where given), never a conflict.
+    { ...file(SPEC_FILE, specText ?? serializeSpec(spec)), kind: 'merge' },
     jsonFile('package.json', mergePackage(spec, outputs.map((o) => o.packageJson))),
     jsonFile('tsconfig.json', TSCONFIG),
   ];

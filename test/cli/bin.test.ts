@@ -208,7 +208,7 @@ describe('deterministic, safe, regenerable output', () => {
     const before = readTree(dir);
     const refused = await runBin([dir], { openStdin: true });
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/edited by hand since brokerplate generated them:\n {2}- README\.md\npass --force/);
+    expect(refused.stderr).toBe('brokerplate: error: 1 file changed by hand: README.md (edited by hand since brokerplate generated it): nothing was written; pass --force to overwrite them, or run in a terminal to decide file by file\n');
     expect(readTree(dir)).toEqual(before);
     const forced = await runBin([dir, '--force'], { openStdin: true });
     expect(forced.code).toBe(0);

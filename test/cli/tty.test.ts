@@ -24,14 +24,21 @@ describe('a user at a terminal (a real pseudo-terminal, driven by test/support/t
     ]);
   });
 
-  it('asks about a hand-edited file on a re-run (Yeoman\'s conflict prompt) and keeps it when told to', async () => {
+  it('asks about each hand-edited file on a re-run before writing anything, and keeps or replaces it as told', async () => {
     const dir = join(tempDir(), 'shop');
     const first = await runCommand(process.execPath, [BIN, dir, '--scenario', 'rpc', '--yes']);
     expect(first.code).toBe(0);
     appendFileSync(join(dir, 'README.md'), '\nmy notes\n');
-    const result = await runCommand('python3', [join(ROOT, 'test/support/terminal.py'), JSON.stringify([['README.md?', 'n\r']]), process.execPath, BIN, dir], { timeoutMs: 60_000 });
+    appendFileSync(join(dir, 'compose.yaml'), '\n# mine\n');
+    const steps = [
+      ['README.md: edited by hand since brokerplate', 'n\r'],
+      ['compose.yaml: edited by hand since brokerplate', 'y\r'],
+    ];
+    const result = await runCommand('python3', [join(ROOT, 'test/support/terminal.py'), JSON.stringify(steps), process.execPath, BIN, dir], { timeoutMs: 60_000 });
     expect(result.code, result.stdout).toBe(0);
-    expect(result.stdout).toMatch(/skip.*README\.md/);
+    expect(result.stdout).toMatch(/keep +README\.md +\(kept: edited by hand/);
+    expect(result.stdout).toMatch(/update +compose\.yaml/);
     expect(readFileSync(join(dir, 'README.md'), 'utf8')).toMatch(/my notes\n$/);
+    expect(readFileSync(join(dir, 'compose.yaml'), 'utf8')).not.toContain('# mine');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildEnv, emitProject, envExample, parseEnv } from '../../generators/emit/index.ts';
+import { buildEnv, emitProject, envExample, kindOf, parseEnv } from '../../generators/emit/index.ts';
 import type { ScenarioId } from '../../generators/guide/index.ts';
 import type { Profile, Target } from '../../generators/stack/index.ts';
 import { specFor } from '../support/stack.ts';
@@ -34,9 +34,11 @@ describe('the generated project skeleton', () => {
   it('lists every generated file with its hash in the manifest, except the seeded Pulumi stack files', () => {
     const all = emitProject(spec('hybrid', 'prod'));
     const manifest = JSON.parse(all.find((f) => f.path === '.brokerplate/files.json')?.contents ?? '{}');
-    const expected = all.filter((f) => !f.seed && f.path !== '.brokerplate/files.json').map((f) => f.path).sort();
+    const expected = all.filter((f) => kindOf(f) === 'managed').map((f) => f.path).sort();
     expect(Object.keys(manifest.files).sort()).toEqual(expected);
-    expect(all.filter((f) => f.seed).map((f) => f.path)).toEqual(['infra/Pulumi.dev.yaml', 'infra/Pulumi.prod.yaml']);
+    expect(all.filter((f) => kindOf(f) === 'seed').map((f) => f.path)).toEqual(['infra/Pulumi.dev.yaml', 'infra/Pulumi.prod.yaml']);
+    // Input and records, never conflicts: the spec (the user's text) and the manifest itself.
+    expect(all.filter((f) => kindOf(f) === 'merge').map((f) => f.path)).toEqual(['.brokerplate/files.json', 'brokerplate.yaml']);
   });
 
   it('gives the README a section per area and a layout row per top-level output', () => {

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { emitProject, type GeneratedFile } from '../../generators/emit/index.ts';
+import { emitProject, kindOf, type GeneratedFile } from '../../generators/emit/index.ts';
 import { recommendedBrokers, scenarioForFlowchart, SCENARIO_IDS, type BrokerId, type FlowchartAnswers, type ScenarioId } from '../../generators/guide/index.ts';
 import { buildSpec, formatIssue, parseSpec, PROFILES, TARGETS, type Decision, type Profile, type StackSpec } from '../../generators/stack/index.ts';
 
@@ -28,7 +28,7 @@ function modeOf(file: GeneratedFile): string {
 function listing(spec: StackSpec): string {
   const files = emitProject(spec).filter((f) => f.path !== '.env');
   const rows = files
-    .map((f) => `${f.path}  ${createHash('sha256').update(f.contents).digest('hex').slice(0, 12)}  ${modeOf(f)}${f.seed ? '  seed' : ''}`)
+    .map((f) => `${f.path}  ${createHash('sha256').update(f.contents).digest('hex').slice(0, 12)}  ${modeOf(f)}${kindOf(f) === 'managed' ? '' : `  ${kindOf(f)}`}`)
     .sort();
   return `${rows.join('\n')}\n`;
 }
