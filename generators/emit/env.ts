@@ -103,9 +103,10 @@ export function readEnv(input: string): EnvEntry[] {
       }
       if (!closed) envError(startLine, `the value of ${key} has no closing ${quote}`);
       const inner = text.slice(i + 1, j);
-      // Node ends a quoted value at the first quote and expands no escapes (only \n in double quotes);
-      // compose honours \' and \" and, in double quotes, expands escapes and $VARIABLES.
-      portable = quote === "'" ? !inner.includes(`\\'`) : !/[\\$]/.test(inner);
+      // Node ends a quoted value at the first quote and expands only \n (in double quotes); compose
+      // honours \' and \" and, in double quotes, expands every escape and $VARIABLES.
+      portable = quote === "'" ? !inner.includes(`\\'`) : !inner.includes('$') && !/\\(?!n)/.test(inner);
+      if (quote === '"' && portable) value = value.replaceAll('\\n', '\n');
       i = j + 1;
       while (text[i] === ' ' || text[i] === '\t') i++;
       if (i < n && text[i] !== '\n' && text[i] !== '#') envError(line, `unexpected text after the closing quote of ${key}`);
@@ -128,14 +129,21 @@ export function parseEnv(text: string): Map<string, string> {
   return new Map(readEnv(text).map((e) => [e.key, e.value]));
 }
 
-/** `KEY=value`, quoted so compose and Node's loadEnvFile read the same value. */
+/**
+ * `KEY=value`, written so compose and Node's loadEnvFile read the same value: plain when it is
+ * plain; in single quotes (literal for both) unless it holds a ' or ends in a backslash (compose
+ * would take `\'` as an escaped quote); in double quotes unless it holds ", $ or a backslash
+ * (compose expands those there); bare unless it holds # or $, a line break, starts with a quote or
+ * has spaces at either end.
+ */
 export function envLine(key: string, value: string): string {
   if (/^[A-Za-z0-9_@%+=:,./~-]*$/.test(value)) return `${key}=${value}`;
   if (!value.includes("'") && !value.endsWith('\\')) return `${key}='${value}'`;
   if (!/["$\\]/.test(value)) return `${key}="${value}"`;
+  if (!/[#$\n]/.test(value) && !/^['"`]/.test(value) && value.trim() === value) return `${key}=${value}`;
   throw new WriteError({
     what: ENV_FILE,
-    why: `${key}: no quoting makes docker compose and Node's loadEnvFile read this value alike (it has a ' together with ", $ or \\): change the value`,
+    why: `${key}: no quoting makes docker compose and Node's loadEnvFile read this value alike (it has a ' or a final backslash, together with $ or with # and a " or backslash): change the value`,
   });
 }
 
