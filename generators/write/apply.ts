@@ -136,8 +136,9 @@ function applyNow(root: string, plan: Plan, ops: FileOps): Applied {
       const target = abs(f.path);
       ensureFolder(dirname(target), f.path);
       const temp = beside(target, 'new');
+      // Registered first: a write that fails midway (a full disk) leaves a partial file behind.
+      undo.push({ what: f.path, run: () => void (ops.lstat(temp) && ops.unlink(temp)) });
       step(f.path, 'write it', () => ops.create(temp, f.contents ?? ''));
-      undo.push({ what: f.path, run: () => ignoreMissing(() => ops.unlink(temp)) });
       if (f.mode !== undefined) step(f.path, 'set its mode', () => ops.chmod(temp, f.mode ?? 0o644));
       staged.set(f.path, temp);
     }

@@ -24,6 +24,9 @@ export interface RunOptions {
   openStdin?: boolean;
   timeoutMs?: number;
   env?: Record<string, string | undefined>;
+  /** Run as this user and group (the test process must be root). */
+  uid?: number;
+  gid?: number;
 }
 
 export function runBin(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
@@ -36,6 +39,8 @@ export function runCommand(command: string, args: readonly string[], options: Ru
       cwd: options.cwd ?? ROOT,
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...options.env },
       stdio: [options.openStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      ...(options.uid !== undefined && { uid: options.uid }),
+      ...(options.gid !== undefined && { gid: options.gid }),
     });
     let stdout = '';
     let stderr = '';

@@ -10,6 +10,14 @@ import { join } from 'node:path';
 
 export type Tree = Record<string, string>;
 
+function digest(path: string): string {
+  try {
+    return createHash('sha256').update(readFileSync(path)).digest('hex');
+  } catch {
+    return '(unreadable)';
+  }
+}
+
 /** Relative path → "file 644 <sha256>" | "dir 755" | "link <target>" | "other <type>"; "(missing)" when `dir` does not exist. */
 export function hashTree(dir: string): Tree {
   const out: Tree = {};
@@ -25,7 +33,7 @@ export function hashTree(dir: string): Tree {
     const mode = (stats.mode & 0o7777).toString(8);
     const key = rel || '.';
     if (stats.isSymbolicLink()) out[key] = `link ${readlinkSync(full)}`;
-    else if (stats.isFile()) out[key] = `file ${mode} ${createHash('sha256').update(readFileSync(full)).digest('hex')}`;
+    else if (stats.isFile()) out[key] = `file ${mode} ${digest(full)}`;
     else if (stats.isDirectory()) {
       out[key] = `dir ${mode}`;
       for (const name of readdirSync(full).sort()) walk(rel ? `${rel}/${name}` : name);
