@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import Generator, { type BaseOptions } from 'yeoman-generator';
 import { parseDocument } from 'yaml';
-import { emitProject, ENV_FILE, envFile, type GeneratedFile } from '../emit/index.ts';
+import { emitProject, ENV_FILE, envFile, type GeneratedFile, type MergedEnv } from '../emit/index.ts';
 import { walkFlowchart, FLOWCHART_QUESTIONS, scenarioForFlowchart, type FlowchartAnswers } from '../guide/index.ts';
 import { buildSpec, formatIssue, loadSpec, parseSpec, SPEC_FILE, type StackSpec } from '../stack/index.ts';
 import { apply } from '../write/apply.ts';
@@ -38,6 +38,14 @@ function secret(): string {
   return randomBytes(24).toString('base64url');
 }
 
+/** What happened to .env's variables, for the run's output. */
+function envNotes(env: MergedEnv, dryRun: boolean): string[] {
+  const notes: string[] = [];
+  if (env.filled.length > 0) notes.push(`.env: ${dryRun ? 'would generate' : 'generated'} ${env.filled.join(', ')} (missing or empty)`);
+  if (env.retired.length > 0) notes.push(`.env: ${env.retired.join(', ')} no longer used by the stack (secrets kept as #retired comments)`);
+  return notes;
+}
+
 function conflictError(conflicts: readonly PlannedFile[]): BrokerplateError {
   const list = conflicts.map((c) => `${c.path} (${c.note ?? 'edited by hand'})`).join(', ');
   const n = conflicts.length;
@@ -53,7 +61,7 @@ export default class BrokerplateGenerator extends Generator<Options> {
   #specText: string | undefined;
   #regenerating = false;
   #plan: Plan | undefined;
-  #filled: readonly string[] = [];
+  #envNotes: readonly string[] = [];
 
   constructor(args?: string[], options?: Options) {
     // No automatic npm install: the generated README says when to install what (root and infra/).
@@ -256,14 +264,14 @@ export default class BrokerplateGenerator extends Generator<Options> {
       for (const c of conflicts) if (await this.#askOverwrite(c)) overwrite.add(c.path);
       planned = settle(planned, disk, (f) => overwrite.has(f.path));
     } else if (conflicts.length > 0 && !dryRun) throw conflictError(conflicts);
-    this.#filled = secrets.filled;
+    this.#envNotes = envNotes(secrets.merged, dryRun);
     if (dryRun) {
       this.log(`Dry run: nothing written. The plan for ${this.#destination}:`);
       for (const line of formatPlan(planned)) this.log(line);
       if (conflicts.length > 0 && this.#opt('force') !== true) {
         this.log('A real run asks about each conflict in a terminal, stops without one (nothing written), or overwrites them with --force.');
       }
-      if (this.#filled.length > 0) this.log(`.env: would generate ${this.#filled.join(', ')} (missing or empty)`);
+      for (const note of this.#envNotes) this.log(note);
       return;
     }
     await apply(this.#destination, planned);
@@ -279,7 +287,7 @@ export default class BrokerplateGenerator extends Generator<Options> {
     const applied = this.#plan;
     if (!applied || !this.#spec) return;
     for (const line of formatPlan(applied)) this.log(line);
-    if (this.#filled.length > 0) this.log(`.env: generated ${this.#filled.join(', ')} (missing or empty)`);
+    for (const note of this.#envNotes) this.log(note);
     const done = isNoop(applied) ? 'nothing to change for' : this.#regenerating ? 'regenerated' : 'generated';
     this.log(`\nbrokerplate: ${done} ${this.#spec.name} (${this.#spec.scenario}, ${this.#spec.profile}) in ${this.#destination}`);
     this.log('Next: read README.md; secrets are in .env (git-ignored).');

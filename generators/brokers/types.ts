@@ -12,7 +12,7 @@ export interface SecretDef {
 export interface ConnectionVar {
   readonly env: string;
   readonly description: string;
-  /** The value for local development (compose ports on 127.0.0.1), given the secrets' values. */
+  /** The value for local development (compose ports on 127.0.0.1), given the secrets' values, percent-encoded (a secret goes into URLs). */
   value(secrets: Readonly<Record<string, string>>): string;
   /** True when the value embeds a secret, so .env.example shows a placeholder. */
   readonly secret: boolean;

@@ -10,9 +10,11 @@
  * text the two would read differently (`$` outside single quotes, `#`, backslash escapes) is refused
  * rather than silently changed.
  */
+import { BROKER_PLUGINS } from '../brokers/index.ts';
 import type { StackSpec } from '../stack/index.ts';
 import { WriteError } from '../write/errors.ts';
 import type { GeneratedFile } from './files.ts';
+import { MONITORING_SECRETS } from './monitoring-model.ts';
 import { secretGroups } from './secrets.ts';
 
 export const ENV_FILE = '.env';
@@ -151,24 +153,51 @@ export interface MergedEnv {
   readonly text: string;
   /** Secrets that were missing or empty and got a new random value. */
   readonly filled: readonly string[];
+  /** Variables brokerplate wrote for a broker or service the stack no longer has. */
+  readonly retired: readonly string[];
 }
 
-/** The .env for this stack: existing secret values win, missing or empty ones come from `randomSecret`, connection URLs follow them, other keys stay as written. */
+/**
+ * A secret of a broker the stack no longer has is kept in .env as a `#retired KEY=value` comment
+ * (its data volume may still use it): if the broker comes back, the value is restored.
+ */
+const RETIRED = '#retired ';
+
+/** Every variable brokerplate can write into .env, for any stack: the names whose absence from the stack retires them. */
+function brokerplateKeys(spec: StackSpec): { secrets: Set<string>; all: Set<string> } {
+  const parts = Object.values(BROKER_PLUGINS).map((p) => p.connection);
+  const secrets = new Set([...parts.flatMap((c) => c.secrets(spec).map((s) => s.env)), ...MONITORING_SECRETS.map((s) => s.env)]);
+  return { secrets, all: new Set([...secrets, ...parts.flatMap((c) => c.connection(spec).map((v) => v.env))]) };
+}
+
+/**
+ * The .env for this stack: existing secret values win (or a retired value of the same name),
+ * missing or empty ones come from `randomSecret`, connection URLs follow them, the user's own keys
+ * stay as written, and variables of brokers the stack no longer has are retired.
+ */
 export function mergeEnv(spec: StackSpec, existing: string | undefined, randomSecret: () => string): MergedEnv {
-  const current = new Map(readEnv(existing ?? '').map((e) => [e.key, e]));
+  const text = existing ?? '';
+  const current = new Map(readEnv(text).map((e) => [e.key, e]));
+  const retiredBefore = new Map(
+    text
+      .split(/\r?\n/)
+      .filter((l) => l.startsWith(RETIRED))
+      .flatMap((l) => readEnv(l.slice(RETIRED.length)))
+      .map((e) => [e.key, e]),
+  );
   const filled: string[] = [];
   const lines: string[] = [HEADER];
-  const known = new Set<string>();
+  const used = new Set<string>();
   for (const group of secretGroups(spec)) {
     lines.push(`# ${group.id}`);
     const secrets: Record<string, string> = {};
     for (const s of group.secrets) {
-      known.add(s.env);
+      used.add(s.env);
       const entry = current.get(s.env);
       if (entry && entry.value !== '' && !entry.portable) {
         envError(entry.line, `${s.env}: docker compose and Node's loadEnvFile (the clients) would read this value differently ($ outside single quotes, # or a backslash escape): put it in single quotes`);
       }
-      let value = entry?.value ?? '';
+      let value = entry?.value || retiredBefore.get(s.env)?.value || '';
       if (value === '') {
         value = randomSecret();
         filled.push(s.env);
@@ -179,13 +208,22 @@ export function mergeEnv(spec: StackSpec, existing: string | undefined, randomSe
     // Every connection value that embeds a secret is a URL: the secret goes in percent-encoded.
     const inUrls = Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, encodeURIComponent(v)]));
     for (const c of group.connection) {
-      known.add(c.env);
+      used.add(c.env);
       lines.push(envLine(c.env, c.value(inUrls)));
     }
   }
-  const extra = [...current.values()].filter((e) => !known.has(e.key));
+  const known = brokerplateKeys(spec);
+  const unused = [...current.values()].filter((e) => !used.has(e.key));
+  const extra = unused.filter((e) => !known.all.has(e.key));
   if (extra.length > 0) lines.push('# yours', ...extra.map((e) => e.source));
-  return { text: `${lines.join('\n')}\n`, filled };
+  const retired = unused.filter((e) => known.all.has(e.key)).map((e) => e.key);
+  const keep = new Map([...retiredBefore].filter(([k]) => !used.has(k)));
+  for (const e of unused) if (known.secrets.has(e.key) && e.value !== '') keep.set(e.key, e);
+  if (keep.size > 0) {
+    lines.push('# no longer used by this stack (a returning broker gets these values back)');
+    lines.push(...[...keep.values()].map((e) => `${RETIRED}${envLine(e.key, e.value)}`));
+  }
+  return { text: `${lines.join('\n')}\n`, filled, retired };
 }
 
 /** The .env text only (tests and tools that need a filled .env). */
@@ -194,9 +232,9 @@ export function buildEnv(spec: StackSpec, existing: string | undefined, randomSe
 }
 
 /** .env as a file of the write plan: merged with the one on disk, mode 0600 (and kept so). */
-export function envFile(spec: StackSpec, existing: string | undefined, randomSecret: () => string): { file: GeneratedFile; filled: readonly string[] } {
+export function envFile(spec: StackSpec, existing: string | undefined, randomSecret: () => string): { file: GeneratedFile; merged: MergedEnv } {
   const merged = mergeEnv(spec, existing, randomSecret);
-  return { file: { path: ENV_FILE, contents: merged.text, kind: 'merge', mode: 0o600 }, filled: merged.filled };
+  return { file: { path: ENV_FILE, contents: merged.text, kind: 'merge', mode: 0o600 }, merged };
 }
 
 export function envExample(spec: StackSpec): string {

@@ -25,5 +25,5 @@ export function emitProject(spec: StackSpec, specText?: string): GeneratedFile[]
 }
 
 export { contentHash, MANIFEST_FILE } from '../write/manifest.ts';
-export { buildEnv, ENV_FILE, envExample, envFile, mergeEnv, parseEnv } from './env.ts';
+export { buildEnv, ENV_FILE, envExample, envFile, mergeEnv, parseEnv, type MergedEnv } from './env.ts';
 export { kindOf, type FileKind, type FileMode, type GeneratedFile } from './files.ts';

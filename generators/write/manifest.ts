@@ -41,9 +41,14 @@ export function unsafePathReason(path: string): string | undefined {
 export interface Manifest {
   /** Path → content hash of each managed file the previous run wrote. */
   readonly files: ReadonlyMap<string, string>;
+  /**
+   * Path → content hash of each seed as brokerplate would create it: a seed the spec no longer
+   * produces is removed only while it still holds exactly that (the user has not made it theirs).
+   */
+  readonly seeds: ReadonlyMap<string, string>;
 }
 
-export const EMPTY_MANIFEST: Manifest = { files: new Map() };
+export const EMPTY_MANIFEST: Manifest = { files: new Map(), seeds: new Map() };
 
 function refuse(why: string): never {
   throw new WriteError({ what: MANIFEST_FILE, why: `${why}; restore it from version control, or delete it (then every file that differs from what brokerplate generates counts as edited by hand)` });
@@ -59,27 +64,42 @@ export function readManifest(text: string | undefined): Manifest {
   } catch (error) {
     refuse(`is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
   }
-  const files = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>).files : undefined;
+  const record = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  const files = record.files;
   if (typeof files !== 'object' || files === null || Array.isArray(files)) refuse('has no "files" object');
+  // Manifests written before seeds were recorded have none: their seeds are never removed.
+  const seeds = record.seeds ?? {};
+  if (typeof seeds !== 'object' || seeds === null || Array.isArray(seeds)) refuse('"seeds" is not an object');
   const problems: Problem[] = [];
-  const entries = new Map<string, string>();
-  for (const [path, hash] of Object.entries(files)) {
-    const unsafe = unsafePathReason(path);
-    if (unsafe) problems.push({ what: `${MANIFEST_FILE}: entry ${JSON.stringify(path)}`, why: `${unsafe}; refusing to delete anything` });
-    else if (typeof hash !== 'string' || !HASH.test(hash)) problems.push({ what: `${MANIFEST_FILE}: entry ${JSON.stringify(path)}`, why: 'its hash is not "sha256-" and 64 hex digits' });
-    else entries.set(path, hash);
-  }
+  const entries = (table: object): Map<string, string> => {
+    const out = new Map<string, string>();
+    for (const [path, hash] of Object.entries(table)) {
+      const unsafe = unsafePathReason(path);
+      if (unsafe) problems.push({ what: `${MANIFEST_FILE}: entry ${JSON.stringify(path)}`, why: `${unsafe}; refusing to delete anything` });
+      else if (typeof hash !== 'string' || !HASH.test(hash)) problems.push({ what: `${MANIFEST_FILE}: entry ${JSON.stringify(path)}`, why: 'its hash is not "sha256-" and 64 hex digits' });
+      else out.set(path, hash);
+    }
+    return out;
+  };
+  const manifest = { files: entries(files), seeds: entries(seeds) };
   if (problems.length > 0) throw new WriteError(problems);
-  return { files: entries };
+  return manifest;
 }
 
-/** The manifest for a run's files: the managed ones, by path. It is a merge file (brokerplate's own record, rewritten whenever it changes). */
+/**
+ * The manifest for a run's files: the managed ones and the seeds, by path (secret material, a seed
+ * of mode 0600, is never hashed: a hash of a key still tells something about it). It is a merge
+ * file (brokerplate's own record, rewritten whenever it changes).
+ */
 export function manifestFile(files: readonly GeneratedFile[]): GeneratedFile {
-  const hashes = Object.fromEntries(
-    files
-      .filter((f) => kindOf(f) === 'managed')
-      .map((f) => [f.path, contentHash(f.contents)] as const)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-  );
-  return { ...jsonFile(MANIFEST_FILE, { generator: 'brokerplate', files: hashes }), kind: 'merge' };
+  const hashes = (keep: (f: GeneratedFile) => boolean) =>
+    Object.fromEntries(
+      files
+        .filter(keep)
+        .map((f) => [f.path, contentHash(f.contents)] as const)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    );
+  const files_ = hashes((f) => kindOf(f) === 'managed');
+  const seeds = hashes((f) => kindOf(f) === 'seed' && f.mode !== 0o600);
+  return { ...jsonFile(MANIFEST_FILE, { generator: 'brokerplate', files: files_, seeds }), kind: 'merge' };
 }

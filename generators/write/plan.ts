@@ -47,6 +47,8 @@ export interface Plan {
 
 const ORDER = (a: PlannedFile, b: PlannedFile) => (a.path === MANIFEST_FILE ? 1 : b.path === MANIFEST_FILE ? -1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
+const SEED_KEPT = 'created once, then yours';
+
 function octal(mode: number): string {
   return `0${(mode & 0o777).toString(8)}`;
 }
@@ -102,7 +104,7 @@ function planFile(f: GeneratedFile, disk: Disk, previous: Manifest): PlannedFile
   const stamped = { ...base, mode: f.mode ?? entry.mode, stamp: entry.stamp };
   const modeNote = f.mode !== undefined && entry.mode !== f.mode ? `mode ${octal(entry.mode)} → ${octal(f.mode)}` : undefined;
   const same = entry.bytes.equals(Buffer.from(f.contents));
-  if (kind === 'seed') return modeNote ? { ...stamped, status: 'mode', note: modeNote } : { ...stamped, status: 'keep', note: 'created once, then yours' };
+  if (kind === 'seed') return modeNote ? { ...stamped, status: 'mode', note: modeNote } : { ...stamped, status: 'keep', note: SEED_KEPT };
   if (same) return modeNote ? { ...stamped, status: 'mode', note: modeNote } : { ...stamped, status: 'identical' };
   const update: PlannedFile = { ...stamped, status: 'update', contents: f.contents, ...(modeNote && { note: modeNote }) };
   if (kind === 'merge') return update;
@@ -119,6 +121,16 @@ function planOrphan(path: string, hash: string, disk: Disk): PlannedFile | Probl
   const base = { path, kind: 'managed' as const, mode: entry.mode, stamp: entry.stamp };
   if (contentHash(entry.bytes) === hash) return { ...base, status: 'delete', note: 'no longer generated' };
   return { ...base, status: 'conflict', note: 'edited by hand, and no longer generated', overwrite: 'delete' };
+}
+
+/** A seed the previous run would have created that this run does not produce: removed while untouched, else the user's. */
+function planSeedOrphan(path: string, hash: string, disk: Disk): PlannedFile | Problem | undefined {
+  const entry = disk.entry(path);
+  if (entry.type === 'missing') return undefined;
+  if (entry.type !== 'file') return { what: path, why: `listed in ${MANIFEST_FILE} but ${describe(entry).replace(/^is /, 'is now ')}` };
+  const base = { path, kind: 'seed' as const, mode: entry.mode, stamp: entry.stamp };
+  if (contentHash(entry.bytes) === hash) return { ...base, status: 'delete', note: 'no longer generated' };
+  return { ...base, status: 'keep', note: 'no longer generated; kept: yours since it was created' };
 }
 
 function isProblem(x: PlannedFile | Problem): x is Problem {
@@ -165,6 +177,7 @@ export function plan(files: readonly GeneratedFile[], disk: Disk): Plan {
   };
   for (const f of files) consider(f.path, () => planFile(f, disk, previous));
   for (const [path, hash] of previous.files) if (!produced.has(path)) consider(path, () => planOrphan(path, hash, disk));
+  for (const [path, hash] of previous.seeds) if (!produced.has(path) && !previous.files.has(path)) consider(path, () => planSeedOrphan(path, hash, disk));
   if (problems.length > 0) throw new WriteError(problems);
   const sorted = planned.sort(ORDER);
   return { files: sorted, prune: pruned(sorted, disk) };
@@ -187,7 +200,7 @@ export function settle(p: Plan, disk: Disk, overwrite: (f: PlannedFile) => boole
 
 /** Files a run leaves as they are without anything to say: identical ones, and seeds that exist. */
 function quiet(f: PlannedFile): boolean {
-  return f.status === 'identical' || (f.status === 'keep' && f.kind === 'seed');
+  return f.status === 'identical' || (f.status === 'keep' && f.kind === 'seed' && f.note === SEED_KEPT);
 }
 
 /** The plan as lines for the terminal (`--dry-run` and a real run print the same). Unchanged files are counted, not listed. */

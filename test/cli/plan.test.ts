@@ -91,6 +91,16 @@ describe('the write plan of a re-run', () => {
     expect(formatPlan(p)).toContain('  delete    src/gen.ts  (no longer generated)');
   });
 
+  it('removes a seed the spec no longer produces only while it is as brokerplate created it', () => {
+    const text = JSON.stringify({ files: {}, seeds: { 'infra/Pulumi.dev.yaml': contentHash('config: {}\n') } });
+    const untouched = plan(withManifest([]), disk({ [MANIFEST_FILE]: text, 'infra/Pulumi.dev.yaml': 'config: {}\n' }));
+    expect(statuses(untouched)).toMatchObject({ 'infra/Pulumi.dev.yaml': 'delete' });
+    expect(untouched.prune).toEqual(['infra']);
+    const theirs = plan(withManifest([]), disk({ [MANIFEST_FILE]: text, 'infra/Pulumi.dev.yaml': 'config:\n  shop:secret: encrypted\n' }));
+    expect(theirs.files[0]).toMatchObject({ status: 'keep', note: 'no longer generated; kept: yours since it was created' });
+    expect(formatPlan(theirs)[0]).toMatch(/keep +infra\/Pulumi\.dev\.yaml/);
+  });
+
   it('leaves seed files alone once they exist (Pulumi stack files hold the user\'s encrypted secrets)', () => {
     const seed = file('infra/Pulumi.dev.yaml', 'config: {}\n', { kind: 'seed' });
     expect(statuses(plan([seed], disk({ 'infra/Pulumi.dev.yaml': 'config:\n  shop:secret: encrypted\n' })))).toEqual({ [seed.path]: 'keep' });
@@ -164,9 +174,9 @@ describe('the manifest is untrusted input', () => {
     expect(refusal(() => readManifest(text))).toMatch(message);
   });
 
-  it('lists exactly the managed files, not seeds, merge files or itself', () => {
-    const m = manifestFile([file('a.txt', 'a'), file('s.yaml', 's', { kind: 'seed' }), file('.env', 'e', { kind: 'merge' })]);
+  it('hashes the managed files and the seeds, never merge files, secret material (0600 seeds) or itself', () => {
+    const m = manifestFile([file('a.txt', 'a'), file('s.yaml', 's', { kind: 'seed' }), file('ca.key', 'k', { kind: 'seed', mode: 0o600 }), file('.env', 'e', { kind: 'merge' })]);
     expect(m).toMatchObject({ path: MANIFEST_FILE, kind: 'merge' });
-    expect(JSON.parse(m.contents)).toEqual({ generator: 'brokerplate', files: { 'a.txt': contentHash('a') } });
+    expect(JSON.parse(m.contents)).toEqual({ generator: 'brokerplate', files: { 'a.txt': contentHash('a') }, seeds: { 's.yaml': contentHash('s') } });
   });
 });

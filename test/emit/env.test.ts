@@ -88,3 +88,24 @@ describe('mergeEnv: the .env of a run', () => {
     expect(() => mergeEnv(spec, 'RABBITMQ_PASSWORD=abc#def\n', random)).toThrow(/RABBITMQ_PASSWORD: docker compose and Node's loadEnvFile/);
   });
 });
+
+describe('mergeEnv: a broker leaves the stack, then comes back', () => {
+  it('retires its variables (secrets as #retired comments), and restores the secrets when it returns', () => {
+    const hybrid = specFor('hybrid', 'dev');
+    const rpc = specFor('rpc', 'dev');
+    let n = 0;
+    const first = mergeEnv(hybrid, undefined, () => `v${++n}`);
+    const redisPassword = nodeParseEnv(first.text).REDIS_PASSWORD;
+    const without = mergeEnv(rpc, `${first.text}MINE=1\n`, () => 'never');
+    expect(without.retired).toEqual(expect.arrayContaining(['KAFKA_BROKERS', 'REDIS_PASSWORD', 'REDIS_URL']));
+    const values = nodeParseEnv(without.text);
+    expect(Object.keys(values)).not.toContain('REDIS_PASSWORD');
+    expect(values.MINE).toBe('1');
+    expect(without.text).toContain(`#retired REDIS_PASSWORD=${redisPassword}\n`);
+    expect(without.text).not.toContain('KAFKA_BROKERS');
+    const back = mergeEnv(hybrid, without.text, () => 'new');
+    expect(nodeParseEnv(back.text).REDIS_PASSWORD).toBe(redisPassword);
+    expect(back.filled).toEqual([]);
+    expect(back.text).not.toContain('#retired REDIS_PASSWORD');
+  });
+});
