@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import helpers from 'yeoman-test';
@@ -60,9 +60,20 @@ describe('yo brokerplate', () => {
     expect([spec.scenario, spec.profile, Object.keys(spec.brokers)]).toEqual(['rpc', 'prod', ['rabbitmq']]);
     expect(existsSync(join(dir, 'out', '.env'))).toBe(true);
 
-    const bad = await runCommand(process.execPath, [yo, 'brokerplate', 'bad', '--scenario', 'chat', '--yes'], { cwd: dir, env: { HOME: join(dir, 'home'), NO_UPDATE_NOTIFIER: '1' } });
-    expect(bad.code).not.toBe(0);
-    expect(bad.stdout + bad.stderr).toMatch(/--scenario: unknown scenario "chat"/);
+    expect(statSync(join(dir, 'out', '.env')).mode & 0o777).toBe(0o600);
+
+    // Expected failures are one line, as from the bin: no "An error occured while running", no yo "Error" banner, no stack.
+    const yoRun = (args: string[]) => runCommand(process.execPath, [yo, 'brokerplate', ...args], { cwd: dir, env: { HOME: join(dir, 'home'), NO_UPDATE_NOTIFIER: '1' }, timeoutMs: 30_000 });
+    const bad = await yoRun(['bad', '--scenario', 'chat', '--yes']);
+    expect(bad.code).toBe(1);
+    expect(bad.output.trim()).toMatch(/^brokerplate: error: --scenario: unknown scenario "chat" \(choose one of: [^\n]*\)$/);
     expect(existsSync(join(dir, 'bad'))).toBe(false);
+    const proc = await yoRun(['/proc/self/x', '--scenario', 'rpc', '--yes']);
+    expect(proc.timedOut).toBe(false);
+    expect([proc.code, proc.output.trim()]).toEqual([1, 'brokerplate: error: /proc/self/x: is inside /proc, a kernel pseudo-filesystem; choose a normal folder']);
+    appendFileSync(join(dir, 'out', 'README.md'), '\nmy notes\n');
+    const conflict = await yoRun(['out']);
+    expect(conflict.code).toBe(1);
+    expect(conflict.output.trim()).toMatch(/^brokerplate: error: 1 file changed by hand: README\.md \(edited by hand since brokerplate generated it\): nothing was written;[^\n]*$/);
   });
 });
