@@ -75,8 +75,9 @@ export default class BrokerplateGenerator extends Generator<Options> {
   }
 
   /**
-   * Ends the run on a failure (the underscore keeps Yeoman from running it as a task). Here it throws (yeoman-test and other hosts see the error); the bin
-   * and `yo brokerplate` run index.ts, which prints one line and exits.
+   * Ends the run on a failure (the underscore keeps Yeoman from running it as a task). Here it
+   * throws, for yeoman-test and other hosts; the bin and `yo brokerplate` run index.ts, which
+   * prints one line and exits.
    */
   protected _fail(error: unknown): never {
     throw error;
@@ -132,7 +133,11 @@ export default class BrokerplateGenerator extends Generator<Options> {
       const raw = this.#opt(key);
       if (typeof raw !== 'string') continue;
       const setting = SETTINGS.find((s) => s.key === key);
-      if (setting) doc.set(key, setting.parse(raw, {}));
+      if (!setting) continue;
+      const value = setting.parse(raw, {});
+      // Rewritten only when the value changes: the user's text stays byte for byte otherwise.
+      if (JSON.stringify(doc.toJS()?.[key]) === JSON.stringify(value)) continue;
+      doc.set(key, value);
       changed = true;
     }
     const result = loadSpec(changed ? doc.toString({ lineWidth: 0 }) : text);
