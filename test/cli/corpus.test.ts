@@ -236,9 +236,9 @@ beforeAll(async () => {
 }, 60_000);
 
 describe('the bad-input corpus: exit code, one line naming the file or field and the rule, the tree untouched', () => {
-  it.concurrent.each(ROWS.map((row) => [row.name, row] as const))('%s', async (_name, row) => {
-    const needsRoot = row.runner === 'mount';
-    if (needsRoot && !IS_ROOT) throw new Error('this row needs root (a private mount namespace); the suite runs as root in CI');
+  it.concurrent.for(ROWS)('$name', async (row, { skip }) => {
+    // A private mount namespace needs root (CI runs as root); elsewhere these rows show as skipped.
+    if (row.runner === 'mount' && !IS_ROOT) skip();
     const { result, before, after } = await run(row);
     const shown = `exit ${result.code}\n${result.output}`;
     expect(result.timedOut, shown).toBe(false);
