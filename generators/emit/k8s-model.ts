@@ -131,6 +131,15 @@ export interface K8sPart<S> {
   settings(spec: StackSpec): S;
   /** README prose: what the component deploys in the active profile. */
   readme(spec: StackSpec): string;
+  /** Outputs of the component the program exports besides `endpoint` (`<broker><Name>`, from the component's property). */
+  readonly outputs?: readonly K8sOutput[];
+}
+
+/** A stack output of the Pulumi program: `export const <broker><name> = <component>.<property>`. */
+export interface K8sOutput {
+  /** The component's property, e.g. `hosts`. */
+  readonly property: string;
+  readonly doc: string;
 }
 
 // ---------------------------------------------------------------- the seam for other areas

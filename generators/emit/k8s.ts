@@ -141,7 +141,11 @@ export function infraFiles(spec: StackSpec, addons: readonly K8sAddon[] = K8S_AD
       render('infra/index.ts', {
         name: spec.name,
         brokerTitles: brokers.map((b) => BROKER_PLUGINS[b].names.short).join(', '),
-        brokers: brokers.map((b) => ({ id: b, ...BROKER_PLUGINS[b].names })),
+        brokers: brokers.map((b) => ({
+          id: b,
+          ...BROKER_PLUGINS[b].names,
+          outputs: (BROKER_PLUGINS[b].k8s.outputs ?? []).map((o) => ({ ...o, name: `${b}${o.property.charAt(0).toUpperCase()}${o.property.slice(1)}` })),
+        })),
       }),
     ),
     file(at('render.ts'), render('infra/render.ts', {})),

@@ -23,7 +23,13 @@ export function checkRules(r: Reader, spec: StackSpec): void {
 }
 
 function checkBrokers(r: Reader, spec: StackSpec): void {
-  const { kafka, redis } = spec.brokers;
+  const { kafka, rabbitmq, redis } = spec.brokers;
+  if (rabbitmq) {
+    // The prod profile must survive the loss of a node: every queue replicated on a majority.
+    const p = 'brokers.rabbitmq.prod';
+    if (rabbitmq.prod.queueType !== 'quorum') r.fail(`${p}.queueType`, `must be quorum: prod replicates every queue, and a classic queue lives on one node (RabbitMQ 4 has no classic mirroring), so its messages go when that node does`);
+    if (rabbitmq.prod.nodes < 3) r.fail(`${p}.nodes`, `must be at least 3, got ${rabbitmq.prod.nodes}: a quorum queue keeps working after losing a node only with 3 or more members`);
+  }
   for (const profile of PROFILES) {
     if (kafka) {
       const k = kafka[profile];

@@ -89,12 +89,20 @@ export interface RabbitChannel {
   queueDelete(params: { queue: string }): Promise<unknown>;
   exchangeDelete(params: { exchange: string }): Promise<unknown>;
   basicGet(params: { queue: string; noAck?: boolean }): Promise<{ body: unknown; headers?: Record<string, unknown> } | undefined>;
+  queueBind(params: { queue: string; exchange: string; routingKey: string }): Promise<void>;
+  queueUnbind(params: { queue: string; exchange: string; routingKey: string }): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface RabbitConnection {
   acquire(): Promise<RabbitChannel>;
   createPublisher(props: { confirm?: boolean }): { send(envelope: Record<string, unknown>, body: Buffer): Promise<void>; close(): Promise<void> };
+}
+
+export interface RabbitSettings {
+  url: string;
+  hosts: readonly string[];
+  connectionName: string;
 }
 
 export interface RabbitMessaging {
@@ -158,10 +166,10 @@ export interface MessagingModule {
   KafkaDeliveryError?: new (...args: never[]) => Error & { readonly failed: number; readonly refused: boolean };
   ENVELOPE_FIELD?: string;
   RedisMessaging: new (settings?: { url: string; clientName: string }, options?: ClientOptions) => RedisMessaging;
-  RabbitMessaging: new (settings?: { url: string; connectionName: string }, options?: ClientOptions) => RabbitMessaging;
+  RabbitMessaging: new (settings?: RabbitSettings, options?: ClientOptions & { deliveryTimeoutMs?: number; readyTimeoutMs?: number }) => RabbitMessaging;
   KafkaMessaging: new (settings?: { brokers: string[]; clientId: string; transactionalId: string; tls: boolean }, options?: ClientOptions) => KafkaMessaging;
   redisSettings(env?: Record<string, string | undefined>): { url: string; clientName: string };
-  rabbitmqSettings(env?: Record<string, string | undefined>): { url: string; connectionName: string };
+  rabbitmqSettings(env?: Record<string, string | undefined>): RabbitSettings;
   kafkaSettings(env?: Record<string, string | undefined>): { brokers: string[]; clientId: string; transactionalId: string; tls: boolean };
 }
 

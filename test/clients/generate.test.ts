@@ -119,8 +119,9 @@ describe('clients area', () => {
     const prod = rabbitTopology({ ...spec, profile: 'prod' });
     expect(prod.queues.find((q) => q.name === 'eu-orders')?.arguments).toEqual({ 'x-dead-letter-exchange': 'eu-orders.dlx', 'x-queue-type': 'quorum' });
     expect(prod.bindings).toContainEqual({ source: 'documents', destination: 'pdf-invoices', destination_type: 'queue', routing_key: '', arguments: { format: 'pdf', kind: 'invoice', 'x-match': 'all' } });
-    // Priority queues stay classic even where the profile says quorum (x-max-priority is classic-only).
-    expect(rabbitTopology({ ...specFor('background-jobs'), profile: 'prod' }).queues.find((q) => q.name === 'tasks')?.arguments['x-queue-type']).toBe('classic');
+    // In prod a priority queue is a quorum queue too (replicated): no x-max-priority, RabbitMQ 4's two levels instead.
+    const prodTasks = rabbitTopology({ ...specFor('background-jobs'), profile: 'prod' }).queues.find((q) => q.name === 'tasks');
+    expect(prodTasks?.arguments).toEqual({ 'x-dead-letter-exchange': 'tasks.dlx', 'x-queue-type': 'quorum' });
   });
 
   it('lists, for the facade type test, calls that name a wrong channel or a wrong payload', () => {

@@ -188,6 +188,47 @@ describe('generated RabbitMQ project', () => {
     expect(seen).toEqual([marker?.id]);
   });
 
+  it('publishes with mandatory: a message the broker returns (no queue bound) is not delivered, and publish() says so', async () => {
+    const client = new mod.RabbitMessaging(mod.rabbitmqSettings({ RABBITMQ_URL: urls.RABBITMQ_URL }), { ...quiet, deliveryTimeoutMs: 1_500 });
+    const task = (step: string) => ({ type: 'send_email', payload: { step } });
+    await client.publish(TASKS, task('bound'), { correlationId: run });
+    const binding = { queue: TASKS, exchange: `tasks-${run}`, routingKey: 'send_email' };
+    await withChannel((ch) => ch.queueUnbind(binding));
+    try {
+      // Confirmed by the broker, yet routed nowhere: without mandatory this resolved and the task was gone.
+      await expect(client.publish(TASKS, task('unroutable'), { correlationId: run })).rejects.toMatchObject({ name: 'RabbitDeliveryError', message: expect.stringMatching(/returned by the broker \(312 NO_ROUTE\)/) });
+    } finally {
+      await withChannel((ch) => ch.queueBind(binding));
+    }
+    await client.publish(TASKS, task('bound again'), { correlationId: run });
+    const steps: string[] = [];
+    const consumer = await client.consume(TASKS, { handler: ({ envelope, payload }) => void (envelope.correlationId === run && steps.push(String((payload.payload as { step: string }).step))) });
+    await eventually('both bound tasks', () => steps.length >= 2);
+    await new Promise((r) => setTimeout(r, 200));
+    await consumer.close();
+    await client.close();
+    expect(steps.sort()).toEqual(['bound', 'bound again']);
+  });
+
+  it('connects through RABBITMQ_HOSTS in turn: a dead first node is skipped', async () => {
+    const url = new URL(urls.RABBITMQ_URL ?? '');
+    const settings = mod.rabbitmqSettings({ RABBITMQ_URL: urls.RABBITMQ_URL, RABBITMQ_HOSTS: `127.0.0.1:1, ${url.hostname}:${url.port}` });
+    expect(settings.hosts).toEqual(['127.0.0.1:1', `${url.hostname}:${url.port}`]);
+    const client = new mod.RabbitMessaging(settings, quiet);
+    await client.publish(TASKS, { type: 'send_alert', payload: { via: 'second host' } }, { correlationId: `hosts-${run}` });
+    await client.close();
+    expect(() => mod.rabbitmqSettings({ RABBITMQ_URL: urls.RABBITMQ_URL, RABBITMQ_HOSTS: 'node-without-port' })).toThrow(/RABBITMQ_HOSTS must list host:port/);
+  });
+
+  it('reports a refused login as RabbitAccessError with the broker\'s reason, without retrying', async () => {
+    const url = new URL(urls.RABBITMQ_URL ?? '');
+    url.password = 'not-the-password';
+    const client = new mod.RabbitMessaging(mod.rabbitmqSettings({ RABBITMQ_URL: url.href }), quiet);
+    await expect(client.publish(TASKS, { type: 'send_alert' }, { correlationId: run })).rejects.toMatchObject({ name: 'RabbitAccessError', message: expect.stringMatching(/ACCESS_REFUSED/) });
+    await expect(client.consume(TASKS, { handler: () => undefined })).rejects.toMatchObject({ name: 'RabbitAccessError' });
+    await client.close();
+  }, 60_000);
+
   it('delivers higher priorities first (x-max-priority 10)', async () => {
     const priorities = [1, 10, 5, 0, 9, 3, 7, 2, 8, 6];
     for (const priority of priorities) await rabbit.publish(TASKS, { type: 'send_email', payload: { priority } }, { correlationId: run, priority });

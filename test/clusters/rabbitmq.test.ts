@@ -11,7 +11,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rabbitHostPorts } from '../../generators/brokers/rabbitmq/compose.ts';
+import { rabbitHostPorts } from '../../generators/brokers/rabbitmq/connection.ts';
 import { settingsOf } from '../../generators/stack/index.ts';
 import { importMessaging, type MessagingModule, type RabbitMessaging } from '../clients/api.ts';
 import { specFor } from '../support/stack.ts';

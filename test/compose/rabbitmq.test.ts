@@ -297,16 +297,16 @@ describe('RabbitMQ prod definitions (quorum queues) imported into the same node'
     }, { timeoutMs: 10_000 });
   });
 
-  it('replicated queues are quorum queues; only strict-priority queues stay classic; no quorum queue carries x-max-priority', () => {
+  it('every prod queue is a replicated quorum queue, the priority queue too (no x-max-priority: it has two levels)', () => {
     const declared = JSON.parse(fileOf(prodFiles, 'config/rabbitmq/definitions.json')) as { queues: { name: string; arguments: Record<string, unknown> }[] };
     expect(live.map((x) => x.name).sort()).toEqual(declared.queues.map((x) => x.name).sort());
     for (const d of declared.queues) {
       const l = live.find((x) => x.name === d.name);
       expect(l?.arguments, d.name).toEqual(d.arguments);
-      const priority = d.arguments['x-max-priority'] !== undefined;
-      expect(l?.type, d.name).toBe(priority ? 'classic' : 'quorum');
+      expect(l?.type, d.name).toBe('quorum');
+      expect(d.arguments['x-max-priority'], d.name).toBeUndefined();
     }
-    expect(live.filter((x) => x.type === 'quorum').map((x) => x.name)).toEqual(expect.arrayContaining(['eu-orders', 'eu-orders.dlq', 'pdf-invoices', 'quote-requests', 'telemetry']));
+    expect(live.map((x) => x.name)).toEqual(expect.arrayContaining(['tasks', 'tasks.dlq', 'eu-orders', 'eu-orders.dlq', 'pdf-invoices', 'quote-requests', 'telemetry']));
   });
 
   it('quorum queues refuse x-max-priority (why priority queues cannot simply become quorum queues)', async () => {
@@ -328,14 +328,15 @@ describe('RabbitMQ prod definitions (quorum queues) imported into the same node'
     await waitFor('dead letter', async () => (await get(PROD_VHOST, 'eu-orders.dlq', 1, 'ack_requeue_true')).length === 1, { timeoutMs: 10_000 });
   });
 
-  it('the prod rabbitmq.conf forms a 3-node cluster and the init script grows quorum queues onto the other nodes', () => {
+  it('the prod rabbitmq.conf forms a 3-node cluster whose quorum queues grow to 3 members by themselves (no node named in init.sh\'s user set-up)', () => {
     const conf = fileOf(prodFiles, 'config/rabbitmq/rabbitmq.conf');
     expect(conf).toMatch(/^cluster_formation\.peer_discovery_backend = classic_config$/m);
     for (const n of [1, 2, 3]) expect(conf).toContain(`cluster_formation.classic_config.nodes.${n} = rabbit@rabbitmq-${n}`);
     expect(conf).toMatch(/^cluster_partition_handling = pause_minority$/m);
     expect(conf).toMatch(/^loopback_users\.guest = true$/m);
+    expect(conf).toMatch(/^quorum_queue\.continuous_membership_reconciliation\.enabled = true$/m);
+    expect(conf).toMatch(/^quorum_queue\.continuous_membership_reconciliation\.target_group_size = 3$/m);
     const init = fileOf(prodFiles, 'config/rabbitmq/init.sh');
-    expect(init).toContain("grow 'rabbit@rabbitmq-2' all");
-    expect(init).toContain("grow 'rabbit@rabbitmq-3' all");
+    expect(init).not.toMatch(/rabbitmq-queues|add_member/);
   });
 });

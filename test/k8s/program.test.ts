@@ -447,7 +447,9 @@ describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id
     const byName = Object.fromEntries(env.map((e) => [e.name, e]));
     // The node name the server takes is the one the init script and peer discovery expect.
     expect(at(byName, 'RABBITMQ_NODENAME', 'value')).toBe('rabbit@$(POD_NAME).rabbitmq-headless');
-    expect(data['init.sh']).toContain("NODE='rabbit@rabbitmq-0.rabbitmq-headless'");
+    // init.sh talks to the first node that answers, of every pod's node name.
+    const initNodes = /^\[ -n "\$NODES" \] \|\| NODES=(.*)$/m.exec(data['init.sh'] ?? '')?.[1]?.replace(/^'|'$/g, '');
+    expect(initNodes?.split(' ')).toEqual(Array.from({ length: nodes }, (_, i) => `rabbit@rabbitmq-${i}.rabbitmq-headless`));
     expect(at(byName, 'RABBITMQ_USE_LONGNAME', 'value')).toBe('true');
     // The server pods get only the cookie; the init Job also gets the passwords.
     expect(env.filter((e) => isObj(e.valueFrom) && isObj(e.valueFrom.secretKeyRef)).map((e) => e.name)).toEqual(['RABBITMQ_ERLANG_COOKIE']);
@@ -510,7 +512,7 @@ describe('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): edited specs', 
     const env = list(at(kafka, 'spec', 'template', 'spec', 'containers', 0, 'env')) as Obj[];
     expect(env.find((e) => e.name === 'KAFKA_HEAP_OPTS')?.value).toBe('-Xms3072m -Xmx3072m');
     expect(at(find(objects, 'StatefulSet', 'rabbitmq'), 'spec', 'replicas')).toBe(5);
-    expect(at(find(objects, 'ConfigMap', 'rabbitmq-config'), 'data', 'init.sh')).toContain("'rabbit@rabbitmq-4.rabbitmq-headless'");
+    expect(at(find(objects, 'ConfigMap', 'rabbitmq-config'), 'data', 'init.sh')).toContain('rabbit@rabbitmq-4.rabbitmq-headless');
   });
 
   it('monitoring off: no monitoring Addon, no Grafana secret, Kafka without the JMX agent (no init container, no metrics port, not in its NetworkPolicy)', async () => {

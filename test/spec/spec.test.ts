@@ -119,6 +119,18 @@ describe('spec validation names the field and the rule', () => {
     expect(issues(spec)).toContainEqual(expect.stringMatching(/^brokers\.kafka\.prod\.minInsyncReplicas: 4 exceeds brokers\.kafka\.prod\.replicationFactor \(3\)/));
   });
 
+  it('refuses a prod RabbitMQ that cannot replicate its queues (classic queues, fewer than 3 nodes)', () => {
+    const spec = seed('background-jobs', 'prod');
+    spec.brokers.rabbitmq.prod.queueType = 'classic';
+    spec.brokers.rabbitmq.prod.nodes = 1;
+    expect(issues(spec)).toEqual([
+      expect.stringMatching(/^brokers\.rabbitmq\.prod\.queueType: must be quorum: prod replicates every queue, and a classic queue lives on one node/),
+      expect.stringMatching(/^brokers\.rabbitmq\.prod\.nodes: must be at least 3, got 1/),
+    ]);
+    // dev keeps classic single-node queues
+    expect(issues(seed('background-jobs', 'dev'))).toEqual([]);
+  });
+
   it('refuses at-least-once on Redis pub/sub and a stream on a cache-role Redis', () => {
     const spec = seed('realtime-notifications');
     spec.channels[0].semantics = 'at-least-once';

@@ -15,7 +15,8 @@ import { render } from '../../emit/render.ts';
 import { IMAGES } from '../../versions/images.ts';
 import { composeTopology, type Topology } from '../topology.ts';
 import { RABBITMQ_PORTS, rabbitNodeCount } from './config.ts';
-import { ADMIN_USER } from './connection.ts';
+import { ADMIN_USER, rabbitUsers } from './connection.ts';
+import { shellQuote } from '../formats.ts';
 
 /** Plugins the standby broker needs (the primary needs none: federation is set up downstream). */
 export const STANDBY_PLUGINS = ['rabbitmq_federation', 'rabbitmq_federation_management'] as const;
@@ -49,7 +50,13 @@ function scripts(spec: StackSpec): Record<'backup' | 'restore' | 'standby', stri
   const exchanges = federatedExchanges(spec);
   return {
     backup: render('backup/rabbitmq-export.sh', ctx),
-    restore: render('backup/rabbitmq-restore.sh', ctx),
+    restore: render('backup/rabbitmq-restore.sh', {
+      ...ctx,
+      users: rabbitUsers()
+        .map((u) => u.name)
+        .join(', '),
+      grants: rabbitUsers().map((u) => ({ user: shellQuote(u.name), permissions: shellQuote(JSON.stringify(u.permissions)) })),
+    }),
     standby: render('backup/rabbitmq-standby.sh', {
       ...ctx,
       exchanges: exchanges.length > 0 ? exchanges.join(', ') : '(no exchanges)',

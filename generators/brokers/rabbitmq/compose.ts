@@ -3,17 +3,13 @@
  * one-shot `rabbitmq-init` that creates the users from .env, named volumes.
  */
 import { channelsOf, scalingOf, settingsOf, type StackSpec } from '../../stack/index.ts';
+import { priorityLevels } from './topology.ts';
 import { bindMount, composeResources, envRef, loopbackPort, type ComposePart, type ComposePort, type ComposeService } from '../../emit/compose-model.ts';
 import { file, jsonFile } from '../../emit/files.ts';
 import { IMAGES } from '../../versions/images.ts';
 import { composeTopology } from '../topology.ts';
 import { enabledPluginsFile, rabbitConf, rabbitDefinitions, rabbitEntrypoint, rabbitInitScript, rabbitNodeCount, RABBITMQ_PATHS, RABBITMQ_PORTS } from './config.ts';
-import { ADMIN_USER } from './connection.ts';
-
-/** Host ports of node `ordinal` (node 1: 5672, 15672, 1883; node 2: 5673, 15673, 1884; ...). */
-export function rabbitHostPorts(ordinal: number): { amqp: number; management: number; mqtt: number } {
-  return { amqp: 5672 + ordinal, management: 15672 + ordinal, mqtt: 1883 + ordinal };
-}
+import { ADMIN_USER, rabbitHostPorts } from './connection.ts';
 
 export function rabbitmqCompose(spec: StackSpec): ComposePart {
   const nodes = rabbitNodeCount(spec);
@@ -78,21 +74,21 @@ export function rabbitmqCompose(spec: StackSpec): ComposePart {
     depends_on: Object.fromEntries(names.map((n) => [n, { condition: 'service_healthy' as const }])),
   };
   const quorum = scaling.queueType === 'quorum';
-  const queues = rabbitDefinitions(spec).queues;
-  const prioritised = new Set(channelsOf(spec, 'rabbitmq').filter((c) => c.kind === 'queue' && c.maxPriority !== undefined).map((c) => c.name));
-  const classicPriority = queues.filter((q) => prioritised.has(q.name) && q.arguments['x-queue-type'] === 'classic').map((q) => q.name);
-  const quorumPriority = queues.filter((q) => prioritised.has(q.name) && q.arguments['x-queue-type'] === 'quorum').map((q) => q.name);
+  const quorumPriority = channelsOf(spec, 'rabbitmq').flatMap((c) => {
+    const levels = priorityLevels(spec, c);
+    return levels?.kind === 'two-level' ? [{ name: c.name, ...levels }] : [];
+  });
   const notes = [
     `**RabbitMQ**: ${nodes > 1 ? `a ${nodes}-node cluster (\`${names.join('`, `')}\`, peer discovery from a fixed node list, \`pause_minority\` on partitions)` : 'one node'} with ${quorum ? 'quorum queues (replicated with Raft; a message is on disk on a majority of nodes before it is confirmed)' : 'classic queues (one copy, on this node)'}. Queues, exchanges, bindings and policies come from \`config/rabbitmq/definitions.json\`, imported at boot. \`rabbitmq-init\` then creates the users \`${ADMIN_USER}\` (management UI at http://127.0.0.1:${rabbitHostPorts(0).management}) and \`app\` (\`RABBITMQ_URL\`) from \`.env\`. Because definitions are imported, no default \`guest\` user is ever created, and \`loopback_users.guest\` would keep it local anyway.`,
   ];
-  if (quorum && classicPriority.length > 0) {
+  if (nodes > 1 && quorum) {
     notes.push(
-      `**Priority queues stay classic**: ${classicPriority.map((n) => `\`${n}\``).join(', ')} use \`x-max-priority\` (strict priorities), which only classic queues implement: quorum queues refuse the argument, and in RabbitMQ 4 offer just two levels (0-4 normal, 5+ high, delivered 2:1). A classic queue lives on one node, so its messages are not replicated: if that node is lost, so are they. Drop \`maxPriority\` from the channel to make it a replicated quorum queue.`,
+      `**Replicas**: every quorum queue grows to ${Math.min(nodes, 3)} members on its own, on whichever node it was first declared (continuous membership reconciliation, 10 s after a node joins), so no script names nodes. Clients list every node in \`RABBITMQ_HOSTS\` (${Array.from({ length: nodes }, (_, i) => `127.0.0.1:${rabbitHostPorts(i).amqp}`).join(', ')}) and move to the next when one dies.`,
     );
   }
   if (quorumPriority.length > 0) {
     notes.push(
-      `**Priorities on quorum queues**: ${quorumPriority.map((n) => `\`${n}\``).join(', ')} are quorum queues, which refuse \`x-max-priority\`; in RabbitMQ 4 they always have two levels instead (priority 0-4 normal, 5 and above high, delivered 2:1 so normal work never starves).`,
+      `**Priorities on quorum queues**: ${quorumPriority.map((q) => `\`${q.name}\` (priority 0-${q.max}: ${q.highFrom}-${q.max} high, 0-${q.highFrom - 1} normal)`).join(', ')}. A quorum queue refuses \`x-max-priority\`; RabbitMQ 4 gives it two levels instead, delivered 2:1 so normal work never starves. The generated client puts the upper half of the channel's range on the high level (it sends at least AMQP priority 5 for it, at most 4 for the rest). Need strict ordering of many levels? Use a queue per level, with more consumers on the urgent one.`,
     );
   }
   if (mqtt) notes.push(`**MQTT**: devices connect to 127.0.0.1:${rabbitHostPorts(0).mqtt} with a RabbitMQ user (anonymous MQTT is off); their publishes land on \`amq.topic\` in vhost \`${settings.vhost}\`.`);

@@ -13,9 +13,9 @@
  */
 import { channelsOf, durationMs, scalingOf, settingsOf, type StackSpec } from '../../stack/index.ts';
 import { render } from '../../emit/render.ts';
-import { enabledPluginsText, rabbitConfText, type ConfigSection } from '../formats.ts';
+import { enabledPluginsText, rabbitConfText, shellQuote, type ConfigSection } from '../formats.ts';
 import type { Topology } from '../topology.ts';
-import { ADMIN_USER, APP_USER } from './connection.ts';
+import { rabbitUsers } from './connection.ts';
 import { rabbitTopology, type QueueArgument, type RabbitTopology } from './topology.ts';
 
 /** Paths inside the official rabbitmq image. */
@@ -111,7 +111,7 @@ export function rabbitConfSections(spec: StackSpec, topology: Topology, options:
           ]
         : [['cluster_formation.peer_discovery_backend', 'k8s']];
     sections.push({
-      comment: `Cluster of ${nodes} nodes. pause_minority: a node cut off from the majority stops serving rather than diverging.\nQuorum queues grow back to ${Math.min(nodes, 3)} replicas on their own when a node (re)joins.`,
+      comment: `Cluster of ${nodes} nodes. pause_minority: a node cut off from the majority stops serving rather than diverging.\nContinuous membership reconciliation: every quorum queue grows to ${Math.min(nodes, 3)} members on its own, on whichever node\nit was first declared (10 s after a node joins, and hourly), so no script has to name nodes.`,
       entries: [
         ...discovery,
         ['cluster_partition_handling', 'pause_minority'],
@@ -251,18 +251,25 @@ export function rabbitEntrypoint(): string {
 }
 
 /**
- * The one-shot init step: waits for the cluster, creates or updates the admin and app users from
- * the environment and, in a cluster, grows the quorum queues onto every node.
+ * The one-shot init step: waits for the node, then creates or updates every user of
+ * rabbitUsers() from the environment (password, tags, permissions on the vhost). Quorum queues
+ * need nothing from it: continuous membership reconciliation (rabbitmq.conf) grows each one to
+ * the target size on whichever nodes it was declared, and again when a node joins.
  */
 export function rabbitInitScript(spec: StackSpec, topology: Topology): string {
-  const nodes = rabbitNodeCount(spec);
+  const users = rabbitUsers();
   return render('config/rabbitmq/init.sh', {
     profile: spec.profile,
-    vhost: settingsOf(spec, 'rabbitmq').vhost,
-    vhostPattern: `^${regexEscape(settingsOf(spec, 'rabbitmq').vhost)}$`,
-    node: rabbitNodeName(topology, 0),
-    admin: ADMIN_USER,
-    app: APP_USER,
-    others: Array.from({ length: Math.max(0, nodes - 1) }, (_, i) => rabbitNodeName(topology, i + 1)),
+    vhost: shellQuote(settingsOf(spec, 'rabbitmq').vhost),
+    nodes: shellQuote(Array.from({ length: rabbitNodeCount(spec) }, (_, i) => rabbitNodeName(topology, i)).join(' ')),
+    passwordEnvs: users.map((u) => `{${u.passwordEnv}:?${u.passwordEnv} is not set}`),
+    users: users.map((u) => ({
+      name: shellQuote(u.name),
+      passwordEnv: u.passwordEnv,
+      tags: shellQuote(u.tags.join(' ')),
+      configure: shellQuote(u.permissions.configure),
+      write: shellQuote(u.permissions.write),
+      read: shellQuote(u.permissions.read),
+    })),
   });
 }

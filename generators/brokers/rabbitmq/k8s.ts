@@ -45,6 +45,7 @@ export interface RabbitK8sSettings {
 
 export const rabbitmqK8s: K8sPart<RabbitK8sSettings> = {
   broker: 'rabbitmq',
+  outputs: [{ property: 'hosts', doc: "Every RabbitMQ node's AMQP address (RABBITMQ_HOSTS for clients in the namespace): the client fails over between them." }],
   files(spec: StackSpec) {
     const topology = k8sTopology();
     const clustered = rabbitNodeCount(spec) > 1;
@@ -84,6 +85,7 @@ export const rabbitmqK8s: K8sPart<RabbitK8sSettings> = {
     const scaling = scalingOf(spec, 'rabbitmq');
     const nodes = rabbitNodeCount(spec);
     const shape = nodes > 1 ? `${nodes} nodes clustered by \`rabbitmq_peer_discovery_k8s\` (no Kubernetes API access needed since RabbitMQ 4.1)` : 'one node';
-    return `**RabbitMQ** (${spec.profile}): StatefulSet \`rabbitmq\` with ${shape}, ${scaling.queueType} queues, ${scaling.resources.storage} per node; definitions (vhost \`${settingsOf(spec, 'rabbitmq').vhost}\`, exchanges, queues, policies) are imported at boot and the Job \`rabbitmq-init\` creates the users from the Secret. Clients in the namespace connect to \`rabbitmq:${RABBITMQ_PORTS.amqp}\`.`;
+    const hosts = Array.from({ length: nodes }, (_, i) => `rabbitmq-${i}.${headlessServiceName('rabbitmq')}:${RABBITMQ_PORTS.amqp}`).join(',');
+    return `**RabbitMQ** (${spec.profile}): StatefulSet \`rabbitmq\` with ${shape}, ${scaling.queueType} queues, ${scaling.resources.storage} per node; definitions (vhost \`${settingsOf(spec, 'rabbitmq').vhost}\`, exchanges, queues, policies) are imported at boot and the Job \`rabbitmq-init\` creates the users from the Secret. Clients in the namespace set \`RABBITMQ_HOSTS=${hosts}\` (the stack output \`rabbitmqHosts\`: every pod, so a client moves to another node when its own dies) with \`RABBITMQ_URL\` on the Service \`rabbitmq:${RABBITMQ_PORTS.amqp}\`.`;
   },
 };

@@ -50,20 +50,38 @@ export interface RabbitTopology {
 }
 
 /**
- * The queue type of a channel. Priority queues stay classic in every profile: `x-max-priority`
- * (1-255 levels, as in the guide's task queue) is a classic-queue feature; quorum queues refuse it
- * on RabbitMQ 3.x and only have two fixed priority levels on 4.x.
+ * The queue type of a channel: the profile's. Priority queues too: a classic queue lives on one
+ * node (RabbitMQ 4 has no mirroring), so a replicated profile cannot keep them classic. A quorum
+ * queue has no `x-max-priority` (it refuses the argument) but always two levels, normal and high
+ * (see priorityLevels()).
  */
-export function queueType(spec: StackSpec, channel: ChannelOf<'rabbitmq'>): 'classic' | 'quorum' {
-  if (channel.kind === 'queue' && channel.maxPriority !== undefined) return 'classic';
+export function queueType(spec: StackSpec): 'classic' | 'quorum' {
   return scalingOf(spec, 'rabbitmq').queueType;
+}
+
+/**
+ * How a queue's priorities reach the broker. `strict`: a classic queue with `x-max-priority`,
+ * every level its own (higher first). `two-level`: a quorum queue (RabbitMQ 4), where AMQP
+ * priorities 0-4 are normal and 5 and above high, delivered 2:1 so normal work never starves; the
+ * client maps the spec's range onto them, the upper half of it (priority >= highFrom) being high.
+ */
+export type PriorityLevels = { readonly kind: 'strict'; readonly max: number } | { readonly kind: 'two-level'; readonly max: number; readonly highFrom: number };
+
+/** RabbitMQ 4's quorum queues: an AMQP priority of at least this is high. */
+export const QUORUM_HIGH_PRIORITY = 5;
+
+export function priorityLevels(spec: StackSpec, channel: ChannelOf<'rabbitmq'>): PriorityLevels | undefined {
+  if (channel.kind !== 'queue' || channel.maxPriority === undefined) return undefined;
+  const max = channel.maxPriority;
+  return queueType(spec) === 'classic' ? { kind: 'strict', max } : { kind: 'two-level', max, highFrom: Math.max(1, Math.ceil(max / 2)) };
 }
 
 /** The x-arguments of a channel's main queue (the request queue for RPC channels). */
 export function queueArguments(spec: StackSpec, channel: ChannelOf<'rabbitmq'>): Record<string, QueueArgument> {
-  const args: Record<string, QueueArgument> = { 'x-queue-type': queueType(spec, channel) };
+  const args: Record<string, QueueArgument> = { 'x-queue-type': queueType(spec) };
   if (channel.kind === 'queue') {
-    if (channel.maxPriority !== undefined) args['x-max-priority'] = channel.maxPriority;
+    const priorities = priorityLevels(spec, channel);
+    if (priorities?.kind === 'strict') args['x-max-priority'] = priorities.max;
     const dlx = deadLetterExchange(channel);
     if (dlx) args['x-dead-letter-exchange'] = dlx;
     if (channel.messageTtl !== undefined) args['x-message-ttl'] = durationMs(channel.messageTtl);
