@@ -11,6 +11,8 @@ import { join, resolve } from 'node:path';
 import Generator, { type BaseOptions } from 'yeoman-generator';
 import { parseDocument } from 'yaml';
 import { emitProject, ENV_FILE, envFile, type GeneratedFile, type MergedEnv } from '../emit/index.ts';
+import { tlsMaterial, tlsNote, type Rotation, type TlsMaterial } from '../emit/tls-files.ts';
+import { caName, composeCertificates } from '../emit/tls.ts';
 import { walkFlowchart, FLOWCHART_QUESTIONS, scenarioForFlowchart, type FlowchartAnswers } from '../guide/index.ts';
 import { buildSpec, formatIssue, loadSpec, parseSpec, SPEC_FILE, type StackSpec } from '../stack/index.ts';
 import { apply } from '../write/apply.ts';
@@ -44,6 +46,12 @@ function envNotes(env: MergedEnv, dryRun: boolean): string[] {
   if (env.filled.length > 0) notes.push(`.env: ${dryRun ? 'would generate' : 'generated'} ${env.filled.join(', ')} (missing or empty)`);
   if (env.retired.length > 0) notes.push(`.env: ${env.retired.join(', ')} no longer used by the stack (secrets kept as #retired comments)`);
   return notes;
+}
+
+/** The X.509 issuer, loaded only when a certificate is issued (its library costs start-up time). */
+async function loadIssuer() {
+  const { x509Issuer } = await import('../emit/tls-issuer.ts');
+  return x509Issuer();
 }
 
 function conflictError(conflicts: readonly PlannedFile[]): BrokerplateError {
@@ -259,7 +267,8 @@ export default class BrokerplateGenerator extends Generator<Options> {
     if (!spec || !disk) throw new BrokerplateError('internal: no spec');
     const env = disk.entry(ENV_FILE);
     const secrets = envFile(spec, env.type === 'file' ? env.bytes.toString('utf8') : undefined, secret);
-    const files: GeneratedFile[] = [...emitProject(spec, this.#specText), secrets.file];
+    const tls = await this.#tls(spec, disk);
+    const files: GeneratedFile[] = [...emitProject(spec, this.#specText), secrets.file, ...tls.files];
     let planned = plan(files, disk);
     const dryRun = this.#opt('dry-run') === true;
     const conflicts = conflictsOf(planned);
@@ -269,7 +278,8 @@ export default class BrokerplateGenerator extends Generator<Options> {
       for (const c of conflicts) if (await this.#askOverwrite(c)) overwrite.add(c.path);
       planned = settle(planned, disk, (f) => overwrite.has(f.path));
     } else if (conflicts.length > 0 && !dryRun) throw conflictError(conflicts);
-    this.#envNotes = envNotes(secrets.merged, dryRun);
+    const tlsLine = tlsNote(tls, dryRun);
+    this.#envNotes = [...envNotes(secrets.merged, dryRun), ...(tlsLine ? [tlsLine] : [])];
     if (dryRun) {
       this.log(`Dry run: nothing written. The plan for ${this.#destination}:`);
       for (const line of formatPlan(planned)) this.log(line);
@@ -281,6 +291,25 @@ export default class BrokerplateGenerator extends Generator<Options> {
     }
     await apply(this.#destination, planned);
     this.#plan = planned;
+  }
+
+  /** The TLS material (compose, prod): kept, completed, or rotated with --rotate-certs / --rotate-ca. */
+  async #tls(spec: StackSpec, disk: Disk): Promise<TlsMaterial> {
+    const rotate: Rotation = this.#opt('rotate-ca') === true ? 'ca' : this.#opt('rotate-certs') === true ? 'leaves' : 'none';
+    const requests = composeCertificates(spec);
+    if (rotate !== 'none' && requests.length === 0) {
+      const flag = rotate === 'ca' ? '--rotate-ca' : '--rotate-certs';
+      const why = spec.profile !== 'prod' ? `the ${spec.profile} profile has no TLS material (it stays plaintext on loopback)` : 'only the compose target has certificates in secrets/tls/ (in Kubernetes, cert-manager renews them: see README.md)';
+      throw new BrokerplateError(`${flag}: ${why}; nothing was written`);
+    }
+    // Nothing is read through a link (the plan then refuses the path with its reason).
+    const read = (path: string) => {
+      const parts = path.split('/');
+      if (parts.slice(0, -1).some((_, i) => disk.entry(parts.slice(0, i + 1).join('/')).type === 'symlink')) return undefined;
+      const entry = disk.entry(path);
+      return entry.type === 'file' ? entry.bytes.toString('utf8') : undefined;
+    };
+    return tlsMaterial({ requests, caName: caName(spec), read, rotate, now: new Date(), loadIssuer });
   }
 
   async #askOverwrite(c: PlannedFile): Promise<boolean> {

@@ -237,5 +237,7 @@ export const SWITCHES = [
   { flag: 'yes', description: 'Accept the recommendation and defaults without prompting (fails if a required answer is missing)' },
   { flag: 'dry-run', description: 'Print the plan (files created, updated, deleted, conflicts) and write nothing' },
   { flag: 'force', description: 'Overwrite (or delete) files that were edited by hand since they were generated' },
+  { flag: 'rotate-certs', description: 'prod, compose: re-issue every certificate in secrets/tls/ (new keys) from the existing CA' },
+  { flag: 'rotate-ca', description: 'prod, compose: a new CA in secrets/tls/, then every certificate re-issued from it' },
   { flag: 'interactive', description: 'Prompt for missing answers (default: only when stdin is a terminal; --no-interactive to never prompt)' },
 ] as const;

@@ -1,7 +1,7 @@
 /**
  * A broker as one plugin: generators/brokers/<broker>/index.ts exports its part of every area,
  * each built in a file named after the area (compose.ts, k8s.ts, client.ts, monitoring.ts,
- * backup.ts, connection.ts). "Where does Redis monitoring come from?" →
+ * backup.ts, connection.ts, tls.ts). "Where does Redis monitoring come from?" →
  * generators/brokers/redis/monitoring.ts. The registry (index.ts) lists the plugins; the area
  * emitters (generators/emit/<area>.ts) ask it for the brokers of the stack.
  */
@@ -10,6 +10,7 @@ import type { ClientPart } from '../emit/clients-model.ts';
 import type { ComposePart } from '../emit/compose-model.ts';
 import type { K8sPart } from '../emit/k8s-model.ts';
 import type { MonitoringPart } from '../emit/monitoring-model.ts';
+import type { TlsPart } from '../emit/tls-model.ts';
 import type { BrokerId } from '../guide/index.ts';
 import type { StackSpec } from '../stack/index.ts';
 import type { BrokerConnection } from './types.ts';
@@ -41,7 +42,9 @@ export interface BrokerPlugin<B extends BrokerId> {
   readonly monitoring: MonitoringPart;
   /** backup.ts: scripts, one-shot services, CronJobs, runbook. */
   readonly backup: BackupPart;
+  /** tls.ts: the certificates its nodes (and its own mutual-TLS clients) need in prod. */
+  readonly tls: TlsPart;
 }
 
 /** The areas every plugin provides (checked by test/architecture/plugins.test.ts). */
-export const PLUGIN_AREAS = ['connection', 'compose', 'k8s', 'client', 'monitoring', 'backup'] as const satisfies readonly (keyof BrokerPlugin<BrokerId>)[];
+export const PLUGIN_AREAS = ['connection', 'compose', 'k8s', 'client', 'monitoring', 'backup', 'tls'] as const satisfies readonly (keyof BrokerPlugin<BrokerId>)[];

@@ -9,9 +9,10 @@ import { k8sArea } from './k8s.ts';
 import { normalise, type GeneratedFile } from './files.ts';
 import { monitoringArea } from './monitoring.ts';
 import { projectFiles } from './project.ts';
+import { tlsArea } from './tls.ts';
 
-/** The output areas; each later issue adds one (compose, Kubernetes, clients, monitoring, backup). */
-export const AREAS: readonly Area[] = [composeArea, k8sArea, clients, monitoringArea, backupArea];
+/** The output areas; each later issue adds one (compose, Kubernetes, clients, monitoring, backup, TLS). */
+export const AREAS: readonly Area[] = [composeArea, k8sArea, clients, monitoringArea, backupArea, tlsArea];
 
 /**
  * Every file of the project, the manifest included (.env is not: its values are random, so the

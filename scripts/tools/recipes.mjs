@@ -216,22 +216,28 @@ const jmxJavaagent = {
 };
 
 // ---------------------------------------------------------------- CRD manifests from a Go module
-// The operator publishes its CustomResourceDefinitions as YAML inside its Go module; the API-server
-// checks install them so that ServiceMonitor and PrometheusRule objects are judged by their schemas.
-const prometheusOperatorCrds = {
-  verb: 'fetching', label: 'prometheus-operator CRDs', from: 'from its Go module on the Go module proxy', estimate: 'about 10 s cold',
-  provides: { 'prometheus-operator-crds': 'crds' },
-  async install(ctx) {
-    needGo('the prometheus-operator CRDs');
-    const [mod, version] = splitModule(ctx.pin);
-    const info = spawnSync('go', ['mod', 'download', '-json', `${mod}@${version}`], { cwd: ctx.dir, env: { ...goEnv(), GOFLAGS: '' }, encoding: 'utf8' });
-    const parsed = info.status === 0 ? JSON.parse(info.stdout) : undefined;
-    if (!parsed?.Dir) throw new ToolError(`go mod download ${mod}@${version} failed: ${(info.stdout + info.stderr).trim().split('\n').pop()}`);
-    const from = join(parsed.Dir, ctx.pin.path);
-    fs.mkdirSync(join(ctx.dir, 'crds'));
-    for (const f of fs.readdirSync(from).filter((n) => n.endsWith('.yaml'))) fs.copyFileSync(join(from, f), join(ctx.dir, 'crds', f));
-  },
-};
+// Operators publish their CustomResourceDefinitions as plain YAML inside their Go modules; the
+// API-server checks install them so that the generated custom objects are judged by their schemas.
+function crdsFromGoModule({ label, tool }) {
+  return {
+    verb: 'fetching', label, from: 'from its Go module on the Go module proxy', estimate: 'about 10 s cold',
+    provides: { [tool]: 'crds' },
+    async install(ctx) {
+      needGo(label);
+      const [mod, version] = splitModule(ctx.pin);
+      const info = spawnSync('go', ['mod', 'download', '-json', `${mod}@${version}`], { cwd: ctx.dir, env: { ...goEnv(), GOFLAGS: '' }, encoding: 'utf8' });
+      const parsed = info.status === 0 ? JSON.parse(info.stdout) : undefined;
+      if (!parsed?.Dir) throw new ToolError(`go mod download ${mod}@${version} failed: ${(info.stdout + info.stderr).trim().split('\n').pop()}`);
+      const from = join(parsed.Dir, ctx.pin.path);
+      fs.mkdirSync(join(ctx.dir, 'crds'));
+      for (const f of fs.readdirSync(from).filter((n) => n.endsWith('.yaml'))) fs.copyFileSync(join(from, f), join(ctx.dir, 'crds', f));
+    },
+  };
+}
+// ServiceMonitor and PrometheusRule.
+const prometheusOperatorCrds = crdsFromGoModule({ label: 'prometheus-operator CRDs', tool: 'prometheus-operator-crds' });
+// Issuer and Certificate (the prod stacks' TLS in Kubernetes).
+const certManagerCrds = crdsFromGoModule({ label: 'cert-manager CRDs', tool: 'cert-manager-crds' });
 
 /** Install units, keyed as in pins.json "tools"; `provides` maps each tool name to its file inside the unit's folder. */
 export const RECIPES = {
@@ -270,4 +276,5 @@ export const RECIPES = {
   'debian-trixie': debianTrixie,
   'jmx-javaagent': jmxJavaagent,
   'prometheus-operator-crds': prometheusOperatorCrds,
+  'cert-manager-crds': certManagerCrds,
 };

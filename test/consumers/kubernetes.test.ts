@@ -8,6 +8,8 @@
  *   pod template that breaks it would print a warning;
  * - each project's monitoring/k8s/prometheus-operator.yml (ServiceMonitor, PrometheusRule) against
  *   the operator's own CRDs (pinned in pins.json), installed into the API server;
+ * - the prod stacks' cert-manager Issuers and Certificates (in the rendered objects above) against
+ *   cert-manager's own CRDs (pinned in pins.json), installed likewise;
  * - hybrid prod applied for real, twice: the second apply changes nothing, and `kubectl diff` agrees.
  * Controls show each check can fail: an unknown field, an unrestricted pod, a drifted object.
  */
@@ -32,6 +34,7 @@ const renderedDir = (id: string, stack: string) => join(infraOf(id), 'rendered',
 const CASES = PROJECT_CASES.flatMap(({ id }) => stacksOf(id).map((stack) => ({ id, stack })));
 const FIELD_MANAGER = 'pulumi-kubernetes';
 const PROMETHEUS_OPERATOR_CRDS = ['servicemonitors', 'prometheusrules'];
+const CERT_MANAGER_CRDS = ['issuers', 'certificates'];
 
 const files = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => join(dir, f));
 const namespaceFiles = (dir: string) => files(dir).filter((f) => /\/namespace-[^/]+\.yaml$/.test(f));
@@ -56,11 +59,13 @@ async function renderAll(): Promise<void> {
 beforeAll(async () => {
   await renderAll();
   server = await startApiServer({ etcd: need('etcd'), kubeApiserver: need('kube-apiserver'), kubectl: need('kubectl') }, join(WORK, 'apiserver'));
-  const crdDir = need('prometheus-operator-crds');
-  const crds = PROMETHEUS_OPERATOR_CRDS.map((n) => join(crdDir, `monitoring.coreos.com_${n}.yaml`));
+  const crds = [
+    ...PROMETHEUS_OPERATOR_CRDS.map((n) => join(need('prometheus-operator-crds'), `monitoring.coreos.com_${n}.yaml`)),
+    ...CERT_MANAGER_CRDS.map((n) => join(need('cert-manager-crds'), `cert-manager.io_${n}.yaml`)),
+  ];
   const install = await server.kubectl(['apply', '--server-side', ...fileArgs(crds)]);
   if (install.code !== 0) throw new Error(`installing the CRDs failed:\n${install.output}`);
-  const established = await server.kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...PROMETHEUS_OPERATOR_CRDS.map((n) => `crd/${n}.monitoring.coreos.com`)]);
+  const established = await server.kubectl(['wait', '--for=condition=Established', '--timeout=60s', ...PROMETHEUS_OPERATOR_CRDS.map((n) => `crd/${n}.monitoring.coreos.com`), ...CERT_MANAGER_CRDS.map((n) => `crd/${n}.cert-manager.io`)]);
   if (established.code !== 0) throw new Error(`CRDs not established:\n${established.output}`);
   // The namespaces, for real (their Pod Security labels apply to everything dry-run into them).
   for (const { id, stack } of CASES) {
@@ -108,6 +113,49 @@ describe.each(PROJECT_CASES.map((c) => c.id))('kube-apiserver on %s: monitoring/
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
     expect(r.stdout.trim().split('\n')).toHaveLength(kinds.length);
     counts.operatorObjects += kinds.length;
+  });
+});
+
+describe.each(PROJECT_CASES.map((c) => c.id))('kube-apiserver on %s, stack prod: cert-manager objects', (id) => {
+  const dir = renderedDir(id, 'prod');
+  type Obj = { kind: string; metadata: { name: string; namespace?: string }; spec: Record<string, unknown> };
+  const rendered = () => objectFiles(dir).map((f) => parse(readFileSync(f, 'utf8')) as Obj);
+
+  it('every broker StatefulSet has a Certificate naming each of its pods as the configs do, and the CA chain is there', () => {
+    const objects = rendered();
+    const certs = new Map(objects.filter((o) => o.kind === 'Certificate').map((o) => [o.metadata.name, o.spec]));
+    const issuers = objects.filter((o) => o.kind === 'Issuer').map((o) => Object.keys(o.spec)[0]);
+    expect(issuers.sort()).toEqual(['ca', 'selfSigned']);
+    expect([...certs.values()].filter((c) => c.isCA === true)).toHaveLength(1);
+    const brokers = objects.filter((o) => o.kind === 'StatefulSet' && /^(kafka|rabbitmq|redis|redis-sentinel)$/.test(o.metadata.name));
+    expect(brokers.length).toBeGreaterThan(0);
+    for (const sts of brokers) {
+      const cert = certs.get(`${sts.metadata.name}-tls`);
+      expect(cert, sts.metadata.name).toBeDefined();
+      const replicas = Number(sts.spec.replicas);
+      const names = cert?.dnsNames as string[];
+      for (let i = 0; i < replicas; i++) {
+        const pod = `${sts.metadata.name}-${i}.${String(sts.spec.serviceName)}`;
+        expect(names).toContain(pod);
+        expect(names).toContain(`${pod}.${sts.metadata.namespace}.svc`);
+      }
+      expect(names.filter((n) => n.startsWith(`${sts.metadata.name}-${replicas}.`))).toEqual([]);
+      expect(cert?.secretName).toBe(`${sts.metadata.name}-tls`);
+    }
+  });
+});
+
+describe('kube-apiserver: cert-manager CRDs judge the Certificates', () => {
+  it('control: a Certificate with a field the CRD does not have is refused by strict validation', async () => {
+    const file = objectFiles(renderedDir('hybrid-prod', 'prod')).find((f) => /\/certificate-[^/]+\.yaml$/.test(f));
+    expect(file).toBeDefined();
+    const doc = parse(readFileSync(file ?? '', 'utf8')) as { spec: Record<string, unknown> };
+    doc.spec['subjectAltNames'] = ['typo.example'];
+    const bad = join(WORK, `bad-certificate.json`);
+    writeFileSync(bad, JSON.stringify(doc));
+    const r = await server.kubectl(['apply', '--dry-run=server', '--validate=strict', '-f', bad]);
+    expect(r.code).not.toBe(0);
+    expect(r.output).toMatch(/unknown field "spec\.subjectAltNames"/);
   });
 });
 

@@ -137,7 +137,7 @@ describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id
 
   it('declares one component per broker and one Addon per enabled addon, and every object is a child of one (except the Namespace and Secret)', () => {
     const addons = activeAddons(spec());
-    expect(addons.map((a) => a.id)).toEqual([...(spec().monitoring.enabled ? ['monitoring'] : []), ...(spec().backup.enabled ? ['backup'] : [])]);
+    expect(addons.map((a) => a.id)).toEqual([...(spec().monitoring.enabled ? ['monitoring'] : []), ...(spec().backup.enabled ? ['backup'] : []), ...(spec().profile === 'prod' ? ['tls'] : [])]);
     const components = run().resources.filter((r) => r.type.startsWith('brokerplate:messaging:'));
     const brokerTypes = brokersOf(spec()).map((b) => `brokerplate:messaging:${b.charAt(0).toUpperCase()}${b.slice(1)}`);
     expect(components.map((r) => r.type).sort()).toEqual([...brokerTypes, ...addons.map(() => 'brokerplate:messaging:Addon')].sort());
@@ -520,7 +520,7 @@ describe('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): edited specs', 
     const run = runs.get('no-monitoring-prod') as MockRun;
     expect(run.errors).toEqual([]);
     const objects = k8sObjects(run);
-    expect(run.resources.filter((r) => r.type === 'brokerplate:messaging:Addon').map((r) => r.name)).toEqual(['backup']);
+    expect(run.resources.filter((r) => r.type === 'brokerplate:messaging:Addon').map((r) => r.name)).toEqual(['backup', 'tls']);
     expect(objects.filter((o) => o.kind === 'Deployment')).toEqual([]);
     // Kafka alone has no secrets; Grafana's comes only with monitoring.
     expect(at(find(objects, 'Secret', secretName(spec)), 'stringData')).toEqual({});

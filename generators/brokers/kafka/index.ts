@@ -6,6 +6,7 @@ import { kafkaCompose } from './compose.ts';
 import { kafkaConnection } from './connection.ts';
 import { kafkaK8s } from './k8s.ts';
 import { kafkaMonitoring } from './monitoring.ts';
+import { kafkaTls } from './tls.ts';
 
 export const kafka: BrokerPlugin<'kafka'> = {
   id: 'kafka',
@@ -16,4 +17,5 @@ export const kafka: BrokerPlugin<'kafka'> = {
   client: kafkaClient,
   monitoring: kafkaMonitoring,
   backup: kafkaBackup,
+  tls: kafkaTls,
 };

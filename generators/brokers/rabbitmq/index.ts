@@ -6,6 +6,7 @@ import { rabbitmqCompose } from './compose.ts';
 import { rabbitmqConnection } from './connection.ts';
 import { rabbitmqK8s } from './k8s.ts';
 import { rabbitmqMonitoring } from './monitoring.ts';
+import { rabbitmqTls } from './tls.ts';
 
 export const rabbitmq: BrokerPlugin<'rabbitmq'> = {
   id: 'rabbitmq',
@@ -16,4 +17,5 @@ export const rabbitmq: BrokerPlugin<'rabbitmq'> = {
   client: rabbitmqClient,
   monitoring: rabbitmqMonitoring,
   backup: rabbitmqBackup,
+  tls: rabbitmqTls,
 };

@@ -6,6 +6,7 @@ import { redisCompose } from './compose.ts';
 import { redisConnection } from './connection.ts';
 import { redisK8s } from './k8s.ts';
 import { redisMonitoring } from './monitoring.ts';
+import { redisTls } from './tls.ts';
 
 export const redis: BrokerPlugin<'redis'> = {
   id: 'redis',
@@ -16,4 +17,5 @@ export const redis: BrokerPlugin<'redis'> = {
   client: redisClient,
   monitoring: redisMonitoring,
   backup: redisBackup,
+  tls: redisTls,
 };

@@ -101,14 +101,23 @@ export function schemaName(apiVersion: string, kind: string): string {
   return `IoK8sApi${cap((group ?? '').split('.')[0] ?? '')}${cap(version ?? '')}${kind}`;
 }
 
-/** The Prometheus operator's kinds come from @kubernetes-models/prometheus-operator (same generator, CRD schemas). */
+/**
+ * The Prometheus operator's kinds come from @kubernetes-models/prometheus-operator, cert-manager's
+ * from @kubernetes-models/cert-manager (same generator, CRD schemas).
+ */
 const OPERATOR_GROUP = 'monitoring.coreos.com/';
 const OPERATOR_PACKAGE = '@kubernetes-models/prometheus-operator';
+const CERT_MANAGER_GROUP = 'cert-manager.io/';
+const CERT_MANAGER_PACKAGE = '@kubernetes-models/cert-manager';
 
 function schemaModule(apiVersion: string, kind: string): { pkg: string; name: string } {
   if (apiVersion.startsWith(OPERATOR_GROUP)) {
     const version = apiVersion.slice(OPERATOR_GROUP.length);
     return { pkg: OPERATOR_PACKAGE, name: `ComGithubPrometheusOperatorPrometheusOperatorPkgApisMonitoring${version.charAt(0).toUpperCase()}${version.slice(1)}${kind}` };
+  }
+  if (apiVersion.startsWith(CERT_MANAGER_GROUP)) {
+    const version = apiVersion.slice(CERT_MANAGER_GROUP.length);
+    return { pkg: CERT_MANAGER_PACKAGE, name: `ComGithubCertManagerCertManagerPkgApisCertmanager${version.charAt(0).toUpperCase()}${version.slice(1)}${kind}` };
   }
   return { pkg: 'kubernetes-models', name: schemaName(apiVersion, kind) };
 }
