@@ -11,6 +11,8 @@ import { BROKER_PLUGINS } from '../../generators/brokers/index.ts';
 import { PLUGIN_AREAS } from '../../generators/brokers/plugin.ts';
 import { composeNodes } from '../../generators/emit/monitoring-prometheus.ts';
 import { emitProject } from '../../generators/emit/index.ts';
+import { NAMESPACE_TOKEN } from '../../generators/emit/k8s-model.ts';
+import { tlsSecretName } from '../../generators/emit/tls-model.ts';
 import { BROKER_IDS } from '../../generators/guide/index.ts';
 import { channelsOf } from '../../generators/stack/index.ts';
 import { specFor } from '../support/stack.ts';
@@ -85,6 +87,12 @@ describe('broker plugins', () => {
       const backup = plugin.backup.files(spec);
       expect(backup.length).toBeGreaterThan(0);
       for (const f of backup) expect(files.get(f.path)).toBe(f.contents);
+      // tls: its certificates, one cert-manager Certificate each, and named in the README (compose)
+      const certificates = plugin.tls.certificates(spec, { target: 'k8s', namespace: NAMESPACE_TOKEN });
+      expect(certificates.length).toBeGreaterThan(0);
+      const addon = JSON.parse(files.get('infra/addons/prod/tls.json') ?? '{"objects":[]}') as { objects: { kind: string; metadata: { name: string }; spec: { dnsNames: string[] } }[] };
+      for (const c of certificates) expect(addon.objects.find((o) => o.kind === 'Certificate' && o.metadata.name === tlsSecretName(c.name))?.spec.dnsNames).toEqual(c.dnsNames);
+      for (const c of plugin.tls.certificates(spec, { target: 'compose' })) expect(files.get('README.md')).toContain(`| \`${c.name}\` |`);
     });
 
     it(`${broker}: every template it names exists`, () => {

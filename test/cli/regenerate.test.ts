@@ -2,7 +2,9 @@
  * Regeneration end to end through the built bin, as a user does it: generate, edit brokerplate.yaml
  * (or pass --profile / --targets), run brokerplate again without a terminal and without --force.
  * Each run must leave exactly the tree a fresh generation from the resulting spec writes (every
- * file's bytes and mode, every folder; .env compared by its keys, its values being random), and
+ * file's bytes and mode, every folder; .env compared by its keys and secrets/tls/ by its files and
+ * modes, their contents being random; material a run keeps although the spec no longer asks for it
+ * must be byte for byte what it was), and
  * the projects must type-check: one tsc run over all of them (src, test, bench and infra/), plus a
  * control copy holding the orphan the old generator left behind, whose errors must be the only ones.
  */
@@ -29,6 +31,8 @@ interface Scenario {
   /** What must be gone afterwards, and what must be there (a sanity check that the edit took). */
   readonly gone: readonly string[];
   readonly present: readonly string[];
+  /** Secret material the run keeps although a fresh generation would not write it (left byte for byte, then out of the comparison). */
+  readonly keeps?: string;
 }
 
 function channelIndex(doc: Document, name: string): number {
@@ -94,6 +98,7 @@ const SCENARIOS: readonly Scenario[] = [
     flags: ['--profile', 'dev'],
     gone: [],
     present: ['compose.yaml'],
+    keeps: 'secrets',
   },
   {
     name: 'change targets to compose only',
@@ -104,12 +109,20 @@ const SCENARIOS: readonly Scenario[] = [
   },
 ];
 
-/** The tree with .env reduced to its mode and its keys (its values are random per run). */
-function comparable(dir: string): Tree {
+/** The tree with .env reduced to its mode and its keys, and the TLS material to its modes (their contents are random per run). */
+function comparable(dir: string, without?: string): Tree {
   const tree = hashTree(dir);
   const env = tree['.env'];
   if (env) tree['.env'] = `${env.split(' ').slice(0, 2).join(' ')} keys=${[...parseEnv(readFileSync(join(dir, '.env'), 'utf8')).keys()].join(',')}`;
+  for (const [path, entry] of Object.entries(tree)) {
+    if (without && (path === without || path.startsWith(`${without}/`))) delete tree[path];
+    else if (path.startsWith('secrets/tls/')) tree[path] = entry.split(' ').slice(0, 2).join(' ');
+  }
   return tree;
+}
+
+function subtree(tree: Tree, prefix: string): Tree {
+  return Object.fromEntries(Object.entries(tree).filter(([p]) => p === prefix || p.startsWith(`${prefix}/`)));
 }
 
 async function bin(args: readonly string[]): Promise<string> {
@@ -146,8 +159,11 @@ describe('regenerating after an edit leaves exactly the files a fresh generation
         s.edit(doc);
         writeFileSync(specPath, doc.toString({ lineWidth: 0 }));
       }
+      const kept = s.keeps ? subtree(hashTree(dir), s.keeps) : {};
+      if (s.keeps) expect(Object.keys(kept).length, `${s.keeps} before the run`).toBeGreaterThan(1);
       const out = await bin([dir, ...(s.flags ?? [])]);
       expect(out).toMatch(/^brokerplate: regenerated /m);
+      if (s.keeps) expect(subtree(hashTree(dir), s.keeps)).toEqual(kept);
       for (const path of s.gone) expect(hashTree(dir)[path], `${path} is still there`).toBeUndefined();
       for (const path of s.present) expect(hashTree(dir)[path], `${path} is missing`).toBeDefined();
 
@@ -155,7 +171,7 @@ describe('regenerating after an edit leaves exactly the files a fresh generation
       mkdirSync(fresh);
       cpSync(specPath, join(fresh, 'brokerplate.yaml'));
       await bin([fresh]);
-      expect(comparable(dir)).toEqual(comparable(fresh));
+      expect(comparable(dir, s.keeps)).toEqual(comparable(fresh));
       // The spec stays the user's text: an edited note and comment survive a flag's change.
       if (s.name.startsWith('switch profile dev')) {
         const text = readFileSync(specPath, 'utf8');

@@ -44,6 +44,15 @@ describe('generated trees (guard: no output change without a reviewed snapshot u
     }
   }
 
+  it('no tree holds TLS material: secrets/tls/ is issued at write time, never emitted, listed or hashed', () => {
+    for (const scenario of SCENARIO_IDS) {
+      const files = emitProject(cliSpec(scenario, 'prod', { ...(scenario === 'microservices' && { scale: 'moderate' as const }), overridden: false }));
+      expect(files.filter((f) => f.path.startsWith('secrets/')).map((f) => f.path)).toEqual([]);
+      expect(files.find((f) => f.path === '.brokerplate/files.json')?.contents).not.toMatch(/secrets\/|PRIVATE KEY/);
+      expect(files.some((f) => /-----BEGIN (EC |)PRIVATE KEY-----/.test(f.contents))).toBe(false);
+    }
+  });
+
   it('flowchart: --no-replay --complex-routing --profile prod', async () => {
     const flowchart: FlowchartAnswers = { replay: false, complexRouting: true, lowLatencyOrRedis: false };
     const spec = cliSpec(scenarioForFlowchart(flowchart), 'prod', { flowchart, overridden: false });
