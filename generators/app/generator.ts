@@ -48,7 +48,7 @@ function envNotes(env: MergedEnv, dryRun: boolean): string[] {
   return notes;
 }
 
-/** The X.509 issuer, loaded only when a certificate is issued (its library costs start-up time). */
+/** The X.509 issuer, loaded only when a certificate is issued. */
 async function loadIssuer() {
   const { x509Issuer } = await import('../emit/tls-issuer.ts');
   return x509Issuer();

@@ -30,7 +30,7 @@ export interface TlsInputs {
   read(path: string): string | undefined;
   readonly rotate: Rotation;
   readonly now: Date;
-  /** The issuer, loaded only when something is issued (it loads the X.509 library). */
+  /** The issuer, loaded only when something is issued. */
   loadIssuer(): Promise<TlsIssuer>;
 }
 

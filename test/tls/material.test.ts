@@ -74,7 +74,7 @@ describe('secrets/tls/ through the bin (hybrid, prod, compose + k8s); judged by 
     for (const [name, entry] of Object.entries(first)) expect(entry.endsWith(name.endsWith('.crt') ? ' 644' : ' 600'), name).toBe(true);
   });
 
-  it('openssl verify: every certificate chains to ca.crt, for the purposes its usage names; the CA is a CA', () => {
+  it('openssl verify -x509_strict (RFC 5280 rules): every certificate chains to ca.crt, for the purposes its usage names; the CA is a CA', () => {
     const tls = join(dir, TLS_DIR);
     const ca = openssl(['x509', '-in', 'ca.crt', '-noout', '-ext', 'basicConstraints,keyUsage'], tls);
     expect(ca.out).toMatch(/CA:TRUE, pathlen:0/);
@@ -82,7 +82,7 @@ describe('secrets/tls/ through the bin (hybrid, prod, compose + k8s); judged by 
     for (const r of requests) {
       const purposes = { server: ['sslserver'], client: ['sslclient'], both: ['sslserver', 'sslclient'] }[r.usage];
       for (const purpose of purposes) {
-        const v = openssl(['verify', '-CAfile', 'ca.crt', '-purpose', purpose, `${r.name}.crt`], tls);
+        const v = openssl(['verify', '-x509_strict', '-CAfile', 'ca.crt', '-purpose', purpose, `${r.name}.crt`], tls);
         expect(v, `${r.name} ${purpose}`).toEqual({ code: 0, out: `${r.name}.crt: OK\n` });
       }
       if (r.usage === 'server') expect(openssl(['verify', '-CAfile', 'ca.crt', '-purpose', 'sslclient', `${r.name}.crt`], tls).code).not.toBe(0);
@@ -242,7 +242,7 @@ describe('tlsMaterial: what a run issues, given what is on disk', () => {
   });
   const onDisk = (files: readonly { path: string; contents: string }[]) => new Map(files.map((f) => [f.path, f.contents]));
 
-  it('a new broker node: only its certificate is issued, every other file is kept as a seed with its bytes; nothing to issue loads no library', async () => {
+  it('a new broker node: only its certificate is issued, every other file is kept as a seed with its bytes; nothing to issue loads no issuer', async () => {
     const a = await tlsMaterial(inputs([request('redis-1'), request('redis-2')], new Map()));
     expect(a.issued.map((i) => i.name)).toEqual(['ca', 'redis-1', 'redis-2']);
     const disk = onDisk(a.files);
@@ -270,6 +270,23 @@ describe('tlsMaterial: what a run issues, given what is on disk', () => {
     expect(r.files.find((f) => f.path === certFiles('kafka-1').cert)?.kind).toBe('merge');
     const later = await tlsMaterial(inputs(changed, onDisk(r.files), { now: new Date(now.getTime() + 340 * 24 * 3600 * 1000) }));
     expect(later.issued.map((i) => i.why)).toEqual(Array(5).fill('it expired or expires within 30 days'));
+  });
+
+  it('a CA the user brings (RSA 2048, made by openssl req) signs the certificates: openssl verify passes, the key identifiers chain', async () => {
+    const d = mkdtempSync(join(work, 'own-ca-'));
+    const made = openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '30', '-subj', '/O=Example Corp/CN=Example Root'], d);
+    expect(made.code, made.out).toBe(0);
+    const disk = new Map([[CA_FILES.cert, readFileSync(join(d, 'ca.crt'), 'utf8')], [CA_FILES.key, readFileSync(join(d, 'ca.key'), 'utf8')]]);
+    const r = await tlsMaterial(inputs([request('redis-1')], disk, { now: new Date() }));
+    expect(r.issued).toEqual([{ name: 'redis-1', why: 'new' }]);
+    writeFileSync(join(d, 'redis-1.crt'), r.files.find((f) => f.path === certFiles('redis-1').cert)?.contents ?? '');
+    // (not -x509_strict: openssl req's own CA has no key usage, which strict mode asks of a CA)
+    expect(openssl(['verify', '-CAfile', 'ca.crt', 'redis-1.crt'], d)).toEqual({ code: 0, out: 'redis-1.crt: OK\n' });
+    const text = openssl(['x509', '-in', 'redis-1.crt', '-noout', '-issuer', '-ext', 'authorityKeyIdentifier'], d).out;
+    const caSki = openssl(['x509', '-in', 'ca.crt', '-noout', '-ext', 'subjectKeyIdentifier'], d).out.split('\n')[1]?.trim();
+    expect(text).toMatch(/issuer=O = Example Corp, CN = Example Root/);
+    expect(text).toContain(caSki ?? 'no SKI');
+    expect(openssl(['x509', '-in', 'redis-1.crt', '-noout', '-text'], d).out).toMatch(/Signature Algorithm: sha256WithRSAEncryption/);
   });
 
   it('a certificate from another CA is re-issued; a CA certificate that is not a CA, or a key that is not its own, stops the run', async () => {
