@@ -12,7 +12,7 @@ import type { ComposePieces } from '../../emit/monitoring-model.ts';
 import { render } from '../../emit/render.ts';
 import { IMAGES } from '../../versions/images.ts';
 import { composeTopology, type Topology } from '../topology.ts';
-import { REDIS_PATHS, REDIS_PORTS } from './config.ts';
+import { REDIS_PATHS, REDIS_PORTS, SENTINEL_MASTER } from './config.ts';
 import { ADMIN_USER } from './connection.ts';
 import { redisNodeCount } from './monitoring.ts';
 
@@ -87,6 +87,9 @@ export const redisBackup: BackupPart = {
       mode: scalingOf(spec, 'redis').mode,
       source: sourceNode(spec).host,
       primary: composeTopology({ redis: redisNodeCount(spec) }).host('redis', 0),
+      sentinel: composeTopology({ 'redis-sentinel': scalingOf(spec, 'redis').sentinels }).host('redis-sentinel', 0),
+      sentinelPort: REDIS_PORTS.sentinel,
+      master: SENTINEL_MASTER,
       data: REDIS_PATHS.data,
       project: spec.name,
       scheduled: scheduled(spec).length > 0,
