@@ -19,22 +19,31 @@ export function redisHostPort(group: 'redis' | 'redis-sentinel', ordinal: number
   return (group === 'redis' ? REDIS_PORTS.redis : REDIS_PORTS.sentinel) + ordinal;
 }
 
+/** True when the stack runs Redis with Sentinels in its active profile. */
+function sentinelMode(spec: StackSpec): boolean {
+  return spec.brokers.redis !== undefined && scalingOf(spec, 'redis').mode === 'sentinel';
+}
+
 /**
  * Sentinel mode from the host: the Sentinels' published ports, and the names the Sentinels announce
  * (compose service names, which resolve only inside the compose network) mapped to published ports.
+ * The variables exist in every profile (empty without Sentinels), so switching profiles rewrites
+ * them instead of leaving a stale REDIS_SENTINELS behind.
  */
 function sentinelVars(spec: StackSpec): ConnectionVar[] {
-  const s = scalingOf(spec, 'redis');
-  const data = 1 + s.replicas;
-  const topology = composeTopology({ redis: data, 'redis-sentinel': s.sentinels });
-  const sentinels = Array.from({ length: s.sentinels }, (_, i) => `127.0.0.1:${redisHostPort('redis-sentinel', i)}`);
+  const on = sentinelMode(spec);
+  const s = on ? scalingOf(spec, 'redis') : undefined;
+  const data = 1 + (s?.replicas ?? 0);
+  const count = s?.sentinels ?? 0;
+  const topology = composeTopology({ redis: data, 'redis-sentinel': count });
+  const sentinels = Array.from({ length: count }, (_, i) => `127.0.0.1:${redisHostPort('redis-sentinel', i)}`);
   const map = [
-    ...Array.from({ length: data }, (_, i) => `${topology.host('redis', i)}:${REDIS_PORTS.redis}=127.0.0.1:${redisHostPort('redis', i)}`),
-    ...Array.from({ length: s.sentinels }, (_, i) => `${topology.host('redis-sentinel', i)}:${REDIS_PORTS.sentinel}=127.0.0.1:${redisHostPort('redis-sentinel', i)}`),
+    ...Array.from({ length: on ? data : 0 }, (_, i) => `${topology.host('redis', i)}:${REDIS_PORTS.redis}=127.0.0.1:${redisHostPort('redis', i)}`),
+    ...Array.from({ length: count }, (_, i) => `${topology.host('redis-sentinel', i)}:${REDIS_PORTS.sentinel}=127.0.0.1:${redisHostPort('redis-sentinel', i)}`),
   ];
   return [
-    { env: 'REDIS_SENTINELS', description: 'The Sentinels (host:port, comma-separated): the client asks them for the primary and follows failovers', secret: false, value: () => sentinels.join(',') },
-    { env: 'REDIS_SENTINEL_MASTER', description: 'The name the Sentinels monitor the primary under', secret: false, value: () => SENTINEL_MASTER },
+    { env: 'REDIS_SENTINELS', description: 'The Sentinels (host:port, comma-separated): the client asks them for the primary and follows failovers (empty: one node, REDIS_URL)', secret: false, value: () => sentinels.join(',') },
+    { env: 'REDIS_SENTINEL_MASTER', description: 'The name the Sentinels monitor the primary under', secret: false, value: () => (on ? SENTINEL_MASTER : '') },
     {
       env: 'REDIS_NODE_MAP',
       description: 'Only outside the compose network: the addresses the Sentinels announce (name:port=host:port, comma-separated) mapped to the published ports',
@@ -53,10 +62,10 @@ export const redisConnection: BrokerConnection = {
   connection: (spec) => [
     {
       env: 'REDIS_URL',
-      description: scalingOf(spec, 'redis').mode === 'sentinel' ? 'Redis URL of the application user on the first primary (redis-cli; it does not follow a failover: clients use REDIS_SENTINELS)' : 'Redis URL of the application user',
+      description: sentinelMode(spec) ? 'Redis URL of the application user on the first primary (redis-cli; it does not follow a failover: clients use REDIS_SENTINELS)' : 'Redis URL of the application user',
       secret: true,
       value: (s) => `redis://${APP_USER}:${s.REDIS_PASSWORD}@127.0.0.1:${REDIS_PORTS.redis}/0`,
     },
-    ...(scalingOf(spec, 'redis').mode === 'sentinel' ? sentinelVars(spec) : []),
+    ...sentinelVars(spec),
   ],
 };
