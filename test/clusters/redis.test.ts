@@ -14,7 +14,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { specFor } from '../support/stack.ts';
-import { pairs, Resp, type RespValue } from '../support/resp.ts';
+import { pairs, Resp, RespError, type RespValue } from '../support/resp.ts';
 import { importMessaging, type MessagingModule, type RedisMessaging } from '../clients/api.ts';
 import { addressOf, assertClusterNetwork, stopAll, type ClusterNode } from './support/cluster.ts';
 import { containerNode, runService, upInOrder, volumePath } from './support/container.ts';
@@ -47,6 +47,16 @@ async function admin(service: string, ...args: string[]): Promise<RespValue> {
     return await c.call(...args);
   } finally {
     c.close();
+  }
+}
+
+/** `admin`, once the node has loaded its data set (it answers LOADING until then). */
+async function loaded(service: string, ...args: string[]): Promise<RespValue> {
+  const end = Date.now() + 60_000;
+  for (;;) {
+    const reply = await admin(service, ...args);
+    if (!(reply instanceof RespError && reply.message.startsWith('LOADING')) || Date.now() > end) return reply;
+    await sleep(200);
   }
 }
 
@@ -412,11 +422,11 @@ describe('CLUSTER Redis: what survives a restart, and what never reaches a disk'
     // 5. The primary first, then the replicas: each asks the Sentinels, which still name the primary.
     nodeOf(primary).start();
     await nodeOf(primary).waitReady();
-    expect(await admin(primary, 'GET', tag)).toBe('in the backup');
+    expect(await loaded(primary, 'GET', tag)).toBe('in the backup');
     for (const r of replicas) nodeOf(r).start();
     await Promise.all(replicas.map((r) => nodeOf(r).waitReady()));
     expect(await waitWhole()).toBe(primary);
-    for (const r of replicas) expect(await admin(r, 'GET', tag)).toBe('in the backup');
+    for (const r of replicas) expect(await loaded(r, 'GET', tag)).toBe('in the backup');
   }, 180_000);
 
   it('the whole stack SIGKILLed and started again (compose order): the primary of the last failover stays primary, no node comes back with its generated role', async () => {
