@@ -57,6 +57,14 @@ export interface RedisCommands {
   del(keys: string | string[]): Promise<number>;
 }
 
+export interface RedisSettings {
+  readonly url?: string;
+  readonly sentinel?: { readonly nodes: readonly { host: string; port: number }[]; readonly masterName: string; readonly addressMap: Readonly<Record<string, { host: string; port: number }>>; readonly username: string; readonly password: string };
+  readonly clientName: string;
+  readonly ackReplicas?: number;
+  readonly ackTimeoutMs?: number;
+}
+
 export interface RedisMessaging {
   readonly client: RedisCommands;
   connect(): Promise<void>;
@@ -165,10 +173,10 @@ export interface MessagingModule {
   /** Kafka projects: what an at-least-once publish rejects with (refused, or not acknowledged within the delivery timeout). */
   KafkaDeliveryError?: new (...args: never[]) => Error & { readonly failed: number; readonly refused: boolean };
   ENVELOPE_FIELD?: string;
-  RedisMessaging: new (settings?: { url: string; clientName: string }, options?: ClientOptions) => RedisMessaging;
+  RedisMessaging: new (settings?: RedisSettings, options?: ClientOptions & { deliveryTimeoutMs?: number }) => RedisMessaging;
   RabbitMessaging: new (settings?: RabbitSettings, options?: ClientOptions & { deliveryTimeoutMs?: number; readyTimeoutMs?: number }) => RabbitMessaging;
   KafkaMessaging: new (settings?: { brokers: string[]; clientId: string; transactionalId: string; tls: boolean }, options?: ClientOptions) => KafkaMessaging;
-  redisSettings(env?: Record<string, string | undefined>): { url: string; clientName: string };
+  redisSettings(env?: Record<string, string | undefined>): RedisSettings;
   rabbitmqSettings(env?: Record<string, string | undefined>): RabbitSettings;
   kafkaSettings(env?: Record<string, string | undefined>): { brokers: string[]; clientId: string; transactionalId: string; tls: boolean };
 }

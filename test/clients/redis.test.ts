@@ -65,6 +65,29 @@ describe('generated Redis project', () => {
     expect(r.code).toBe(0);
   });
 
+  it('reads sentinel mode from REDIS_SENTINELS (with the address map a host needs), else REDIS_URL; a bad value fails in one line naming the variable', () => {
+    const prod = mod.redisSettings({
+      REDIS_SENTINELS: '127.0.0.1:26379, 127.0.0.1:26380',
+      REDIS_SENTINEL_MASTER: 'main',
+      REDIS_PASSWORD: 'pw',
+      REDIS_NODE_MAP: 'redis-1:6379=127.0.0.1:6379,redis-2:6379=127.0.0.1:6380',
+      REDIS_URL: 'redis://ignored',
+    });
+    expect(prod.url).toBeUndefined();
+    expect(prod.sentinel).toEqual({
+      nodes: [{ host: '127.0.0.1', port: 26379 }, { host: '127.0.0.1', port: 26380 }],
+      masterName: 'main',
+      addressMap: { 'redis-1:6379': { host: '127.0.0.1', port: 6379 }, 'redis-2:6379': { host: '127.0.0.1', port: 6380 } },
+      username: 'app',
+      password: 'pw',
+    });
+    expect(mod.redisSettings({ REDIS_URL: 'redis://u:p@h:1/0' })).toMatchObject({ url: 'redis://u:p@h:1/0' });
+    expect(mod.redisSettings({ REDIS_URL: 'redis://u:p@h:1/0', REDIS_ACK_REPLICAS: '2', REDIS_ACK_TIMEOUT_MS: '500' })).toMatchObject({ ackReplicas: 2, ackTimeoutMs: 500 });
+    expect(() => mod.redisSettings({ REDIS_SENTINELS: '127.0.0.1:26379', REDIS_PASSWORD: 'pw' })).toThrow(/^REDIS_SENTINEL_MASTER is not set/);
+    expect(() => mod.redisSettings({ REDIS_SENTINELS: 'sentinel-without-port', REDIS_SENTINEL_MASTER: 'main', REDIS_PASSWORD: 'pw' })).toThrow(/^REDIS_SENTINELS: "sentinel-without-port" is not host:port/);
+    expect(() => mod.redisSettings({ REDIS_URL: 'redis://h', REDIS_ACK_REPLICAS: 'one' })).toThrow(/^REDIS_ACK_REPLICAS must be a whole number/);
+  });
+
   it('delivers N typed pub/sub messages to two subscribers on their own connections, field by field', async () => {
     const a: Payload[] = [];
     const b: Payload[] = [];

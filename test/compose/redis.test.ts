@@ -1,9 +1,10 @@
 /**
  * A real redis-server (Debian's 7.0.15; the compose file runs the newer image) loads the
- * generated redis.conf, and the generated entrypoint renders the ACL file from the same
- * environment compose passes it. Adapted for the test only: bind/port/dir/aclfile/include paths
- * and, for replication and cluster announcements, the host names (containers resolve redis-1; here
- * everything is 127.0.0.1).
+ * generated redis.conf, and the generated entrypoint renders the ACL file and the runtime config
+ * from the same environment compose passes it. Adapted for the test only: bind/port/dir/aclfile
+ * paths and, for cluster announcements, the host names (containers resolve redis-1; here
+ * everything is 127.0.0.1). Sentinel mode (roles decided at start by the Sentinels, failover) runs
+ * as a whole in test/clusters/redis.test.ts.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, statSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { pairs, Resp, RespError } from '../support/resp.ts';
 import { composeOutput, envFor, fileOf, specFor } from '../support/stack.ts';
 
 // Below the ephemeral port range (32768+), so an outgoing connection of another process never holds one.
-const PORTS = { queue: 27391, cache: 27392, primary: 27393, replica: 27394, sentinel: 27395, cluster: 27396 } as const;
+const PORTS = { queue: 27391, cache: 27392, cluster: 27396 } as const;
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 const started: Launched[] = [];
@@ -47,7 +48,6 @@ async function startDataNode(files: ReadonlyMap<string, string>, env: Record<str
       port: String(port),
       dir: dataDir,
       aclfile: join(runDir, 'users.acl'),
-      ...(generated.includes('\ninclude ') ? { include: join(runDir, 'secrets.conf') } : {}),
       ...extra,
     },
     ' ',
@@ -55,7 +55,7 @@ async function startDataNode(files: ReadonlyMap<string, string>, env: Record<str
   writeFile(join(confDir, 'redis.conf'), conf);
   writeFile(join(dataDir, '.keep'), '');
   const nodeEnv = { REDIS_PASSWORD: env.REDIS_PASSWORD ?? '', REDIS_ADMIN_PASSWORD: env.REDIS_ADMIN_PASSWORD ?? '', REDIS_MONITOR_PASSWORD: env.REDIS_MONITOR_PASSWORD ?? '' };
-  const proc = launch(`redis ${node}`, 'sh', [join(confDir, 'entrypoint.sh'), 'redis-server', join(confDir, 'redis.conf')], {
+  const proc = launch(`redis ${node}`, 'sh', [join(confDir, 'entrypoint.sh'), 'redis-server', join(runDir, 'redis.conf')], {
     env: { ...process.env, ...nodeEnv, BROKERPLATE_CONF_DIR: confDir, BROKERPLATE_RUN_DIR: runDir },
     logFile: join(dir, 'redis.log'),
   });
@@ -196,82 +196,29 @@ describe('redis role cache (realtime-notifications, dev)', () => {
   });
 });
 
-describe('redis prod: primary + replica + Sentinel (queue-and-cache, prod)', () => {
+describe('redis prod, sentinel mode (queue-and-cache, prod): the generated files', () => {
   const spec = specFor('queue-and-cache', 'prod');
   const files = composeOutput(spec);
-  const env = envFor(spec);
-  let primary: Node;
-  let replica: Node;
-  let sentinelData: string;
 
-  beforeAll(async () => {
-    primary = await startDataNode(files, env, 'redis-1', PORTS.primary, { 'replica-announce-ip': '127.0.0.1' });
-    replica = await startDataNode(files, env, 'redis-2', PORTS.replica, { 'replica-announce-ip': '127.0.0.1', replicaof: `127.0.0.1 ${PORTS.primary}` });
-    // One of the three sentinels, from its generated template and entrypoint.
-    const dir = tempDir('bp-sentinel-');
-    dirs.push(dir);
-    const confDir = join(dir, 'conf');
-    sentinelData = join(dir, 'data');
-    const template = remapLines(
-      fileOf(files, 'config/redis/redis-sentinel-1.conf.template'),
-      { port: String(PORTS.sentinel), bind: '127.0.0.1', dir: sentinelData, 'sentinel announce-ip': '127.0.0.1', 'sentinel monitor': `main 127.0.0.1 ${PORTS.primary} 2` },
-      ' ',
-    );
-    writeFile(join(confDir, 'sentinel.conf.template'), template);
-    writeFile(join(confDir, 'sentinel-entrypoint.sh'), fileOf(files, 'config/redis/sentinel-entrypoint.sh'));
-    const proc = launch('sentinel', 'sh', [join(confDir, 'sentinel-entrypoint.sh'), 'redis-server', join(sentinelData, 'sentinel.conf'), '--sentinel'], {
-      env: { ...process.env, REDIS_PASSWORD: env.REDIS_PASSWORD, REDIS_ADMIN_PASSWORD: env.REDIS_ADMIN_PASSWORD, REDIS_MONITOR_PASSWORD: env.REDIS_MONITOR_PASSWORD, BROKERPLATE_CONF_DIR: confDir, BROKERPLATE_DATA_DIR: sentinelData },
-      logFile: join(dir, 'sentinel.log'),
-    });
-    started.push(proc);
-    await waitFor('sentinel up', async () => (await call(PORTS.sentinel, 'PING')) instanceof RespError, { timeoutMs: 30_000, process: proc, intervalMs: 50 });
-  });
-
-  it('carries the durable settings on every data node', () => {
+  it('carries the durable settings on every data node, and no node names its role or holds a password', () => {
     for (const node of ['redis-1', 'redis-2', 'redis-3']) {
       const conf = fileOf(files, `config/redis/${node}.conf`);
       expect(conf).toMatch(/^appendonly yes$/m);
       expect(conf).toMatch(/^maxmemory-policy noeviction$/m);
       expect(conf).toMatch(/^min-replicas-to-write 1$/m);
       expect(conf).toMatch(/^masteruser admin$/m);
+      expect(conf).not.toMatch(/^(replicaof|slaveof|masterauth|include) /m);
     }
   });
 
-  it('the replica authenticates as admin (password from the rendered include) and replicates', async () => {
-    const admin = await session(primary.port, 'admin', env.REDIS_ADMIN_PASSWORD);
-    await waitFor('replica online', async () => /slave0:.*state=online/.test(String(await admin.call('INFO', 'replication'))), { timeoutMs: 20_000 });
-    const app = await session(primary.port, 'app', env.REDIS_PASSWORD);
-    expect(await app.call('XADD', 'orders', '*', 'orderId', '42')).toMatch(/^\d+-\d+$/);
-    const onReplica = await session(replica.port, 'app', env.REDIS_PASSWORD);
-    await waitFor('entry replicated', async () => (await onReplica.call('XLEN', 'orders')) === 1, { timeoutMs: 5_000 });
-    expect(String(await onReplica.call('SET', 'x', '1'))).toMatch(/^READONLY/);
-    expect(readFileSync(join(replica.runDir, 'secrets.conf'), 'utf8')).toBe(`masterauth ${env.REDIS_ADMIN_PASSWORD}\n`);
-  });
-
-  it('Sentinel monitors the primary with the admin user and refuses anonymous and app-level reconfiguration', async () => {
-    expect(String(await call(PORTS.sentinel, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'main'))).toMatch(/^NOAUTH/);
-    const admin = await session(PORTS.sentinel, 'admin', env.REDIS_ADMIN_PASSWORD);
-    await waitFor(
-      'sentinel sees the replica',
-      async () => {
-        const master = pairs(await admin.call('SENTINEL', 'MASTER', 'main'));
-        return master.flags === 'master' && master['num-slaves'] === '1';
-      },
-      { timeoutMs: 20_000 },
-    );
-    const app = await session(PORTS.sentinel, 'app', env.REDIS_PASSWORD);
-    expect(await app.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'main')).toEqual(['127.0.0.1', String(PORTS.primary)]);
-    expect(String(await app.call('SENTINEL', 'FAILOVER', 'main'))).toMatch(/^NOPERM/);
-    expect(String(await app.call('SENTINEL', 'SET', 'main', 'down-after-milliseconds', '1000'))).toMatch(/^NOPERM/);
-  });
-
-  it('Sentinel rewrites its state file and keeps the users (hashes only) through the rewrite', async () => {
-    const admin = await session(PORTS.sentinel, 'admin', env.REDIS_ADMIN_PASSWORD);
-    expect(await admin.call('SENTINEL', 'FLUSHCONFIG')).toBe('OK');
-    const state = readFileSync(join(sentinelData, 'sentinel.conf'), 'utf8');
-    expect(state).toMatch(/^sentinel myid /m);
-    expect(state).toMatch(new RegExp(`^user app on #${sha256(env.REDIS_PASSWORD ?? '')}`, 'm'));
-    expect(state).not.toContain(`>${env.REDIS_PASSWORD}`);
+  it('the entrypoints render what Redis and Sentinel rewrite into memory (/run/redis), and the state Sentinel keeps in its volume has no password', () => {
+    const entrypoint = fileOf(files, 'config/redis/entrypoint.sh');
+    expect(entrypoint).toContain("SENTINELS='redis-sentinel-1:26379 redis-sentinel-2:26379 redis-sentinel-3:26379'");
+    expect(entrypoint).toMatch(/> "\$RUN_DIR\/redis\.conf"$/m);
+    const reconfig = fileOf(files, 'config/redis/sentinel-reconfig.sh');
+    const kept = /\^sentinel \(([a-z|-]+)\) /.exec(reconfig)?.[1]?.split('|') ?? [];
+    expect(kept).toEqual(['myid', 'monitor', 'config-epoch', 'leader-epoch', 'current-epoch', 'known-replica', 'known-sentinel']);
+    expect(fileOf(files, 'config/redis/sentinel-entrypoint.sh')).toMatch(/> "\$RUN_DIR\/sentinel\.conf"$/m);
   });
 });
 

@@ -468,18 +468,29 @@ describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id
     expect(data['users.acl.template']).toContain('user default off');
     if (c.profile === 'prod') {
       expect(scaling.mode).toBe('sentinel');
-      expect(data['redis-1.conf']).toContain('replicaof redis-0.redis-headless 6379');
+      // No pod's config names its role: the entrypoint asks the Sentinels (the first primary is in their config).
+      for (let i = 0; i < dataNodes; i++) expect(data[`redis-${i}.conf`]).not.toMatch(/^(replicaof|slaveof|masterauth) /m);
+      expect(data['entrypoint.sh']).toContain("SENTINELS='redis-sentinel-0.redis-sentinel-headless:26379 redis-sentinel-1.redis-sentinel-headless:26379 redis-sentinel-2.redis-sentinel-headless:26379'");
       expect(data['redis-sentinel-0.conf.template']).toContain(`sentinel monitor main redis-0.redis-headless 6379 ${Math.floor(scaling.sentinels / 2) + 1}`);
       const sentinel = find(objects(), 'StatefulSet', 'redis-sentinel');
-      const mounts = list(at(sentinel, 'spec', 'template', 'spec', 'containers', 0, 'volumeMounts')).filter(isObj);
+      const container = at(sentinel, 'spec', 'template', 'spec', 'containers', 0);
+      const mounts = list(at(container, 'volumeMounts')).filter(isObj);
       expect(mounts.find((m) => m.mountPath === '/usr/local/etc/redis/sentinel.conf.template')?.subPathExpr).toBe('$(POD_NAME).conf.template');
+      expect(mounts.find((m) => m.mountPath === '/usr/local/etc/redis/sentinel-reconfig.sh')?.subPath).toBe('sentinel-reconfig.sh');
+      // Sentinel runs (and rewrites, passwords included) a config in memory; its volume keeps only its state.
+      expect(at(container, 'args')).toEqual(['redis-server', '/run/redis/sentinel.conf', '--sentinel']);
+      expect(mounts.find((m) => m.mountPath === '/run/redis')?.name).toBe('run');
+      expect(list(at(sentinel, 'spec', 'template', 'spec', 'volumes')).filter(isObj).find((v) => v.name === 'run')?.emptyDir).toEqual({ medium: 'Memory', sizeLimit: '1Mi' });
       expect(run().outputs.redisEndpoint).toBe('redis-sentinel:26379');
+      expect(run().outputs.redisClientEnv).toEqual({ REDIS_SENTINELS: 'redis-sentinel:26379', REDIS_SENTINEL_MASTER: 'main' });
     } else {
       expect(run().outputs.redisEndpoint).toBe('redis:6379');
     }
     const set = find(objects(), 'StatefulSet', 'redis');
-    expect(at(set, 'spec', 'template', 'spec', 'containers', 0, 'args')).toEqual(['redis-server', '/usr/local/etc/redis/$(POD_NAME).conf']);
-    // The ACL and the replication secret are rendered into memory, never onto the data volume.
+    const container = at(set, 'spec', 'template', 'spec', 'containers', 0);
+    expect(at(container, 'args')).toEqual(['redis-server', '/run/redis/redis.conf']);
+    expect(list(at(container, 'volumeMounts')).filter(isObj).find((m) => m.mountPath === '/usr/local/etc/redis/redis.conf')?.subPathExpr).toBe('$(POD_NAME).conf');
+    // The ACL, the runtime config and the replication secret are rendered into memory, never onto the data volume.
     expect(list(at(set, 'spec', 'template', 'spec', 'volumes')).filter(isObj).find((v) => v.name === 'run')?.emptyDir).toEqual({ medium: 'Memory', sizeLimit: '1Mi' });
   });
 });

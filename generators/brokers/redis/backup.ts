@@ -12,15 +12,22 @@ import type { ComposePieces } from '../../emit/monitoring-model.ts';
 import { render } from '../../emit/render.ts';
 import { IMAGES } from '../../versions/images.ts';
 import { composeTopology, type Topology } from '../topology.ts';
-import { REDIS_PATHS, REDIS_PORTS } from './config.ts';
+import { REDIS_PATHS, REDIS_PORTS, SENTINEL_MASTER } from './config.ts';
 import { ADMIN_USER } from './connection.ts';
 import { redisNodeCount } from './monitoring.ts';
+import { sentinelAddresses } from './startup.ts';
 
-/** The node the snapshot is taken from: the last data node (a replica in sentinel mode). */
+/** The node the snapshot is taken from: the last data node (a replica when generated; with Sentinels, backup.sh asks them for a healthy replica). */
 function sourceNode(spec: StackSpec): { host: string; ordinal: number } {
   const count = redisNodeCount(spec);
   const ordinal = scalingOf(spec, 'redis').mode === 'cluster' ? 0 : count - 1;
   return { host: composeTopology({ redis: count }).host('redis', ordinal), ordinal };
+}
+
+/** Sentinel mode: where the backup asks for a healthy replica to read. */
+function sentinelEnv(spec: StackSpec, topology: Topology): Record<string, string> {
+  if (scalingOf(spec, 'redis').mode !== 'sentinel') return {};
+  return { REDIS_SENTINELS: sentinelAddresses(spec, topology).join(' '), REDIS_SENTINEL_MASTER: SENTINEL_MASTER };
 }
 
 function appendonly(spec: StackSpec): 'yes' | 'no' {
@@ -46,7 +53,13 @@ function compose(spec: StackSpec): ComposePieces {
   const source = sourceNode(spec);
   return {
     services: {
-      'redis-backup': backupService(spec, 'redis', IMAGES.redis, { REDIS_HOST: source.host, REDIS_USER: ADMIN_USER, REDIS_PASSWORD: '${REDIS_ADMIN_PASSWORD:?REDIS_ADMIN_PASSWORD is not set}' }, [source.host]),
+      'redis-backup': backupService(
+        spec,
+        'redis',
+        IMAGES.redis,
+        { REDIS_HOST: source.host, REDIS_USER: ADMIN_USER, REDIS_PASSWORD: '${REDIS_ADMIN_PASSWORD:?REDIS_ADMIN_PASSWORD is not set}', ...sentinelEnv(spec, composeTopology({ 'redis-sentinel': scalingOf(spec, 'redis').sentinels })) },
+        [source.host],
+      ),
     },
     volumes: ['redis-backups'],
     files: [],
@@ -64,6 +77,7 @@ function k8s(spec: StackSpec, namespace: string, topology: Topology): K8sObject[
       { name: 'REDIS_HOST', value: host },
       { name: 'REDIS_USER', value: ADMIN_USER },
       { name: 'REDIS_PASSWORD', secret: 'REDIS_ADMIN_PASSWORD' },
+      ...Object.entries(sentinelEnv(spec, topology)).map(([name, value]) => ({ name, value })),
     ], scalingOf(spec, 'redis').resources.storage),
   ];
 }
@@ -87,6 +101,9 @@ export const redisBackup: BackupPart = {
       mode: scalingOf(spec, 'redis').mode,
       source: sourceNode(spec).host,
       primary: composeTopology({ redis: redisNodeCount(spec) }).host('redis', 0),
+      sentinel: composeTopology({ 'redis-sentinel': scalingOf(spec, 'redis').sentinels }).host('redis-sentinel', 0),
+      sentinelPort: REDIS_PORTS.sentinel,
+      master: SENTINEL_MASTER,
       data: REDIS_PATHS.data,
       project: spec.name,
       scheduled: scheduled(spec).length > 0,

@@ -2,6 +2,8 @@
 import type { ChannelView, ClientPart, ClientsContext } from '../../emit/clients-model.ts';
 import { file } from '../../emit/files.ts';
 import { render } from '../../emit/render.ts';
+import { scalingOf } from '../../stack/index.ts';
+import { SENTINEL_TIMINGS } from './config.ts';
 
 /** This broker's channel views, optionally of one kind. */
 function viewsOf(ctx: ClientsContext, kind?: ChannelView['kind']): ChannelView[] {
@@ -22,6 +24,9 @@ export const redisClient: ClientPart<'redis'> = {
     ...viewsOf(ctx).map((v) => file(`src/examples/${v.id}.ts`, render(`clients/examples/redis-${v.kind}.ts`, { ...ctx, channel: v }))),
     file('bench/redis.ts', render('clients/bench/redis.ts', ctx)),
   ],
-  readme: () => render('clients/readme-redis.md', {}),
+  readme: (spec) => {
+    const s = scalingOf(spec, 'redis');
+    return render('clients/readme-redis.md', { sentinel: s.mode === 'sentinel', replicas: s.replicas, sentinels: s.sentinels, downAfterS: SENTINEL_TIMINGS.downAfterMs / 1000 });
+  },
   bench: (_spec, channel) => (channel.kind === 'stream' ? { setting: 'streams, XACK', system: 'Redis Streams' } : { setting: 'pub/sub', system: 'Redis Pub/Sub' }),
 };

@@ -7,24 +7,9 @@ import { bindMount, composeResources, envRef, loopbackPort, type ComposeMount, t
 import { file, type GeneratedFile } from '../../emit/files.ts';
 import { IMAGES } from '../../versions/images.ts';
 import { composeTopology } from '../topology.ts';
-import {
-  redisAclTemplate,
-  redisClusterCreateScript,
-  redisConf,
-  redisEntrypoint,
-  redisNodes,
-  REDIS_PATHS,
-  REDIS_PORTS,
-  SENTINEL_MASTER,
-  sentinelConfTemplate,
-  sentinelEntrypoint,
-} from './config.ts';
-import { ADMIN_USER, MONITOR_USER } from './connection.ts';
-
-/** Host ports: data nodes 6379, 6380, ...; sentinels 26379, 26380, ... */
-export function redisHostPort(group: 'redis' | 'redis-sentinel', ordinal: number): number {
-  return (group === 'redis' ? REDIS_PORTS.redis : REDIS_PORTS.sentinel) + ordinal;
-}
+import { redisAclTemplate, redisConf, redisNodes, REDIS_PATHS, REDIS_PORTS, SENTINEL_MASTER, sentinelConfTemplate } from './config.ts';
+import { ADMIN_USER, MONITOR_USER, redisHostPort } from './connection.ts';
+import { redisClusterCreateScript, redisEntrypoint, RUNTIME_CONF, sentinelEntrypoint, sentinelReconfigScript } from './startup.ts';
 
 /** PING as the admin user (REDISCLI_AUTH holds its password), so a healthy node also proves the ACL loaded. */
 function ping(port: number): ComposeService['healthcheck'] {
@@ -55,11 +40,12 @@ export function redisCompose(spec: StackSpec): ComposePart {
   const sentinels = nodes.filter((n) => n.kind === 'sentinel');
   const topology = composeTopology({ redis: data.length, 'redis-sentinel': sentinels.length });
   const acl = file('config/redis/users.acl.template', redisAclTemplate());
-  const entrypoint = file('config/redis/entrypoint.sh', redisEntrypoint());
+  const entrypoint = file('config/redis/entrypoint.sh', redisEntrypoint(spec, topology));
   const files: GeneratedFile[] = [acl, entrypoint];
   const services: Record<string, ComposeService> = {};
   const volumes: string[] = [];
   const primary = topology.host('redis', 0);
+  const sentinelNames = sentinels.map((n) => topology.host(n.group, n.ordinal));
 
   for (const node of data) {
     const name = topology.host(node.group, node.ordinal);
@@ -72,7 +58,7 @@ export function redisCompose(spec: StackSpec): ComposePart {
       hostname: name,
       restart: 'unless-stopped',
       entrypoint: ['/bin/sh', `${REDIS_PATHS.conf}/entrypoint.sh`],
-      command: ['redis-server', `${REDIS_PATHS.conf}/redis.conf`],
+      command: ['redis-server', RUNTIME_CONF.redis],
       environment: SECRETS_ENV,
       ports: [loopbackPort(redisHostPort('redis', node.ordinal), REDIS_PORTS.redis)],
       volumes: [
@@ -83,7 +69,8 @@ export function redisCompose(spec: StackSpec): ComposePart {
         { type: 'volume', source: volume, target: REDIS_PATHS.data },
       ],
       healthcheck: ping(REDIS_PORTS.redis),
-      ...(node.kind === 'replica' && { depends_on: { [primary]: { condition: 'service_healthy' as const } } }),
+      // A node starts as the Sentinels say (primary or replica of their primary), so they come first.
+      ...(sentinelNames.length > 0 && { depends_on: Object.fromEntries(sentinelNames.map((s) => [s, { condition: 'service_started' as const }])) }),
       deploy: composeResources(scaling.resources),
       stop_grace_period: '30s',
     };
@@ -91,7 +78,8 @@ export function redisCompose(spec: StackSpec): ComposePart {
 
   if (sentinels.length > 0) {
     const sentinelEntry = file('config/redis/sentinel-entrypoint.sh', sentinelEntrypoint());
-    files.push(sentinelEntry);
+    const reconfig = file('config/redis/sentinel-reconfig.sh', sentinelReconfigScript());
+    files.push(sentinelEntry, reconfig);
     for (const node of sentinels) {
       const name = topology.host(node.group, node.ordinal);
       const template = file(`config/redis/${name}.conf.template`, sentinelConfTemplate(spec, topology, node.ordinal));
@@ -103,16 +91,17 @@ export function redisCompose(spec: StackSpec): ComposePart {
         hostname: name,
         restart: 'unless-stopped',
         entrypoint: ['/bin/sh', `${REDIS_PATHS.conf}/sentinel-entrypoint.sh`],
-        command: ['redis-server', `${REDIS_PATHS.data}/sentinel.conf`, '--sentinel'],
+        command: ['redis-server', RUNTIME_CONF.sentinel, '--sentinel'],
         environment: SECRETS_ENV,
         ports: [loopbackPort(redisHostPort('redis-sentinel', node.ordinal), REDIS_PORTS.sentinel)],
         volumes: [
           bindMount(template, `${REDIS_PATHS.conf}/sentinel.conf.template`),
           bindMount(sentinelEntry, `${REDIS_PATHS.conf}/sentinel-entrypoint.sh`),
+          bindMount(reconfig, `${REDIS_PATHS.conf}/sentinel-reconfig.sh`),
+          RUNTIME_TMPFS,
           { type: 'volume', source: volume, target: REDIS_PATHS.data },
         ],
         healthcheck: ping(REDIS_PORTS.sentinel),
-        depends_on: Object.fromEntries(data.map((n) => [topology.host(n.group, n.ordinal), { condition: 'service_healthy' as const }])),
         deploy: { resources: { limits: { cpus: '0.25', memory: '64m' }, reservations: { cpus: '0.05', memory: '32m' } } },
       };
     }
@@ -137,7 +126,7 @@ export function redisCompose(spec: StackSpec): ComposePart {
       : `Role **cache** (pub/sub and cache): \`maxmemory-policy ${settings.evictionPolicy}\` with ${settings.persistence === 'none' ? 'no persistence' : `${settings.persistence} persistence`}`;
   const shape = {
     standalone: 'one node.',
-    sentinel: `primary \`${primary}\` with ${scaling.replicas} replica(s) and ${scaling.sentinels} Sentinels (\`${sentinels.map((n) => topology.host(n.group, n.ordinal)).join('`, `')}\`, master name \`${SENTINEL_MASTER}\`). Containers find the current primary through the Sentinels; \`REDIS_URL\` on the host points at \`${primary}\` (127.0.0.1:${REDIS_PORTS.redis}) and does not follow a failover. Sentinels write their state into their volumes on first start: to rotate the Redis passwords, also remove those volumes.`,
+    sentinel: `first primary \`${primary}\` with ${scaling.replicas} replica(s) and ${scaling.sentinels} Sentinels (\`${sentinelNames.join('`, `')}\`, master name \`${SENTINEL_MASTER}\`). No node's config names its role: each data node asks the Sentinels at start, so a restarted node rejoins whichever node is primary now, and each Sentinel keeps its state (no password) in its volume. Clients follow the primary through the Sentinels (\`REDIS_SENTINELS\`; on the host, \`REDIS_NODE_MAP\` maps the names the Sentinels announce to the published ports); \`REDIS_URL\` points at \`${primary}\` only and does not follow a failover. Passwords live in \`.env\` and in the containers' memory (tmpfs), never in a volume: to rotate one, change \`.env\` and restart every Redis service.`,
     cluster: `a cluster of ${scaling.shards} primaries with ${scaling.replicas} replica(s) each; \`redis-cluster-init\` assigns the hash slots. Cluster clients follow redirects to container host names, so run them inside the compose network.`,
   }[scaling.mode];
   const notes = [

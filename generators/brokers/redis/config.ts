@@ -1,34 +1,31 @@
 /**
- * Redis configuration from the spec: `redis.conf` per node and role (persistence and eviction
- * follow spec.brokers.redis), the ACL users template, `sentinel.conf` for sentinel mode, and the
- * entrypoints that bring the passwords in from the environment at start. Shared by the compose
- * and Kubernetes emitters through the Topology.
+ * Redis configuration from the spec: `redis.conf` per node (persistence and eviction follow
+ * spec.brokers.redis), the ACL users template, and `sentinel.conf` templates for sentinel mode.
+ * Shared by the compose and Kubernetes emitters through the Topology.
  *
- * Secrets: the committed ACL template holds placeholders only. At start the entrypoint replaces
- * them with SHA-256 hashes of the .env passwords (Redis ACL `#<hash>`), writing into a private
- * runtime directory; the only clear value written is `masterauth`, which Redis must send to the
- * primary, into the same private directory (never into the committed files).
+ * Nothing here holds a secret or a role: the committed ACL template holds placeholders, and no
+ * node's file says whether it is a primary or a replica (that is decided at start, from the
+ * Sentinels; see startup.ts, which also renders the passwords into memory).
  */
 import { scalingOf, settingsOf, type RedisPersistence, type StackSpec } from '../../stack/index.ts';
-import { render } from '../../emit/render.ts';
 import { redisConfText, type ConfigSection } from '../formats.ts';
 import type { Topology } from '../topology.ts';
-import { ADMIN_USER, APP_USER, MONITOR_USER } from './connection.ts';
+import { ADMIN_USER, APP_USER, MONITOR_USER, REDIS_PORTS, SENTINEL_MASTER } from './connection.ts';
 
 /** Paths inside the official redis image. */
 export const REDIS_PATHS = {
   /** Read-only mount of the generated files. */
   conf: '/usr/local/etc/redis',
-  /** Private runtime directory (tmpfs) for the rendered ACL file and secrets. */
+  /** Private runtime directory (memory) for the config Redis and Sentinel run and rewrite, the ACL file and the passwords. */
   run: '/run/redis',
-  /** The image's data volume (RDB, AOF, nodes.conf, Sentinel's state). */
+  /** The image's data volume (RDB, AOF, nodes.conf, Sentinel's state without secrets). */
   data: '/data',
 } as const;
 
-export const REDIS_PORTS = { redis: 6379, sentinel: 26379 } as const;
+export { REDIS_PORTS, SENTINEL_MASTER };
 
-/** The name Sentinel monitors the primary under (clients ask Sentinel for it). */
-export const SENTINEL_MASTER = 'main';
+/** Sentinel's timings: a primary silent this long is down (then a quorum agrees and a leader fails over). */
+export const SENTINEL_TIMINGS = { downAfterMs: 5_000, failoverTimeoutMs: 60_000 } as const;
 
 export type RedisNodeKind = 'standalone' | 'primary' | 'replica' | 'cluster' | 'sentinel';
 
@@ -120,9 +117,8 @@ export function redisConfSections(spec: StackSpec, topology: Topology, node: Red
   ];
   if (node.kind === 'primary' || node.kind === 'replica') {
     sections.push({
-      comment: `Replication (sentinel mode). Every node may become primary after a failover, so all carry the same settings;\nwrites are refused when no replica is in sync, which bounds what a cut-off primary can lose.`,
+      comment: `Replication (sentinel mode). Every node may be primary or replica, so all carry the same settings and none names\nits role: the entrypoint asks the Sentinels at start (the first primary is ${topology.host('redis', 0)}, in their config).\nWrites are refused when no replica is in sync, which bounds what a cut-off primary can lose.`,
       entries: [
-        ...(node.kind === 'replica' ? [['replicaof', `${topology.host('redis', 0)} ${REDIS_PORTS.redis}`] as const] : []),
         ['masteruser', ADMIN_USER],
         ['replica-read-only', 'yes'],
         ['replica-announce-ip', host],
@@ -144,10 +140,6 @@ export function redisConfSections(spec: StackSpec, topology: Topology, node: Red
         ['replica-read-only', 'yes'],
       ],
     });
-  }
-  if (node.kind !== 'standalone') {
-    // Last, so nothing above can override it: `masterauth <password>`, rendered at start.
-    sections.push({ comment: 'The replication password, rendered from the environment at start', entries: [['include', `${REDIS_PATHS.run}/secrets.conf`]] });
   }
   sections.push({ comment: 'Logs to stdout', entries: [['logfile', '""'], ['loglevel', 'notice']] });
   return sections;
@@ -271,7 +263,10 @@ export function sentinelAclUsers(): RedisAclUser[] {
   ];
 }
 
-/** sentinel.conf template; the entrypoint renders it once into the data volume (Sentinel rewrites it to remember failovers). */
+/**
+ * sentinel.conf template. The entrypoint renders the file Sentinel runs (and rewrites) into memory at
+ * each start, from this template and the state in its volume, whose primary replaces the first one here.
+ */
 export function sentinelConfTemplate(spec: StackSpec, topology: Topology, ordinal: number): string {
   const s = scalingOf(spec, 'redis');
   const quorum = Math.floor(s.sentinels / 2) + 1;
@@ -289,60 +284,21 @@ export function sentinelConfTemplate(spec: StackSpec, topology: Topology, ordina
       ],
     },
     {
-      comment: `Monitoring: ${quorum} of ${s.sentinels} sentinels must agree the primary is down before a failover`,
+      comment: `Monitoring: ${quorum} of ${s.sentinels} sentinels must agree the primary is down before a failover. The primary named here is the\nfirst one; after a failover, the Sentinel's state in its volume names the current one.`,
       entries: [
         ['sentinel monitor', `${SENTINEL_MASTER} ${topology.host('redis', 0)} ${REDIS_PORTS.redis} ${quorum}`],
-        ['sentinel down-after-milliseconds', `${SENTINEL_MASTER} 5000`],
-        ['sentinel failover-timeout', `${SENTINEL_MASTER} 60000`],
+        ['sentinel down-after-milliseconds', `${SENTINEL_MASTER} ${SENTINEL_TIMINGS.downAfterMs}`],
+        ['sentinel failover-timeout', `${SENTINEL_MASTER} ${SENTINEL_TIMINGS.failoverTimeoutMs}`],
         ['sentinel parallel-syncs', `${SENTINEL_MASTER} 1`],
         ['sentinel auth-user', `${SENTINEL_MASTER} ${ADMIN_USER}`],
         ['sentinel sentinel-user', ADMIN_USER],
       ],
     },
     {
-      comment: 'Users (hash placeholders; `sentinel auth-pass` and `sentinel sentinel-pass` are appended at first start)',
+      comment: 'Users (hash placeholders; `sentinel auth-pass` and `sentinel sentinel-pass` are added at each start, in memory only)',
       entries: sentinelAclUsers().map((u) => ['user', aclLine(u).slice('user '.length)] as const),
     },
   ];
   const header = `Generated by brokerplate from brokerplate.yaml (profile: ${spec.profile}). Redis Sentinel ${topology.host('redis-sentinel', ordinal)}.`;
   return redisConfText(header, sections);
 }
-
-// ---------------------------------------------------------------- scripts
-
-const HASHED_ENVS = ['REDIS_PASSWORD', 'REDIS_ADMIN_PASSWORD', 'REDIS_MONITOR_PASSWORD'] as const;
-
-/** Data node entrypoint: renders users.acl and secrets.conf from the environment, then starts Redis. */
-export function redisEntrypoint(): string {
-  return render('config/redis/entrypoint.sh', {
-    conf: REDIS_PATHS.conf,
-    run: REDIS_PATHS.run,
-    envs: HASHED_ENVS.map((env) => ({ env, placeholder: hashPlaceholder(env) })),
-    admin: 'REDIS_ADMIN_PASSWORD',
-  });
-}
-
-/** Sentinel entrypoint: renders sentinel.conf into the data volume on first start, then starts Sentinel. */
-export function sentinelEntrypoint(): string {
-  return render('config/redis/sentinel-entrypoint.sh', {
-    conf: REDIS_PATHS.conf,
-    data: REDIS_PATHS.data,
-    master: SENTINEL_MASTER,
-    envs: HASHED_ENVS.map((env) => ({ env, placeholder: hashPlaceholder(env) })),
-    admin: 'REDIS_ADMIN_PASSWORD',
-  });
-}
-
-/** Cluster mode: the one-shot step that assigns hash slots once every node is up. */
-export function redisClusterCreateScript(spec: StackSpec, topology: Topology): string {
-  const s = scalingOf(spec, 'redis');
-  return render('config/redis/cluster-create.sh', {
-    profile: spec.profile,
-    admin: ADMIN_USER,
-    replicas: s.replicas,
-    firstHost: topology.host('redis', 0),
-    port: REDIS_PORTS.redis,
-    nodes: redisDataNodes(spec).map((n) => `${topology.host(n.group, n.ordinal)}:${REDIS_PORTS.redis}`),
-  });
-}
-

@@ -6,20 +6,9 @@
 import { scalingOf, settingsOf, type StackSpec } from '../../stack/index.ts';
 import { imageVersion, k8sTopology, podName, workload, type ImageUser, type K8sPart, type WorkloadSettings } from '../../emit/k8s-model.ts';
 import { IMAGES } from '../../versions/images.ts';
-import {
-  redisAclTemplate,
-  redisClusterCreateScript,
-  redisConf,
-  redisDataNodes,
-  redisEntrypoint,
-  redisNodes,
-  REDIS_PATHS,
-  REDIS_PORTS,
-  SENTINEL_MASTER,
-  sentinelConfTemplate,
-  sentinelEntrypoint,
-} from './config.ts';
+import { redisAclTemplate, redisConf, redisDataNodes, redisNodes, REDIS_PATHS, REDIS_PORTS, SENTINEL_MASTER, sentinelConfTemplate } from './config.ts';
 import { ADMIN_USER, redisConnection } from './connection.ts';
+import { redisClusterCreateScript, redisEntrypoint, RUNTIME_CONF, sentinelEntrypoint, sentinelReconfigScript } from './startup.ts';
 
 /** The official image's `redis` user (uid/gid 999: `groupadd -r -g 999`, `useradd -r -u 999` in its Dockerfile). */
 const REDIS_USER: ImageUser = { uid: 999, gid: 999 };
@@ -39,6 +28,8 @@ export interface RedisK8sSettings {
   readonly sentinel: { readonly workload: WorkloadSettings; readonly masterName: string } | null;
   readonly ports: { readonly redis: number; readonly sentinel: number; readonly bus: number };
   readonly paths: { readonly conf: string; readonly run: string; readonly data: string };
+  /** The configs Redis and Sentinel run, which the entrypoints render into memory (`paths.run`). */
+  readonly runtimeConf: { readonly redis: string; readonly sentinel: string };
   readonly adminUser: string;
   /** Secret keys every Redis pod receives; `admin` also feeds REDISCLI_AUTH for the probes. */
   readonly secrets: { readonly env: readonly string[]; readonly admin: string };
@@ -46,19 +37,23 @@ export interface RedisK8sSettings {
 
 export const redisK8s: K8sPart<RedisK8sSettings> = {
   broker: 'redis',
+  outputs: [{ property: 'clientEnv', doc: 'What Redis clients in the namespace set besides REDIS_PASSWORD (sentinel mode: REDIS_SENTINELS, REDIS_SENTINEL_MASTER).' }],
   files(spec: StackSpec) {
     const topology = k8sTopology();
     const nodes = redisNodes(spec);
     const files: Record<string, string> = {
       'users.acl.template': redisAclTemplate(),
-      'entrypoint.sh': redisEntrypoint(),
+      'entrypoint.sh': redisEntrypoint(spec, topology),
     };
     for (const node of nodes) {
       const pod = podName(node.group, node.ordinal);
       if (node.kind === 'sentinel') files[`${pod}.conf.template`] = sentinelConfTemplate(spec, topology, node.ordinal);
       else files[`${pod}.conf`] = redisConf(spec, topology, node);
     }
-    if (nodes.some((n) => n.kind === 'sentinel')) files['sentinel-entrypoint.sh'] = sentinelEntrypoint();
+    if (nodes.some((n) => n.kind === 'sentinel')) {
+      files['sentinel-entrypoint.sh'] = sentinelEntrypoint();
+      files['sentinel-reconfig.sh'] = sentinelReconfigScript();
+    }
     if (scalingOf(spec, 'redis').mode === 'cluster') files['cluster-create.sh'] = redisClusterCreateScript(spec, topology);
     return files;
   },
@@ -76,6 +71,7 @@ export const redisK8s: K8sPart<RedisK8sSettings> = {
       sentinel: sentinels > 0 ? { workload: workload(spec.profile, sentinels, SENTINEL_RESOURCES), masterName: SENTINEL_MASTER } : null,
       ports: { redis: REDIS_PORTS.redis, sentinel: REDIS_PORTS.sentinel, bus: REDIS_PORTS.redis + 10000 },
       paths: { conf: REDIS_PATHS.conf, run: REDIS_PATHS.run, data: REDIS_PATHS.data },
+      runtimeConf: { redis: RUNTIME_CONF.redis, sentinel: RUNTIME_CONF.sentinel },
       adminUser: ADMIN_USER,
       secrets: { env: secrets, admin: ADMIN_SECRET },
     };

@@ -94,6 +94,13 @@ export class ClusterNode {
     await this.#process?.stop();
   }
 
+  /** SIGSTOP (a hung host: its sockets stay open, it answers nothing) or SIGCONT of the whole process group. */
+  freeze(frozen: boolean): void {
+    const p = this.#process;
+    if (!p || p.exited()) throw new Error(`${this.service} is not running`);
+    process.kill(-p.pid, frozen ? 'SIGSTOP' : 'SIGCONT');
+  }
+
   tail(lines = 40): string {
     return this.#process?.tail(lines) ?? '(never started)';
   }

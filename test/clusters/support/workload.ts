@@ -41,7 +41,7 @@ export interface StreamResult {
   readonly rejectedButWritten: number;
   /** Deliveries beyond the first of a message (at-least-once allows them; the envelope id makes them detectable). */
   readonly duplicates: number;
-  /** The longest interval, after the first acknowledgement, in which no publish was acknowledged. */
+  /** The longest interval, from the first acknowledgement until every publish settled, in which no publish was acknowledged. */
   readonly longestStallMs: number;
   /** Errors the rejected publishes ended with (distinct messages, counted). */
   readonly rejections: Readonly<Record<string, number>>;
@@ -96,6 +96,8 @@ export async function streamThroughFault(options: {
     );
   }
   await Promise.all(pending);
+  // Publishes that end rejected after the last acknowledgement are a stall too (a client that never recovers).
+  const settled = Date.now();
   await faultDone;
   const deadline = Date.now() + (options.drainTimeoutMs ?? 180_000);
   while (Date.now() < deadline && [...acked].some((n) => !deliveries.has(n))) await sleep(100);
@@ -103,6 +105,7 @@ export async function streamThroughFault(options: {
   await subscription.close();
 
   const sorted = [...ackTimes].sort((a, b) => a - b);
+  if (sorted.length > 0) sorted.push(settled);
   let longestStallMs = 0;
   for (let i = 1; i < sorted.length; i++) longestStallMs = Math.max(longestStallMs, (sorted[i] ?? 0) - (sorted[i - 1] ?? 0));
   const rejections: Record<string, number> = {};
