@@ -12,7 +12,7 @@ import Generator, { type BaseOptions } from 'yeoman-generator';
 import { parseDocument } from 'yaml';
 import { emitProject, ENV_FILE, envFile, type GeneratedFile, type MergedEnv } from '../emit/index.ts';
 import { walkFlowchart, FLOWCHART_QUESTIONS, scenarioForFlowchart, type FlowchartAnswers } from '../guide/index.ts';
-import { buildSpec, formatIssue, loadSpec, parseSpec, SPEC_FILE, type StackSpec } from '../stack/index.ts';
+import { buildSpec, formatIssues, loadSpec, MAX_SPEC_BYTES, parseSpec, SPEC_FILE, type SpecIssue, type StackSpec } from '../stack/index.ts';
 import { apply } from '../write/apply.ts';
 import { checkDestination, readDisk, type Disk } from '../write/disk.ts';
 import { WriteError } from '../write/errors.ts';
@@ -44,6 +44,11 @@ function envNotes(env: MergedEnv, dryRun: boolean): string[] {
   if (env.filled.length > 0) notes.push(`.env: ${dryRun ? 'would generate' : 'generated'} ${env.filled.join(', ')} (missing or empty)`);
   if (env.retired.length > 0) notes.push(`.env: ${env.retired.join(', ')} no longer used by the stack (secrets kept as #retired comments)`);
   return notes;
+}
+
+/** The spec file's problems, on one line. */
+function invalidSpec(issues: readonly SpecIssue[]): BrokerplateError {
+  return new BrokerplateError(`${SPEC_FILE}: ${formatIssues(issues)}`);
 }
 
 function conflictError(conflicts: readonly PlannedFile[]): BrokerplateError {
@@ -122,11 +127,23 @@ export default class BrokerplateGenerator extends Generator<Options> {
     if (given.length > 0) {
       throw new BrokerplateError(`${given.map((f) => `--${f}`).join(', ')}: ${join(this.#destination, SPEC_FILE)} already exists; edit it instead (re-running regenerates from it), or generate into a new folder`);
     }
-    this.#spec = this.#readSpec(SPEC_FILE, entry.bytes.toString('utf8'));
+    this.#spec = this.#readSpec(entry.bytes);
   }
 
-  /** Loads an existing spec, applying --profile/--targets by editing the YAML so the user's comments survive. */
-  #readSpec(specPath: string, text: string): StackSpec {
+  /**
+   * Loads an existing spec, applying --profile/--targets by editing the YAML so the user's comments
+   * survive. The text is validated as it stands first: it is untrusted input (size, aliases, tags).
+   */
+  #readSpec(bytes: Buffer): StackSpec {
+    if (bytes.length > MAX_SPEC_BYTES) throw invalidSpec([{ path: '', rule: `is ${bytes.length} bytes; a spec may be at most ${MAX_SPEC_BYTES} bytes (1 MiB)` }]);
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      throw invalidSpec([{ path: '', rule: 'is not UTF-8 text' }]);
+    }
+    const current = loadSpec(text);
+    if (!current.ok) throw invalidSpec(current.issues);
     const doc = parseDocument(text);
     let changed = false;
     for (const key of ['profile', 'targets'] as const) {
@@ -136,15 +153,18 @@ export default class BrokerplateGenerator extends Generator<Options> {
       if (!setting) continue;
       const value = setting.parse(raw, {});
       // Rewritten only when the value changes: the user's text stays byte for byte otherwise.
-      if (JSON.stringify(doc.toJS()?.[key]) === JSON.stringify(value)) continue;
+      if (JSON.stringify(current.spec[key]) === JSON.stringify(value)) continue;
       doc.set(key, value);
       changed = true;
     }
-    const result = loadSpec(changed ? doc.toString({ lineWidth: 0 }) : text);
-    if (!result.ok) {
-      throw new BrokerplateError(`${specPath} is not a valid stack spec:\n${result.issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}`);
+    if (!changed) {
+      this.#specText = text;
+      return current.spec;
     }
-    this.#specText = changed ? doc.toString({ lineWidth: 0 }) : text;
+    const edited = doc.toString({ lineWidth: 0 });
+    const result = loadSpec(edited);
+    if (!result.ok) throw invalidSpec(result.issues);
+    this.#specText = edited;
     return result.spec;
   }
 
@@ -173,7 +193,7 @@ export default class BrokerplateGenerator extends Generator<Options> {
     });
     // Parsing the built spec validates it and gives it the canonical key order a re-run reads back.
     const result = parseSpec(raw);
-    if (!result.ok) throw new BrokerplateError(`the chosen options do not make a valid stack:\n${result.issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}`);
+    if (!result.ok) throw new BrokerplateError(`the chosen options do not make a valid stack: ${formatIssues(result.issues)}`);
     this.#spec = result.spec;
   }
 
