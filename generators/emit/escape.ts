@@ -27,7 +27,10 @@ export function tsString(text: string): string {
  * strikethrough, math, and the `|` that would split a table cell.
  */
 export function md(text: string): string {
-  return text.replace(LINE_BREAKS, ' ').replace(/[\\`*_[\]<>&|~$]/g, (c) => `\\${c}`);
+  return text.replace(LINE_BREAKS, ' ').replace(/[\\`*_[\]<>&|~$]/g, (c, at: number, all: string) =>
+    // An underscore between two letters or digits (RABBITMQ_URL) never starts emphasis.
+    c === '_' && /[\p{L}\p{N}]/u.test(all[at - 1] ?? '') && /[\p{L}\p{N}]/u.test(all[at + 1] ?? '') ? c : `\\${c}`,
+  );
 }
 
 /** A Markdown table cell: inline text, never empty (an empty cell keeps the column count too, but reads as missing). */

@@ -22,15 +22,15 @@ const SHELL_QUOTED = 'a command line built with shellCommand (generators/brokers
 
 /** Values that may be output raw, by the last segment of their path, and why. */
 const SAFE: Readonly<Record<string, string>> = {
-  admin: NAME, app: NAME, user: NAME, name: NAME, id: NAME, key: NAME, env: NAME, vhost: NAME, vhostEncoded: 'a vhost name percent-encoded',
-  vhostPattern: 'a vhost name as an anchored, escaped regular expression', typeName: NAME, replyTypeName: NAME, className: NAME, constName: NAME,
+  admin: NAME, user: NAME, name: NAME, id: NAME, key: NAME, env: NAME, vhost: NAME, vhostEncoded: 'a vhost name percent-encoded',
+  typeName: NAME, replyTypeName: NAME, className: NAME, constName: NAME,
   typeModule: CONST, varyField: NAME, deadLetter: NAME, broker: NAME, kind: NAME, semantics: NAME, profile: NAME, project: NAME, namespace: NAME,
-  secretName: NAME, service: NAME, group: NAME, alert: NAME, severity: NAME, job: NAME, metric: NAME, policyName: NAME, master: NAME, node: NAME,
+  secretName: NAME, service: NAME, group: NAME, alert: NAME, severity: NAME, job: NAME, metric: NAME, policyName: NAME, master: NAME,
   host: NAME, firstHost: NAME, source: NAME, primary: NAME, exchanges: 'exchange names joined by ", " (names)', streams: 'stream names joined by ", " (names)',
   role: NAME, eviction: NAME, persistence: NAME, cleanup: NAME, retention: 'a duration (digits and a unit) or forever', timeout: 'a duration (digits and a unit)',
   schedule: 'a cron schedule: digits, "*", ",", "-", "/" and spaces only (generators/stack/cron.ts)', placeholder: CONST, appendonly: 'yes or no',
-  port: NUMBER, jmxPort: NUMBER, lagPort: NUMBER, keep: NUMBER, maxAge: NUMBER, maxDeliveries: NUMBER, maxPriority: NUMBER, prefetch: NUMBER, nodes: NUMBER,
-  replicas: NUMBER, replication: NUMBER, minIsr: NUMBER, prodRf: NUMBER, length: NUMBER, monitoring: NUMBER, cacheInvalidation: 'false or a channel name as a string literal',
+  port: NUMBER, jmxPort: NUMBER, lagPort: NUMBER, keep: NUMBER, maxAge: NUMBER, maxDeliveries: NUMBER, prefetch: NUMBER,
+  replicas: NUMBER, replication: NUMBER, minIsr: NUMBER, nodes: 'a node count, or node names shell-quoted (shellQuote)', prodRf: NUMBER, monitoring: NUMBER, cacheInvalidation: 'false or a channel name as a string literal',
   prometheus: NUMBER, alertmanager: NUMBER, grafana: NUMBER, pushgateway: NUMBER, version: CONST,
   literal: 'a channel name as a TypeScript string literal (JSON.stringify)', sampleJson: JSON_TEXT, invalidJson: JSON_TEXT, replySampleJson: JSON_TEXT,
   channelsJson: JSON_TEXT, topologyJson: JSON_TEXT, benchTargetsJson: JSON_TEXT, guideJson: JSON_TEXT, data: `${JSON_TEXT}, or a path`,
@@ -42,6 +42,9 @@ const SAFE: Readonly<Record<string, string>> = {
   body: 'Markdown or TypeScript the generator assembles; spec text inside it is escaped where it is built (tsComment in clients-schema.ts)',
   text: 'Markdown the generator writes (backup and monitoring notes)',
   families: 'metric family names of the RabbitMQ Prometheus plugin (constants)', chosen: 'broker titles (guide text)', recommended: 'broker titles (guide text)',
+  passwordEnv: NAME, tags: SHELL_QUOTED, configure: SHELL_QUOTED, write: SHELL_QUOTED, read: SHELL_QUOTED, permissions: SHELL_QUOTED, users: 'user names joined by ", " (names)',
+  property: NAME, highFrom: NUMBER, max: NUMBER, lowTop: NUMBER, majority: NUMBER, members: NUMBER, total: NUMBER, rate: NUMBER, downSeconds: NUMBER, runs: NUMBER,
+  case: 'measured figures the generator carries (constants)', sent: NUMBER, acked: NUMBER, lost: NUMBER, rejectedButWritten: NUMBER, duplicates: NUMBER, stall: CONST,
 };
 
 /** Spec free text: never raw, whatever SAFE says. */
@@ -53,6 +56,7 @@ const THIS_ALLOWED: Readonly<Record<string, string>> = {
   'compose/README.md': 'notes the broker plugins write in Markdown',
   'project/README.md': 'the flowchart path and the guide\'s reasons (guide text)',
   'infra/README.md': 'notes the generator writes',
+  'config/rabbitmq/init.sh': 'parameter expansions ${VAR:?…} of password variable names (names)',
 };
 
 /** Helpers that do not escape but are allowed: `json` (JSON text), and `join` over lists of safe values. */
