@@ -11,12 +11,14 @@ import { join, resolve } from 'node:path';
 import Generator, { type BaseOptions } from 'yeoman-generator';
 import { parseDocument } from 'yaml';
 import { emitProject, ENV_FILE, envFile, type GeneratedFile, type MergedEnv } from '../emit/index.ts';
-import { walkFlowchart, FLOWCHART_QUESTIONS, scenarioForFlowchart, type FlowchartAnswers } from '../guide/index.ts';
+import { flowchartAnswers, walkFlowchart, FLOWCHART_QUESTIONS, scenarioForFlowchart, type FlowchartQuestion } from '../guide/index.ts';
 import { buildSpec, formatIssues, loadSpec, MAX_SPEC_BYTES, parseSpec, SPEC_FILE, type SpecIssue, type StackSpec } from '../stack/index.ts';
 import { apply } from '../write/apply.ts';
 import { checkDestination, readDisk, type Disk } from '../write/disk.ts';
 import { WriteError } from '../write/errors.ts';
 import { conflictsOf, entryProblem, formatPlan, isNoop, plan, settle, type Plan, type PlannedFile } from '../write/plan.ts';
+import { repeatedFlag } from './flags.ts';
+import { EXIT_USAGE } from './errors.ts';
 import {
   BrokerplateError,
   brokersSetting,
@@ -112,7 +114,18 @@ export default class BrokerplateGenerator extends Generator<Options> {
     return this.#guard(() => this.#initialize());
   }
 
+  /**
+   * The command line as typed, when the host has one to give (index.ts: the bin and `yo brokerplate`).
+   * Yeoman merges a flag given twice (`--brokers kafka --brokers redis` arrives as "kafka,redis"), so
+   * a repeated flag is found here.
+   */
+  protected _commandLine(): readonly string[] {
+    return [];
+  }
+
   #initialize(): void {
+    const repeated = repeatedFlag(this._commandLine());
+    if (repeated) throw new BrokerplateError(repeated, EXIT_USAGE);
     const dest = this.#opt('destination');
     this.#destination = resolve(this.env.cwd, typeof dest === 'string' && dest ? dest : '.');
     checkDestination(this.#destination);
@@ -215,8 +228,11 @@ export default class BrokerplateGenerator extends Generator<Options> {
   }
 
   async #resolve<K extends keyof Answers>(setting: Setting<K>, answers: Answers): Promise<void> {
-    if (!setting.applies(answers)) return;
     const raw = this.#opt(setting.flag);
+    if (!setting.applies(answers)) {
+      if (raw !== undefined) throw new BrokerplateError(`--${setting.flag}: ${setting.ignoredBecause?.(answers) ?? 'does not apply here'}`, EXIT_USAGE);
+      return;
+    }
     if (typeof raw === 'string') {
       answers[setting.key] = setting.parse(raw, answers);
       return;
@@ -250,19 +266,26 @@ export default class BrokerplateGenerator extends Generator<Options> {
 
   /** Asks (or reads from flags) only the flowchart questions the guide's chart actually reaches. */
   async #walk(answers: Answers, prompt: boolean): Promise<void> {
-    const given: Partial<Record<keyof FlowchartAnswers, boolean>> = {};
+    const given: Partial<Record<FlowchartQuestion, boolean>> = {};
     for (const f of FLOWCHART_FLAGS) {
       const v = this.#opt(f.flag);
       if (typeof v === 'boolean') given[f.key] = v;
     }
-    const flow: { -readonly [K in keyof FlowchartAnswers]: boolean } = { replay: false, complexRouting: false, lowLatencyOrRedis: false };
-    for (const f of FLOWCHART_FLAGS) {
+    const asked: boolean[] = [];
+    for (const [i, f] of FLOWCHART_FLAGS.entries()) {
+      if (asked.at(-1) === true) {
+        // The chart stops at the first yes: a later answer would be ignored, so it is refused.
+        const yes = FLOWCHART_FLAGS[i - 1]?.flag ?? '';
+        if (given[f.key] !== undefined) throw new BrokerplateError(`--${given[f.key] ? '' : 'no-'}${f.flag}: the flowchart stops at its first yes (--${yes}), so it never asks "${FLOWCHART_QUESTIONS[f.key].question}"; leave the flag out`, EXIT_USAGE);
+        continue;
+      }
       let value = given[f.key];
       if (value === undefined && prompt) value = Boolean(await this.#ask({ type: 'confirm', name: f.key, message: FLOWCHART_QUESTIONS[f.key].question, default: false }));
       if (value === undefined && this.#opt('yes') !== true) this.#missing(`--${f.flag} or --no-${f.flag}`);
-      flow[f.key] = value ?? false;
-      if (flow[f.key]) break; // the chart stops at the first yes
+      asked.push(value ?? false);
     }
+    const flow = flowchartAnswers(asked[0] ?? false, asked[1], asked[2]);
+    if (!flow) throw new BrokerplateError('internal: the flowchart was not answered');
     answers.flowchart = flow;
     answers.scenario = scenarioForFlowchart(flow);
     this.log(`Flowchart: ${walkFlowchart(flow).path.map((s) => `${s.question} ${s.answer ? 'yes' : 'no'}`).join(' → ')} → ${walkFlowchart(flow).broker}`);

@@ -5,6 +5,7 @@
 import { basename } from 'node:path';
 import {
   BROKER_IDS,
+  FLOWCHART_ORDER,
   FLOWCHART_QUESTIONS,
   SCALES,
   SCENARIO_IDS,
@@ -53,6 +54,8 @@ export interface Setting<K extends keyof Answers> {
   readonly description: string;
   /** Whether the setting is asked at all, given earlier answers. */
   applies(answers: Answers): boolean;
+  /** Why the setting does not apply (its flag is then refused rather than ignored); needed when `applies` can be false. */
+  ignoredBecause?(answers: Answers): string;
   /** Checks a flag value; throws a BrokerplateError naming the flag and the rule. */
   parse(raw: string, answers: Answers): NonNullable<Answers[K]>;
   /** The value `--yes` takes; undefined when there is no sensible default (the flag is then required). */
@@ -118,6 +121,8 @@ export const scaleSetting: Setting<'scale'> = {
   valueHint: SCALES.join('|'),
   description: 'Expected scale, for the microservices scenario: RabbitMQ at moderate scale, Kafka at high scale (the guide\'s "based on scale")',
   applies: (a) => a.scenario === 'microservices',
+  ignoredBecause: (a) =>
+    `only the microservices scenario is decided by scale (the guide: "${SCENARIOS.microservices.guideRecommendation}"); ${a.flowchart ? 'the flowchart answers' : `--scenario ${a.scenario ?? '?'}`} ${a.flowchart ? 'decide' : 'decides'} the brokers without it`,
   parse: (raw) => oneOf('scale', SCALES, raw, 'scale'),
   defaultValue: () => 'moderate',
   question: () => ({
@@ -226,7 +231,7 @@ export const nameSetting: Setting<'name'> = {
 export const SETTINGS = [scenarioSetting, scaleSetting, brokersSetting, profileSetting, targetsSetting, nameSetting] as const;
 
 /** Flowchart flags: answer the guide's questions instead of naming a scenario. */
-export const FLOWCHART_FLAGS = (Object.keys(FLOWCHART_QUESTIONS) as (keyof FlowchartAnswers)[]).map((key) => ({
+export const FLOWCHART_FLAGS = FLOWCHART_ORDER.map((key) => ({
   key,
   flag: FLOWCHART_QUESTIONS[key].flag,
   description: `Flowchart: ${FLOWCHART_QUESTIONS[key].question}`,

@@ -3,7 +3,7 @@
  * each name the field path and the rule. Structure is read here (channels and their messages in
  * parse-channels.ts); cross-field rules live in rules.ts.
  */
-import { BROKER_IDS, SCALES, SCENARIO_IDS } from '../guide/index.ts';
+import { BROKER_IDS, FLOWCHART_ORDER, flowchartAnswers, SCALES, SCENARIO_IDS } from '../guide/index.ts';
 import * as N from './naming.ts';
 import { IMAGES } from '../versions/images.ts';
 import { RABBITMQ_PLUGINS } from '../versions/rabbitmq-plugins.ts';
@@ -67,15 +67,19 @@ function readDecision(r: Reader, raw: unknown): Decision | undefined {
   const scale = r.optional(o, 'scale', 'decision', (v, p) => r.oneOf(v, p, SCALES));
   if (scale) decision.scale = scale;
   if (o.flowchart !== undefined) {
-    const f = r.object(o.flowchart, 'decision.flowchart', ['replay', 'complexRouting', 'lowLatencyOrRedis']);
-    if (f) {
-      const replay = r.required(f, 'replay', 'decision.flowchart', (v, p) => r.boolean(v, p));
-      const complexRouting = r.required(f, 'complexRouting', 'decision.flowchart', (v, p) => r.boolean(v, p));
-      const lowLatencyOrRedis = r.required(f, 'lowLatencyOrRedis', 'decision.flowchart', (v, p) => r.boolean(v, p));
-      if (replay !== undefined && complexRouting !== undefined && lowLatencyOrRedis !== undefined) {
-        decision.flowchart = { replay, complexRouting, lowLatencyOrRedis };
-      }
+    const f = r.object(o.flowchart, 'decision.flowchart', FLOWCHART_ORDER);
+    // The questions the chart asks: each one only after a no. Answers stored past the first yes
+    // (older versions wrote every question) are read and ignored, as the chart never asked them.
+    const answers: boolean[] = [];
+    for (const key of FLOWCHART_ORDER) {
+      if (!f || answers.at(-1) === true) break;
+      const answer = r.required(f, key, 'decision.flowchart', (v, p) => r.boolean(v, p));
+      if (answer === undefined) break;
+      answers.push(answer);
     }
+    const [replay, complexRouting, lowLatencyOrRedis] = answers;
+    const flowchart = replay === undefined ? undefined : flowchartAnswers(replay, complexRouting, lowLatencyOrRedis);
+    if (flowchart) decision.flowchart = flowchart;
   }
   return decision;
 }
