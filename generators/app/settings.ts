@@ -41,11 +41,21 @@ interface Choice {
   checked?: boolean;
 }
 
+/** Checks an answer where it is typed: true, or the message shown while the prompt asks again. */
+export type Validate = (answer: unknown) => true | string;
+
 export type Question =
   | { type: 'select'; name: string; message: string; choices: Choice[] }
-  | { type: 'checkbox'; name: string; message: string; choices: Choice[] }
+  | { type: 'checkbox'; name: string; message: string; choices: Choice[]; validate?: Validate }
   | { type: 'confirm'; name: string; message: string; default: boolean }
-  | { type: 'input'; name: string; message: string; default: string };
+  | { type: 'input'; name: string; message: string; default: string; validate?: Validate };
+
+/** The values ticked in a checkbox prompt (inquirer hands validate its choice objects, the answer plain values). */
+function ticked(answer: unknown): unknown[] {
+  return Array.isArray(answer) ? answer.map((c: unknown) => (typeof c === 'object' && c !== null && 'value' in c ? (c as { value: unknown }).value : c)) : [];
+}
+
+const atLeastOne = (what: string): Validate => (answer) => ticked(answer).length > 0 || `Pick at least one ${what} (space ticks, enter confirms)`;
 
 export interface Setting<K extends keyof Answers> {
   readonly key: K;
@@ -158,9 +168,10 @@ export const brokersSetting: Setting<'brokers'> = {
     name: 'brokers',
     message: `Brokers (the guide recommends ${titles(recommendationOf(a))}):`,
     choices: BROKER_IDS.map((b) => ({ name: BROKERS[b].title, value: b, checked: recommendationOf(a).includes(b) })),
+    validate: atLeastOne('broker'),
   }),
   fromPrompt: (raw) => {
-    const picked = Array.isArray(raw) ? raw.filter((b): b is BrokerId => typeof b === 'string' && isBrokerId(b)) : [];
+    const picked = ticked(raw).filter((b): b is BrokerId => typeof b === 'string' && isBrokerId(b));
     if (picked.length === 0) throw new BrokerplateError('pick at least one broker');
     return picked;
   },
@@ -202,9 +213,10 @@ export const targetsSetting: Setting<'targets'> = {
       { name: 'docker compose', value: 'compose', checked: true },
       { name: 'Pulumi / Kubernetes', value: 'k8s', checked: true },
     ],
+    validate: atLeastOne('target'),
   }),
   fromPrompt: (raw) => {
-    const picked = Array.isArray(raw) ? raw.filter((t): t is Target => (TARGETS as readonly unknown[]).includes(t)) : [];
+    const picked = ticked(raw).filter((t): t is Target => (TARGETS as readonly unknown[]).includes(t));
     if (picked.length === 0) throw new BrokerplateError('pick at least one target');
     return picked;
   },
@@ -223,7 +235,13 @@ export const nameSetting: Setting<'name'> = {
   applies: () => true,
   parse: (raw) => checkName('name', raw),
   defaultValue: (_a, destination) => nameFromFolder(destination),
-  question: (_a, destination) => ({ type: 'input', name: 'name', message: 'Project name?', default: nameFromFolder(destination) }),
+  question: (_a, destination) => ({
+    type: 'input',
+    name: 'name',
+    message: 'Project name?',
+    default: nameFromFolder(destination),
+    validate: (answer) => PROJECT_NAME.re.test(String(answer)) || `${JSON.stringify(String(answer))} ${PROJECT_NAME.rule}`,
+  }),
   fromPrompt: (raw) => checkName('name', String(raw)),
 };
 
