@@ -12,7 +12,7 @@ import Generator, { type BaseOptions } from 'yeoman-generator';
 import { parseDocument } from 'yaml';
 import { emitProject, ENV_FILE, envFile, type GeneratedFile, type MergedEnv } from '../emit/index.ts';
 import { flowchartAnswers, walkFlowchart, FLOWCHART_QUESTIONS, scenarioForFlowchart, type FlowchartQuestion } from '../guide/index.ts';
-import { buildSpec, formatIssues, loadSpec, MAX_SPEC_BYTES, parseSpec, SPEC_FILE, type SpecIssue, type StackSpec } from '../stack/index.ts';
+import { BrokersRefusedError, buildSpec, formatIssues, type Choices, loadSpec, MAX_SPEC_BYTES, parseSpec, SPEC_FILE, type SpecIssue, type StackSpec } from '../stack/index.ts';
 import { apply } from '../write/apply.ts';
 import { checkDestination, readDisk, type Disk } from '../write/disk.ts';
 import { WriteError } from '../write/errors.ts';
@@ -192,7 +192,7 @@ export default class BrokerplateGenerator extends Generator<Options> {
     for (const setting of SETTINGS) if (setting !== scenarioSetting) await this.#resolve(setting, answers);
     const { scenario, brokers, profile, targets, name } = answers;
     if (!scenario || !brokers || !profile || !targets || !name) throw new BrokerplateError('internal: an answer is missing');
-    const raw = buildSpec({
+    const raw = this.#build({
       name,
       scenario,
       brokers,
@@ -208,6 +208,16 @@ export default class BrokerplateGenerator extends Generator<Options> {
     const result = parseSpec(raw);
     if (!result.ok) throw new BrokerplateError(`the chosen options do not make a valid stack: ${formatIssues(result.issues)}`);
     this.#spec = result.spec;
+  }
+
+  /** buildSpec, with a --brokers choice that leaves a channel nowhere to go as one line naming the flag. */
+  #build(choices: Choices): StackSpec {
+    try {
+      return buildSpec(choices);
+    } catch (error) {
+      if (error instanceof BrokersRefusedError) throw new BrokerplateError(`--brokers ${choices.brokers.join(',')}: ${error.message}`);
+      throw error;
+    }
   }
 
   #brokersPrompted = false;

@@ -10,3 +10,4 @@ export * from './text.ts';
 export * from './thresholds.ts';
 export * from './resolve.ts';
 export * from './types.ts';
+export { BrokersRefusedError, moveChannel } from './translate.ts';

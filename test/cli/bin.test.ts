@@ -139,6 +139,8 @@ describe('flowchart flags choose the scenario', () => {
     await generate(dir, '--scenario', 'background-jobs', '--brokers', 'redis', '--yes');
     const spec = loadSpec(readFileSync(join(dir, 'brokerplate.yaml'), 'utf8'));
     expect(spec.ok && spec.spec.decision.overridden).toBe(true);
+    // The job queue stays a job queue: a Redis stream with a consumer group, at-least-once (it used to become at-most-once pub/sub).
+    expect(spec.ok && spec.spec.channels.map((c) => [c.name, c.broker, c.kind, c.semantics])).toEqual([['tasks', 'redis', 'stream', 'at-least-once']]);
     expect(readFileSync(join(dir, 'README.md'), 'utf8')).toMatch(/\*\*Override:\*\* the guide recommends RabbitMQ for this scenario/);
   });
 });
