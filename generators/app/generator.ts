@@ -267,7 +267,7 @@ export default class BrokerplateGenerator extends Generator<Options> {
       answers.scenario = scenario.parse(raw, answers);
       return;
     }
-    if (flowFlags.length > 0) return this.#walk(answers, false);
+    if (flowFlags.length > 0) return this.#walk(answers, this.#interactive()); // in a terminal, asks the questions the flags left open
     if (!this.#interactive()) this.#missing(`--scenario <${scenario.valueHint}> (or answer the flowchart with --replay, --complex-routing, --low-latency)`);
     const picked = await this.#ask(scenario.question(answers, this.#destination));
     if (wantsFlowchart(picked)) return this.#walk(answers, true);
