@@ -269,3 +269,19 @@ describe('the YAML document', () => {
     expect(result.ok).toBe(true);
   });
 });
+
+describe('decision.flowchart: only the questions the chart asked', () => {
+  it('reads the answers up to the first yes, and ignores answers past it (older versions stored every question as false)', () => {
+    const spec = seed('event-streaming');
+    spec.decision.flowchart = { replay: true, complexRouting: false, lowLatencyOrRedis: false };
+    expect(valid(spec).decision.flowchart).toEqual({ replay: true });
+    spec.decision.flowchart = { replay: false, complexRouting: true };
+    expect(valid(spec).decision.flowchart).toEqual({ replay: false, complexRouting: true });
+  });
+
+  it('needs each question the chart reaches', () => {
+    const spec = seed('event-streaming');
+    spec.decision.flowchart = { replay: false };
+    expect(issues(spec)).toEqual(['decision.flowchart.complexRouting: is required']);
+  });
+});
