@@ -13,12 +13,14 @@ import { parseDocument } from 'yaml';
 import { emitProject, ENV_FILE, envFile, type GeneratedFile, type MergedEnv } from '../emit/index.ts';
 import { tlsMaterial, tlsNote, type Rotation, type TlsMaterial } from '../emit/tls-files.ts';
 import { caName, composeCertificates } from '../emit/tls.ts';
-import { walkFlowchart, FLOWCHART_QUESTIONS, scenarioForFlowchart, type FlowchartAnswers } from '../guide/index.ts';
-import { buildSpec, formatIssue, loadSpec, parseSpec, SPEC_FILE, type StackSpec } from '../stack/index.ts';
+import { flowchartAnswers, walkFlowchart, FLOWCHART_QUESTIONS, scenarioForFlowchart, type FlowchartQuestion } from '../guide/index.ts';
+import { BrokersRefusedError, buildSpec, formatIssues, type Choices, loadSpec, MAX_SPEC_BYTES, parseSpec, SPEC_FILE, type SpecIssue, type StackSpec } from '../stack/index.ts';
 import { apply } from '../write/apply.ts';
 import { checkDestination, readDisk, type Disk } from '../write/disk.ts';
 import { WriteError } from '../write/errors.ts';
 import { conflictsOf, entryProblem, formatPlan, isNoop, plan, settle, type Plan, type PlannedFile } from '../write/plan.ts';
+import { repeatedFlag } from './flags.ts';
+import { EXIT_USAGE } from './errors.ts';
 import {
   BrokerplateError,
   brokersSetting,
@@ -52,6 +54,11 @@ function envNotes(env: MergedEnv, dryRun: boolean): string[] {
 async function loadIssuer() {
   const { x509Issuer } = await import('../emit/tls-issuer.ts');
   return x509Issuer();
+}
+
+/** The spec file's problems, on one line. */
+function invalidSpec(issues: readonly SpecIssue[]): BrokerplateError {
+  return new BrokerplateError(`${SPEC_FILE}: ${formatIssues(issues)}`);
 }
 
 function conflictError(conflicts: readonly PlannedFile[]): BrokerplateError {
@@ -115,7 +122,18 @@ export default class BrokerplateGenerator extends Generator<Options> {
     return this.#guard(() => this.#initialize());
   }
 
+  /**
+   * The command line as typed, when the host has one to give (index.ts: the bin and `yo brokerplate`).
+   * Yeoman merges a flag given twice (`--brokers kafka --brokers redis` arrives as "kafka,redis"), so
+   * a repeated flag is found here.
+   */
+  protected _commandLine(): readonly string[] {
+    return [];
+  }
+
   #initialize(): void {
+    const repeated = repeatedFlag(this._commandLine());
+    if (repeated) throw new BrokerplateError(repeated, EXIT_USAGE);
     const dest = this.#opt('destination');
     this.#destination = resolve(this.env.cwd, typeof dest === 'string' && dest ? dest : '.');
     checkDestination(this.#destination);
@@ -130,11 +148,23 @@ export default class BrokerplateGenerator extends Generator<Options> {
     if (given.length > 0) {
       throw new BrokerplateError(`${given.map((f) => `--${f}`).join(', ')}: ${join(this.#destination, SPEC_FILE)} already exists; edit it instead (re-running regenerates from it), or generate into a new folder`);
     }
-    this.#spec = this.#readSpec(SPEC_FILE, entry.bytes.toString('utf8'));
+    this.#spec = this.#readSpec(entry.bytes);
   }
 
-  /** Loads an existing spec, applying --profile/--targets by editing the YAML so the user's comments survive. */
-  #readSpec(specPath: string, text: string): StackSpec {
+  /**
+   * Loads an existing spec, applying --profile/--targets by editing the YAML so the user's comments
+   * survive. The text is validated as it stands first: it is untrusted input (size, aliases, tags).
+   */
+  #readSpec(bytes: Buffer): StackSpec {
+    if (bytes.length > MAX_SPEC_BYTES) throw invalidSpec([{ path: '', rule: `is ${bytes.length} bytes; a spec may be at most ${MAX_SPEC_BYTES} bytes (1 MiB)` }]);
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      throw invalidSpec([{ path: '', rule: 'is not UTF-8 text' }]);
+    }
+    const current = loadSpec(text);
+    if (!current.ok) throw invalidSpec(current.issues);
     const doc = parseDocument(text);
     let changed = false;
     for (const key of ['profile', 'targets'] as const) {
@@ -144,15 +174,18 @@ export default class BrokerplateGenerator extends Generator<Options> {
       if (!setting) continue;
       const value = setting.parse(raw, {});
       // Rewritten only when the value changes: the user's text stays byte for byte otherwise.
-      if (JSON.stringify(doc.toJS()?.[key]) === JSON.stringify(value)) continue;
+      if (JSON.stringify(current.spec[key]) === JSON.stringify(value)) continue;
       doc.set(key, value);
       changed = true;
     }
-    const result = loadSpec(changed ? doc.toString({ lineWidth: 0 }) : text);
-    if (!result.ok) {
-      throw new BrokerplateError(`${specPath} is not a valid stack spec:\n${result.issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}`);
+    if (!changed) {
+      this.#specText = text;
+      return current.spec;
     }
-    this.#specText = changed ? doc.toString({ lineWidth: 0 }) : text;
+    const edited = doc.toString({ lineWidth: 0 });
+    const result = loadSpec(edited);
+    if (!result.ok) throw invalidSpec(result.issues);
+    this.#specText = edited;
     return result.spec;
   }
 
@@ -167,7 +200,7 @@ export default class BrokerplateGenerator extends Generator<Options> {
     for (const setting of SETTINGS) if (setting !== scenarioSetting) await this.#resolve(setting, answers);
     const { scenario, brokers, profile, targets, name } = answers;
     if (!scenario || !brokers || !profile || !targets || !name) throw new BrokerplateError('internal: an answer is missing');
-    const raw = buildSpec({
+    const raw = this.#build({
       name,
       scenario,
       brokers,
@@ -181,8 +214,18 @@ export default class BrokerplateGenerator extends Generator<Options> {
     });
     // Parsing the built spec validates it and gives it the canonical key order a re-run reads back.
     const result = parseSpec(raw);
-    if (!result.ok) throw new BrokerplateError(`the chosen options do not make a valid stack:\n${result.issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}`);
+    if (!result.ok) throw new BrokerplateError(`the chosen options do not make a valid stack: ${formatIssues(result.issues)}`);
     this.#spec = result.spec;
+  }
+
+  /** buildSpec, with a --brokers choice that leaves a channel nowhere to go as one line naming the flag. */
+  #build(choices: Choices): StackSpec {
+    try {
+      return buildSpec(choices);
+    } catch (error) {
+      if (error instanceof BrokersRefusedError) throw new BrokerplateError(`--brokers ${choices.brokers.join(',')}: ${error.message}`);
+      throw error;
+    }
   }
 
   #brokersPrompted = false;
@@ -203,8 +246,11 @@ export default class BrokerplateGenerator extends Generator<Options> {
   }
 
   async #resolve<K extends keyof Answers>(setting: Setting<K>, answers: Answers): Promise<void> {
-    if (!setting.applies(answers)) return;
     const raw = this.#opt(setting.flag);
+    if (!setting.applies(answers)) {
+      if (raw !== undefined) throw new BrokerplateError(`--${setting.flag}: ${setting.ignoredBecause?.(answers) ?? 'does not apply here'}`, EXIT_USAGE);
+      return;
+    }
     if (typeof raw === 'string') {
       answers[setting.key] = setting.parse(raw, answers);
       return;
@@ -229,7 +275,7 @@ export default class BrokerplateGenerator extends Generator<Options> {
       answers.scenario = scenario.parse(raw, answers);
       return;
     }
-    if (flowFlags.length > 0) return this.#walk(answers, false);
+    if (flowFlags.length > 0) return this.#walk(answers, this.#interactive()); // in a terminal, asks the questions the flags left open
     if (!this.#interactive()) this.#missing(`--scenario <${scenario.valueHint}> (or answer the flowchart with --replay, --complex-routing, --low-latency)`);
     const picked = await this.#ask(scenario.question(answers, this.#destination));
     if (wantsFlowchart(picked)) return this.#walk(answers, true);
@@ -238,19 +284,26 @@ export default class BrokerplateGenerator extends Generator<Options> {
 
   /** Asks (or reads from flags) only the flowchart questions the guide's chart actually reaches. */
   async #walk(answers: Answers, prompt: boolean): Promise<void> {
-    const given: Partial<Record<keyof FlowchartAnswers, boolean>> = {};
+    const given: Partial<Record<FlowchartQuestion, boolean>> = {};
     for (const f of FLOWCHART_FLAGS) {
       const v = this.#opt(f.flag);
       if (typeof v === 'boolean') given[f.key] = v;
     }
-    const flow: { -readonly [K in keyof FlowchartAnswers]: boolean } = { replay: false, complexRouting: false, lowLatencyOrRedis: false };
-    for (const f of FLOWCHART_FLAGS) {
+    const asked: boolean[] = [];
+    for (const [i, f] of FLOWCHART_FLAGS.entries()) {
+      if (asked.at(-1) === true) {
+        // The chart stops at the first yes: a later answer would be ignored, so it is refused.
+        const yes = FLOWCHART_FLAGS[i - 1]?.flag ?? '';
+        if (given[f.key] !== undefined) throw new BrokerplateError(`--${given[f.key] ? '' : 'no-'}${f.flag}: the flowchart stops at its first yes (--${yes}), so it never asks "${FLOWCHART_QUESTIONS[f.key].question}"; leave the flag out`, EXIT_USAGE);
+        continue;
+      }
       let value = given[f.key];
       if (value === undefined && prompt) value = Boolean(await this.#ask({ type: 'confirm', name: f.key, message: FLOWCHART_QUESTIONS[f.key].question, default: false }));
       if (value === undefined && this.#opt('yes') !== true) this.#missing(`--${f.flag} or --no-${f.flag}`);
-      flow[f.key] = value ?? false;
-      if (flow[f.key]) break; // the chart stops at the first yes
+      asked.push(value ?? false);
     }
+    const flow = flowchartAnswers(asked[0] ?? false, asked[1], asked[2]);
+    if (!flow) throw new BrokerplateError('internal: the flowchart was not answered');
     answers.flowchart = flow;
     answers.scenario = scenarioForFlowchart(flow);
     this.log(`Flowchart: ${walkFlowchart(flow).path.map((s) => `${s.question} ${s.answer ? 'yes' : 'no'}`).join(' → ')} → ${walkFlowchart(flow).broker}`);

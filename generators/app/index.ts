@@ -10,4 +10,8 @@ export default class BrokerplateCliGenerator extends BrokerplateGenerator {
   protected override _fail(error: unknown): never {
     exitWith(error);
   }
+
+  protected override _commandLine(): readonly string[] {
+    return process.argv.slice(2);
+  }
 }

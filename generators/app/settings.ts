@@ -5,6 +5,7 @@
 import { basename } from 'node:path';
 import {
   BROKER_IDS,
+  FLOWCHART_ORDER,
   FLOWCHART_QUESTIONS,
   SCALES,
   SCENARIO_IDS,
@@ -40,11 +41,21 @@ interface Choice {
   checked?: boolean;
 }
 
+/** Checks an answer where it is typed: true, or the message shown while the prompt asks again. */
+export type Validate = (answer: unknown) => true | string;
+
 export type Question =
   | { type: 'select'; name: string; message: string; choices: Choice[] }
-  | { type: 'checkbox'; name: string; message: string; choices: Choice[] }
+  | { type: 'checkbox'; name: string; message: string; choices: Choice[]; validate?: Validate }
   | { type: 'confirm'; name: string; message: string; default: boolean }
-  | { type: 'input'; name: string; message: string; default: string };
+  | { type: 'input'; name: string; message: string; default: string; validate?: Validate };
+
+/** The values ticked in a checkbox prompt (inquirer hands validate its choice objects, the answer plain values). */
+function ticked(answer: unknown): unknown[] {
+  return Array.isArray(answer) ? answer.map((c: unknown) => (typeof c === 'object' && c !== null && 'value' in c ? (c as { value: unknown }).value : c)) : [];
+}
+
+const atLeastOne = (what: string): Validate => (answer) => ticked(answer).length > 0 || `Pick at least one ${what} (space ticks, enter confirms)`;
 
 export interface Setting<K extends keyof Answers> {
   readonly key: K;
@@ -53,6 +64,8 @@ export interface Setting<K extends keyof Answers> {
   readonly description: string;
   /** Whether the setting is asked at all, given earlier answers. */
   applies(answers: Answers): boolean;
+  /** Why the setting does not apply (its flag is then refused rather than ignored); needed when `applies` can be false. */
+  ignoredBecause?(answers: Answers): string;
   /** Checks a flag value; throws a BrokerplateError naming the flag and the rule. */
   parse(raw: string, answers: Answers): NonNullable<Answers[K]>;
   /** The value `--yes` takes; undefined when there is no sensible default (the flag is then required). */
@@ -118,6 +131,8 @@ export const scaleSetting: Setting<'scale'> = {
   valueHint: SCALES.join('|'),
   description: 'Expected scale, for the microservices scenario: RabbitMQ at moderate scale, Kafka at high scale (the guide\'s "based on scale")',
   applies: (a) => a.scenario === 'microservices',
+  ignoredBecause: (a) =>
+    `only the microservices scenario is decided by scale (the guide: "${SCENARIOS.microservices.guideRecommendation}"); ${a.flowchart ? 'the flowchart answers' : `--scenario ${a.scenario ?? '?'}`} ${a.flowchart ? 'decide' : 'decides'} the brokers without it`,
   parse: (raw) => oneOf('scale', SCALES, raw, 'scale'),
   defaultValue: () => 'moderate',
   question: () => ({
@@ -153,9 +168,10 @@ export const brokersSetting: Setting<'brokers'> = {
     name: 'brokers',
     message: `Brokers (the guide recommends ${titles(recommendationOf(a))}):`,
     choices: BROKER_IDS.map((b) => ({ name: BROKERS[b].title, value: b, checked: recommendationOf(a).includes(b) })),
+    validate: atLeastOne('broker'),
   }),
   fromPrompt: (raw) => {
-    const picked = Array.isArray(raw) ? raw.filter((b): b is BrokerId => typeof b === 'string' && isBrokerId(b)) : [];
+    const picked = ticked(raw).filter((b): b is BrokerId => typeof b === 'string' && isBrokerId(b));
     if (picked.length === 0) throw new BrokerplateError('pick at least one broker');
     return picked;
   },
@@ -197,9 +213,10 @@ export const targetsSetting: Setting<'targets'> = {
       { name: 'docker compose', value: 'compose', checked: true },
       { name: 'Pulumi / Kubernetes', value: 'k8s', checked: true },
     ],
+    validate: atLeastOne('target'),
   }),
   fromPrompt: (raw) => {
-    const picked = Array.isArray(raw) ? raw.filter((t): t is Target => (TARGETS as readonly unknown[]).includes(t)) : [];
+    const picked = ticked(raw).filter((t): t is Target => (TARGETS as readonly unknown[]).includes(t));
     if (picked.length === 0) throw new BrokerplateError('pick at least one target');
     return picked;
   },
@@ -218,7 +235,13 @@ export const nameSetting: Setting<'name'> = {
   applies: () => true,
   parse: (raw) => checkName('name', raw),
   defaultValue: (_a, destination) => nameFromFolder(destination),
-  question: (_a, destination) => ({ type: 'input', name: 'name', message: 'Project name?', default: nameFromFolder(destination) }),
+  question: (_a, destination) => ({
+    type: 'input',
+    name: 'name',
+    message: 'Project name?',
+    default: nameFromFolder(destination),
+    validate: (answer) => PROJECT_NAME.re.test(String(answer)) || `${JSON.stringify(String(answer))} ${PROJECT_NAME.rule}`,
+  }),
   fromPrompt: (raw) => checkName('name', String(raw)),
 };
 
@@ -226,7 +249,7 @@ export const nameSetting: Setting<'name'> = {
 export const SETTINGS = [scenarioSetting, scaleSetting, brokersSetting, profileSetting, targetsSetting, nameSetting] as const;
 
 /** Flowchart flags: answer the guide's questions instead of naming a scenario. */
-export const FLOWCHART_FLAGS = (Object.keys(FLOWCHART_QUESTIONS) as (keyof FlowchartAnswers)[]).map((key) => ({
+export const FLOWCHART_FLAGS = FLOWCHART_ORDER.map((key) => ({
   key,
   flag: FLOWCHART_QUESTIONS[key].flag,
   description: `Flowchart: ${FLOWCHART_QUESTIONS[key].question}`,

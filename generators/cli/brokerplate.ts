@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { EXIT_USAGE } from '../app/errors.ts';
+import { repeatedFlag } from '../app/flags.ts';
 import { helpText, PARSE_CONFIG } from './options.ts';
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -12,6 +13,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     parsed = parseArgs({ args: [...argv], options: PARSE_CONFIG, allowPositionals: true, allowNegative: true, strict: true });
   } catch (error) {
     process.stderr.write(`brokerplate: error: ${error instanceof Error ? error.message : String(error)} (brokerplate --help lists the options)\n`);
+    return EXIT_USAGE;
+  }
+  const repeated = repeatedFlag(argv);
+  if (repeated) {
+    process.stderr.write(`brokerplate: error: ${repeated}\n`);
     return EXIT_USAGE;
   }
   if (parsed.values.help === true) {

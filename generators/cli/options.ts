@@ -1,13 +1,6 @@
 /** The bin's flags and --help, derived from the same setting definitions the generator uses. */
-import type { ParseArgsOptionsConfig } from 'node:util';
 import { FLOWCHART_FLAGS, SETTINGS, SWITCHES } from '../app/settings.ts';
-
-export const PARSE_CONFIG: ParseArgsOptionsConfig = {
-  help: { type: 'boolean', short: 'h' },
-  ...Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: 'string' as const }])),
-  ...Object.fromEntries(FLOWCHART_FLAGS.map((f) => [f.flag, { type: 'boolean' as const }])),
-  ...Object.fromEntries(SWITCHES.map((s) => [s.flag, { type: 'boolean' as const, ...(s.flag === 'yes' && { short: 'y' }) }])),
-};
+export { PARSE_CONFIG } from '../app/flags.ts';
 
 function row(flag: string, text: string): string {
   return `  ${flag.padEnd(34)} ${text}\n`;
@@ -28,3 +21,4 @@ export function helpText(): string {
   out += 'Without a terminal, a missing answer fails with the flag to pass instead of prompting.\n';
   return out;
 }
+

@@ -41,7 +41,7 @@ function typeNames(channels: readonly Channel[]): { types: TypeView[]; nameOf: (
     if (!types.has(name)) {
       const what = m.part === 'reply' ? `Reply of the RPC channel \`${m.channel.name}\`` : `Payload of \`${m.channel.name}\` (${BROKER_PLUGINS[m.channel.broker].names.short} ${m.channel.kind})`;
       const text = `${what}, schema version ${m.spec.version}.${m.channel.description ? ` ${m.channel.description}` : ''}`;
-      types.set(name, { name, doc: text.replaceAll('*/', '*\\/'), body: fieldLines(m.spec.fields, '  ').replace(/\n$/, '') });
+      types.set(name, { name, doc: text, body: fieldLines(m.spec.fields, '  ').replace(/\n$/, '') });
     }
   }
   return {

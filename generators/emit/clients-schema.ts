@@ -4,16 +4,17 @@
  * examples and the generated tests.
  */
 import type { FieldSpec, MessageSpec } from '../stack/index.ts';
+import { tsComment, tsString } from './escape.ts';
 
 function doc(text: string | undefined, indent: string): string {
-  return text ? `${indent}/** ${text.replaceAll('*/', '*\\/')} */\n` : '';
+  return text ? `${indent}/** ${tsComment(text)} */\n` : '';
 }
 
 /** The TypeScript type of a field (nested objects inline). */
 export function tsType(field: FieldSpec, indent = ''): string {
   switch (field.type) {
     case 'string':
-      return field.enum ? field.enum.map((v) => JSON.stringify(v)).join(' | ') : 'string';
+      return field.enum ? field.enum.map(tsString).join(' | ') : 'string';
     case 'integer':
     case 'number':
       return 'number';

@@ -1,7 +1,7 @@
 /** Grafana: the Prometheus datasource, the dashboard provider and one dashboard per broker. */
 import { BROKER_PLUGINS } from '../brokers/index.ts';
 import { BROKERS, MONITORING_METRICS, type BrokerId } from '../guide/index.ts';
-import type { StackSpec } from '../stack/index.ts';
+import { promDuration, type StackSpec } from '../stack/index.ts';
 import { scheduledBackups } from './backup.ts';
 import { BACKUP_METRIC, MONITORING_PORTS, type Panel } from './monitoring-model.ts';
 import { jobNames } from './monitoring-rules.ts';
@@ -44,7 +44,7 @@ function sharedPanels(spec: StackSpec, broker: BrokerId): Panel[] {
   if (spec.backup.enabled && scheduledBackups(spec, broker).length > 0) {
     panels.push({
       title: 'Age of the last backup',
-      description: `Seconds since each scheduled backup last succeeded; alerts after ${spec.monitoring.thresholds.backupMaxAgeHours}h.`,
+      description: `Seconds since each scheduled backup last succeeded; alerts after ${promDuration(spec.monitoring.thresholds.backupMaxAgeHours)}.`,
       unit: 's',
       queries: [{ expr: `time() - ${BACKUP_METRIC}{broker="${broker}"}`, legend: '{{backup}}' }],
     });

@@ -5,7 +5,7 @@
  */
 import { BROKER_PLUGINS } from '../brokers/index.ts';
 import { BROKERS, type BrokerId } from '../guide/index.ts';
-import { brokersOf, type StackSpec } from '../stack/index.ts';
+import { brokersOf, promDuration, type StackSpec } from '../stack/index.ts';
 import { scheduledBackups } from './backup.ts';
 import { BACKUP_METRIC, BACKUP_PUSH_JOB, type AlertRule } from './monitoring-model.ts';
 import { composeNodes } from './monitoring-prometheus.ts';
@@ -50,6 +50,8 @@ function backupSeries(broker: BrokerId, backup: string): string {
 
 function backupAlerts(spec: StackSpec, broker: BrokerId, all: readonly string[]): AlertRule[] {
   const hours = spec.monitoring.thresholds.backupMaxAgeHours;
+  // An exact Prometheus duration: the spec only allows whole minutes (1.5 → 1h30m).
+  const age = promDuration(hours);
   const seconds = Math.round(hours * 3600);
   const title = BROKERS[broker].title;
   const step = 10; // minutes
@@ -67,7 +69,7 @@ function backupAlerts(spec: StackSpec, broker: BrokerId, all: readonly string[])
         for: '10m',
         severity: 'critical',
         broker,
-        summary: `The last ${title} ${backup} backup is older than ${hours}h`,
+        summary: `The last ${title} ${backup} backup is older than ${age}`,
         description:
           `The scheduled ${backup} backup of ${title} has not succeeded for ${hours} hours, so a restore would lose more than that. ` +
           `Look at the backup job's last run (docker compose --profile backup run --rm ${broker}-backup by hand, or kubectl get jobs), fix it, and run it once.`,
@@ -82,10 +84,10 @@ function backupAlerts(spec: StackSpec, broker: BrokerId, all: readonly string[])
       {
         alert: 'BackupNeverRecorded',
         expr: `absent(${selector})`,
-        for: `${hours}h`,
+        for: age,
         severity: 'warning',
         broker,
-        summary: `No ${title} ${backup} backup was recorded in ${hours}h`,
+        summary: `No ${title} ${backup} backup was recorded in ${age}`,
         description:
           `Prometheus has never seen the ${backup} backup of ${title} report success: the job is not scheduled, fails before it reports, or cannot reach the Pushgateway. ` +
           'Run the backup once by hand and check it pushes its timestamp.',

@@ -3,7 +3,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
+import { md, mdCell, mdCode, promqlString, sh, tsComment, tsString } from './escape.ts';
 import { PRECOMPILED } from './precompiled.ts';
+
+/** The escaping helpers templates may use; test/emit/templates.test.ts reads this list. */
+export const ESCAPES: Readonly<Record<string, (text: string) => string>> = { tsComment, tsString, md, mdCell, mdCode, sh, promqlString };
 
 /** The package root holds templates/; walk up from this module (source, dist or bundle alike). */
 function findTemplatesRoot(): string {
@@ -18,6 +22,14 @@ function findTemplatesRoot(): string {
 
 const hbs = Handlebars.create();
 hbs.registerHelper('json', (value: unknown) => JSON.stringify(value));
+// One escaping helper per target language (escape.ts); every value from the spec goes through one.
+for (const [name, escape] of Object.entries(ESCAPES)) {
+  hbs.registerHelper(name, (value: unknown) => {
+    if (typeof value === 'number' && Number.isFinite(value)) return escape(String(value));
+    if (typeof value !== 'string') throw new Error(`{{${name}}} takes a string or a number, got ${typeof value}`);
+    return escape(value);
+  });
+}
 hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 hbs.registerHelper('join', (list: unknown, sep: unknown) => (Array.isArray(list) ? list.join(typeof sep === 'string' ? sep : ', ') : ''));
 

@@ -4,3 +4,4 @@ export * from './flowchart.ts';
 export * from './operations.ts';
 export * from './scenarios.ts';
 export * from './semantics.ts';
+export * from './equivalents.ts';

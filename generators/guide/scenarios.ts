@@ -40,8 +40,8 @@ export interface Scenario {
   readonly reasons: readonly string[];
 }
 
-const yes = true;
-const no = false;
+const yes = true as const;
+const no = false as const;
 
 export const SCENARIOS: Readonly<Record<ScenarioId, Scenario>> = {
   'event-streaming': {
@@ -49,7 +49,7 @@ export const SCENARIOS: Readonly<Record<ScenarioId, Scenario>> = {
     title: 'High-volume event streaming',
     guideRecommendation: 'Kafka',
     recommendation: { kind: 'single', broker: 'kafka' },
-    flowchart: { replay: yes, complexRouting: no, lowLatencyOrRedis: no },
+    flowchart: { replay: yes },
     reasons: ['Processing millions of events per second', 'Log aggregation at scale', 'Multiple consumers need same data at different times'],
   },
   'event-sourcing': {
@@ -57,7 +57,7 @@ export const SCENARIOS: Readonly<Record<ScenarioId, Scenario>> = {
     title: 'Event sourcing / CQRS',
     guideRecommendation: 'Kafka',
     recommendation: { kind: 'single', broker: 'kafka' },
-    flowchart: { replay: yes, complexRouting: no, lowLatencyOrRedis: no },
+    flowchart: { replay: yes },
     reasons: ['Need complete audit trail', 'Must replay events to rebuild state', 'Event-driven architecture'],
   },
   'background-jobs': {
@@ -73,7 +73,7 @@ export const SCENARIOS: Readonly<Record<ScenarioId, Scenario>> = {
     title: 'Complex message routing',
     guideRecommendation: 'RabbitMQ',
     recommendation: { kind: 'single', broker: 'rabbitmq' },
-    flowchart: { replay: no, complexRouting: yes, lowLatencyOrRedis: no },
+    flowchart: { replay: no, complexRouting: yes },
     reasons: ['Route messages based on multiple criteria', 'Different consumers need different message subsets', 'Header-based routing'],
   },
   rpc: {
@@ -105,7 +105,7 @@ export const SCENARIOS: Readonly<Record<ScenarioId, Scenario>> = {
     title: 'IoT / MQTT support',
     guideRecommendation: 'RabbitMQ',
     recommendation: { kind: 'single', broker: 'rabbitmq' },
-    flowchart: { replay: no, complexRouting: yes, lowLatencyOrRedis: no },
+    flowchart: { replay: no, complexRouting: yes },
     reasons: ['MQTT for IoT devices', 'AMQP for enterprise systems', 'Route messages based on multiple criteria'],
   },
   'analytics-pipeline': {
@@ -113,7 +113,7 @@ export const SCENARIOS: Readonly<Record<ScenarioId, Scenario>> = {
     title: 'Analytics pipeline',
     guideRecommendation: 'Kafka',
     recommendation: { kind: 'single', broker: 'kafka' },
-    flowchart: { replay: yes, complexRouting: no, lowLatencyOrRedis: no },
+    flowchart: { replay: yes },
     reasons: ['Real-time analytics pipelines', 'Windowed aggregations', 'Data lake ingestion'],
   },
   microservices: {
@@ -155,7 +155,7 @@ export function scenarioForFlowchart(answers: FlowchartAnswers): ScenarioId {
   const broker = walkFlowchart(answers).broker;
   const general: Record<BrokerId, ScenarioId> = {
     kafka: 'event-streaming',
-    rabbitmq: answers.complexRouting ? 'complex-routing' : 'background-jobs',
+    rabbitmq: !answers.replay && answers.complexRouting ? 'complex-routing' : 'background-jobs',
     redis: 'realtime-notifications',
   };
   return general[broker];

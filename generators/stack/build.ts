@@ -1,5 +1,5 @@
 /** Builds a fresh spec from the user's choices: the scenario's seed channels plus per-profile defaults. */
-import { BROKER_IDS, type BrokerId, type ScenarioId } from '../guide/index.ts';
+import { BROKER_IDS, recommendedBrokers, type BrokerId, type ScenarioId } from '../guide/index.ts';
 import { backupDefaults, brokerDefaults, monitoringDefaults } from './defaults.ts';
 import { seedChannels } from './seeds.ts';
 import { SPEC_VERSION, type BrokersSpec, type Decision, type Profile, type StackSpec, type Target } from './types.ts';
@@ -15,7 +15,7 @@ export interface Choices {
 
 export function buildSpec(choices: Choices): StackSpec {
   const brokers = BROKER_IDS.filter((b) => choices.brokers.includes(b));
-  const channels = seedChannels(choices.scenario, brokers);
+  const channels = seedChannels(choices.scenario, brokers, recommendedBrokers(choices.scenario, choices.decision.scale));
   // Streams and work queues need a Redis that never evicts; otherwise Redis serves as cache + pub/sub.
   const redisRole = channels.some((c) => c.broker === 'redis' && c.kind === 'stream') ? 'queue' : 'cache';
   const settings: BrokersSpec = {};

@@ -75,9 +75,22 @@ export function pascalCase(name: string): string {
 }
 
 export const DURATION: NameRule = {
-  re: /^[1-9][0-9]*(ms|s|m|h|d|w)$/,
+  re: /^[1-9][0-9]{0,8}(ms|s|m|h|d|w)$/,
   rule: 'must be a duration such as 500ms, 30s, 15m, 12h, 7d or 2w',
 };
+
+export interface DurationLimit {
+  readonly ms: number;
+  readonly shown: string;
+  readonly why: string;
+}
+
+/** The longest value each duration field's consumer takes. */
+export const DURATION_LIMITS = {
+  retention: { ms: 100 * 365 * 86_400_000, shown: '100 years (5214w)', why: 'use forever for a log kept without limit' },
+  messageTtl: { ms: 2 ** 32 - 1, shown: '49 days (4294967295ms)', why: 'RabbitMQ takes x-message-ttl as a 32-bit count of milliseconds' },
+  timeout: { ms: 2 ** 31 - 1, shown: '24 days (2147483647ms)', why: 'a Node.js timer longer than that fires at once' },
+} as const satisfies Record<string, DurationLimit>;
 
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
@@ -90,17 +103,7 @@ export function durationMs(value: string): number {
   return Number(m[1]) * unit;
 }
 
-export const K8S_QUANTITY: NameRule = {
-  re: /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/,
-  rule: 'must be a Kubernetes quantity such as 500m, 2, 512Mi or 10Gi',
-};
-
 export const REDIS_MEMORY: NameRule = {
-  re: /^[1-9][0-9]*(kb|mb|gb)$/,
+  re: /^[1-9][0-9]{0,8}(kb|mb|gb)$/,
   rule: 'must be a Redis memory size such as 384mb or 3gb',
-};
-
-export const CRON: NameRule = {
-  re: /^(\S+\s+){4}\S+$/,
-  rule: 'must be a five-field cron schedule such as "15 3 * * *"',
 };

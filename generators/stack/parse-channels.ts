@@ -1,7 +1,8 @@
 /** Reads the spec's channels and their typed messages (see parse.ts for the rest of the spec). */
 import { BROKER_IDS, SEMANTICS, type BrokerId } from '../guide/index.ts';
 import * as N from './naming.ts';
-import { join, type Obj, type Reader } from './reader.ts';
+import { describe, join, type Obj, type Reader } from './reader.ts';
+import { MAX_ITEMS, RESERVED_NAMES, RESERVED_RULE, textProblem } from './text.ts';
 import { EXCHANGE_TYPES, FIELD_TYPES, STRING_FORMATS, type Channel, type FieldSpec, type MessageSpec, type RabbitBinding } from './types.ts';
 
 /** Fields that belong to another broker's channels, with the reason they do not fit here. */
@@ -76,11 +77,14 @@ function readField(r: Reader, raw: unknown, path: string, depth: number): FieldS
 function readFields(r: Reader, raw: unknown, path: string, depth: number): Record<string, FieldSpec> | undefined {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return r.fail(path, 'must be a mapping of field name to field');
   const out: Record<string, FieldSpec> = {};
+  const entries = Object.entries(raw);
+  if (entries.length > MAX_ITEMS) return r.fail(path, `has ${entries.length} fields; at most ${MAX_ITEMS} are allowed`);
   let ok = true;
-  for (const [key, value] of Object.entries(raw)) {
+  for (const [key, value] of entries) {
     const p = join(path, key);
-    if (!N.FIELD_NAME.re.test(key)) {
-      r.fail(p, `${JSON.stringify(key)} ${N.FIELD_NAME.rule}`);
+    const problem = !N.FIELD_NAME.re.test(key) ? `${describe(key)} ${N.FIELD_NAME.rule}` : RESERVED_NAMES.has(key) ? `${describe(key)} ${RESERVED_RULE}` : undefined;
+    if (problem) {
+      r.fail(p, problem);
       ok = false;
       continue;
     }
@@ -136,8 +140,13 @@ export function readChannel(r: Reader, raw: unknown, path: string): Channel | un
   const nameRule = broker === 'kafka' ? N.KAFKA_TOPIC : broker === 'rabbitmq' ? N.RABBIT_NAME : N.REDIS_KEY;
   const name = r.required(o, 'name', path, (v, p) => r.string(v, p, nameRule));
   const int = (key: string, min: number, max?: number) => r.required(o, key, path, (v, p) => r.integer(v, p, min, max));
-  const duration = (key: string, extra: readonly string[] = []) =>
-    r.required(o, key, path, (v, p) => (typeof v === 'string' && extra.includes(v) ? v : r.string(v, p, N.DURATION)));
+  const readDuration = (max: N.DurationLimit, extra: readonly string[]) => (v: unknown, p: string) => {
+    if (typeof v === 'string' && extra.includes(v)) return v;
+    const text = r.string(v, p, N.DURATION, 40);
+    if (text === undefined) return undefined;
+    return N.durationMs(text) > max.ms ? r.fail(p, `${describe(text)} is longer than ${max.shown}: ${max.why}`) : text;
+  };
+  const duration = (key: string, max: N.DurationLimit, extra: readonly string[] = []) => r.required(o, key, path, readDuration(max, extra));
   const groups = (rule: N.NameRule) => {
     const list = r.required(o, 'consumerGroups', path, (v, p) => r.list(v, p, (x, xp) => r.string(x, xp, rule)));
     if (list) r.unique(list, join(path, 'consumerGroups'), 'consumer group');
@@ -150,7 +159,7 @@ export function readChannel(r: Reader, raw: unknown, path: string): Channel | un
   if (broker === 'kafka') {
     const partitions = r.optional(o, 'partitions', path, (v, p) => r.integer(v, p, 1, 10_000));
     const replicationFactor = r.optional(o, 'replicationFactor', path, (v, p) => r.integer(v, p, 1, 15));
-    const retention = duration('retention', ['forever']);
+    const retention = duration('retention', N.DURATION_LIMITS.retention, ['forever']);
     const cleanupPolicy = r.required(o, 'cleanupPolicy', path, (v, p) => r.oneOf(v, p, ['delete', 'compact'] as const));
     const key = r.optional(o, 'key', path, (v, p) => r.string(v, p, N.FIELD_NAME));
     const consumerGroups = groups(N.KAFKA_GROUP);
@@ -176,7 +185,7 @@ export function readChannel(r: Reader, raw: unknown, path: string): Channel | un
     const bindings = r.required(o, 'bindings', path, (v, p) => r.list(v, p, (b, bp) => readBinding(r, b, bp)));
     const maxPriority = r.optional(o, 'maxPriority', path, (v, p) => r.integer(v, p, 1, 255));
     const deadLetter = r.required(o, 'deadLetter', path, (v, p) => r.boolean(v, p));
-    const messageTtl = r.optional(o, 'messageTtl', path, (v, p) => r.string(v, p, N.DURATION));
+    const messageTtl = r.optional(o, 'messageTtl', path, readDuration(N.DURATION_LIMITS.messageTtl, []));
     const prefetch = int('prefetch', 1, 65_535);
     if (!exchange || !exchangeType || !bindings || deadLetter === undefined || !prefetch) return undefined;
     return {
@@ -195,7 +204,7 @@ export function readChannel(r: Reader, raw: unknown, path: string): Channel | un
   }
   if (broker === 'rabbitmq') {
     const reply = r.required(o, 'reply', path, (v, p) => readMessage(r, v, p));
-    const timeout = duration('timeout');
+    const timeout = duration('timeout', N.DURATION_LIMITS.timeout);
     const prefetch = int('prefetch', 1, 65_535);
     return reply && timeout && prefetch ? { ...head, broker, kind: 'rpc', timeout, prefetch, message, reply } : undefined;
   }
@@ -218,10 +227,13 @@ function readBinding(r: Reader, raw: unknown, path: string): RabbitBinding | und
     if (!h) return undefined;
     const out: Record<string, string> = {};
     for (const [k, x] of Object.entries(h)) {
-      const s = r.string(x, join(p, k));
-      if (s !== undefined) out[k] = s;
+      // AMQP header names are short strings (at most 255 bytes on the wire).
+      const problem = textProblem(k, 255) ?? (k === '' ? 'is empty: a header needs a name' : undefined);
+      if (problem) r.fail(join(p, k), `header name ${problem}`);
+      const s = r.string(x, join(p, k), undefined, 255);
+      if (s !== undefined && !problem) out[k] = s;
     }
-    return out;
+    return Object.keys(out).length === Object.keys(h).length ? out : undefined;
   });
   const match = r.optional(o, 'match', path, (v, p) => r.oneOf(v, p, ['all', 'any'] as const));
   return { ...(routingKey !== undefined && { routingKey }), ...(headers && { headers }), ...(match && { match }) };

@@ -3,9 +3,14 @@
  * each name the field path and the rule. Structure is read here (channels and their messages in
  * parse-channels.ts); cross-field rules live in rules.ts.
  */
-import { BROKER_IDS, SCALES, SCENARIO_IDS } from '../guide/index.ts';
+import { BROKER_IDS, FLOWCHART_ORDER, flowchartAnswers, SCALES, SCENARIO_IDS } from '../guide/index.ts';
 import * as N from './naming.ts';
-import { join, Reader, type Obj, type SpecIssue } from './reader.ts';
+import { IMAGES } from '../versions/images.ts';
+import { RABBITMQ_PLUGINS } from '../versions/rabbitmq-plugins.ts';
+import { parseCron } from './cron.ts';
+import { quantityProblem, type QuantityKind } from './quantity.ts';
+import { describe, join, Reader, type Obj, type SpecIssue } from './reader.ts';
+import { THRESHOLD_BOUNDS, wholeMinutes } from './thresholds.ts';
 import { readChannel } from './parse-channels.ts';
 import { checkRules } from './rules.ts';
 import {
@@ -62,15 +67,19 @@ function readDecision(r: Reader, raw: unknown): Decision | undefined {
   const scale = r.optional(o, 'scale', 'decision', (v, p) => r.oneOf(v, p, SCALES));
   if (scale) decision.scale = scale;
   if (o.flowchart !== undefined) {
-    const f = r.object(o.flowchart, 'decision.flowchart', ['replay', 'complexRouting', 'lowLatencyOrRedis']);
-    if (f) {
-      const replay = r.required(f, 'replay', 'decision.flowchart', (v, p) => r.boolean(v, p));
-      const complexRouting = r.required(f, 'complexRouting', 'decision.flowchart', (v, p) => r.boolean(v, p));
-      const lowLatencyOrRedis = r.required(f, 'lowLatencyOrRedis', 'decision.flowchart', (v, p) => r.boolean(v, p));
-      if (replay !== undefined && complexRouting !== undefined && lowLatencyOrRedis !== undefined) {
-        decision.flowchart = { replay, complexRouting, lowLatencyOrRedis };
-      }
+    const f = r.object(o.flowchart, 'decision.flowchart', FLOWCHART_ORDER);
+    // The questions the chart asks: each one only after a no. Answers stored past the first yes
+    // (older versions wrote every question) are read and ignored, as the chart never asked them.
+    const answers: boolean[] = [];
+    for (const key of FLOWCHART_ORDER) {
+      if (!f || answers.at(-1) === true) break;
+      const answer = r.required(f, key, 'decision.flowchart', (v, p) => r.boolean(v, p));
+      if (answer === undefined) break;
+      answers.push(answer);
     }
+    const [replay, complexRouting, lowLatencyOrRedis] = answers;
+    const flowchart = replay === undefined ? undefined : flowchartAnswers(replay, complexRouting, lowLatencyOrRedis);
+    if (flowchart) decision.flowchart = flowchart;
   }
   return decision;
 }
@@ -80,17 +89,22 @@ function readDecision(r: Reader, raw: unknown): Decision | undefined {
 function readResources(r: Reader, raw: unknown, path: string): Resources | undefined {
   const o = r.object(raw, path, ['requests', 'limits', 'storage']);
   if (!o) return undefined;
+  const quantity = (kind: QuantityKind) => (v: unknown, p: string) => {
+    const text = r.string(v, p, undefined, 40);
+    const problem = text === undefined ? undefined : quantityProblem(kind, text);
+    return problem ? r.fail(p, problem) : text;
+  };
   const pair = (key: 'requests' | 'limits') =>
     r.required(o, key, path, (v, p) => {
       const q = r.object(v, p, ['cpu', 'memory']);
       if (!q) return undefined;
-      const cpu = r.required(q, 'cpu', p, (x, xp) => r.string(x, xp, N.K8S_QUANTITY));
-      const memory = r.required(q, 'memory', p, (x, xp) => r.string(x, xp, N.K8S_QUANTITY));
+      const cpu = r.required(q, 'cpu', p, quantity('cpu'));
+      const memory = r.required(q, 'memory', p, quantity('memory'));
       return cpu && memory ? { cpu, memory } : undefined;
     });
   const requests = pair('requests');
   const limits = pair('limits');
-  const storage = r.required(o, 'storage', path, (v, p) => r.string(v, p, N.K8S_QUANTITY));
+  const storage = r.required(o, 'storage', path, quantity('storage'));
   return requests && limits && storage ? { requests, limits, storage } : undefined;
 }
 
@@ -121,8 +135,9 @@ function readRabbit(r: Reader, raw: unknown, path: string): RabbitSettings | und
   if (!o) return undefined;
   const vhost = r.required(o, 'vhost', path, (v, p) => r.string(v, p, N.RABBIT_VHOST));
   const plugins = r.required(o, 'plugins', path, (v, p) =>
-    r.list(v, p, (x, xp) => r.string(x, xp, { re: /^rabbitmq_[a-z_]+$/, rule: 'must be a RabbitMQ plugin name such as rabbitmq_mqtt' })),
+    r.list(v, p, (x, xp) => r.oneOf(x, xp, RABBITMQ_PLUGINS, `a plugin RabbitMQ ships (${IMAGES.rabbitmq}); a name it lacks stops the node from booting`)),
   );
+  if (plugins) r.unique(plugins, join(path, 'plugins'), 'plugin');
   const profiles = perProfile(r, o, path, (v, p): RabbitScaling | undefined => {
     const s = r.object(v, p, ['nodes', 'queueType', 'resources']);
     if (!s) return undefined;
@@ -147,7 +162,7 @@ function readRedis(r: Reader, raw: unknown, path: string): RedisSettings | undef
     const replicas = r.required(s, 'replicas', p, (x, xp) => r.integer(x, xp, 0, 10));
     const sentinels = r.required(s, 'sentinels', p, (x, xp) => r.integer(x, xp, 0, 9));
     const shards = r.required(s, 'shards', p, (x, xp) => r.integer(x, xp, 0, 64));
-    const maxmemory = r.required(s, 'maxmemory', p, (x, xp) => r.string(x, xp, N.REDIS_MEMORY));
+    const maxmemory = r.required(s, 'maxmemory', p, (x, xp) => r.string(x, xp, N.REDIS_MEMORY, 40));
     const resources = r.required(s, 'resources', p, (x, xp) => readResources(r, x, xp));
     if (!mode || replicas === undefined || sentinels === undefined || shards === undefined || !maxmemory || !resources) return undefined;
     return { mode, replicas, sentinels, shards, maxmemory, resources };
@@ -180,9 +195,13 @@ function readMonitoring(r: Reader, raw: unknown, path: string): MonitoringSpec |
   if (enabled === undefined || !t) return undefined;
   const thresholds = { ...defaults };
   for (const key of names) {
-    const isRatio = key.endsWith('Ratio');
-    const value = r.optional(t, key, join(path, 'thresholds'), (v, p) => r.number(v, p, 0, isRatio ? 1 : Infinity));
+    const b = THRESHOLD_BOUNDS[key];
+    const value = r.optional(t, key, join(path, 'thresholds'), (v, p) => (b.integer ? r.integer(v, p, b.min, b.max) : r.number(v, p, b.min, b.max, b.unit)));
     if (value !== undefined) thresholds[key] = value;
+  }
+  const hours = thresholds.backupMaxAgeHours;
+  if (wholeMinutes(hours) === undefined) {
+    r.fail(join(join(path, 'thresholds'), 'backupMaxAgeHours'), `${hours} is not a whole number of minutes: the alert waits for an exact Prometheus duration (e.g. 1.5 → 1h30m, 26.25 → 26h15m)`);
   }
   return { enabled, thresholds };
 }
@@ -191,7 +210,12 @@ function readBackup(r: Reader, raw: unknown, path: string): BackupSpec | undefin
   const o = r.object(raw, path, ['enabled', 'schedule', 'keep']);
   if (!o) return undefined;
   const enabled = r.required(o, 'enabled', path, (v, p) => r.boolean(v, p));
-  const schedule = r.required(o, 'schedule', path, (v, p) => r.string(v, p, N.CRON));
+  const schedule = r.required(o, 'schedule', path, (v, p) => {
+    const text = r.string(v, p, undefined, 100);
+    if (text === undefined) return undefined;
+    const cron = parseCron(text);
+    return cron.ok ? text : r.fail(p, `${describe(text)} ${cron.rule}`);
+  });
   const keep = r.required(o, 'keep', path, (v, p) => r.integer(v, p, 1, 365));
   return enabled !== undefined && schedule && keep ? { enabled, schedule, keep } : undefined;
 }

@@ -6,7 +6,10 @@ import { BROKERS, DELIVERY_SEMANTICS } from '../guide/index.ts';
 import { channelIdentifier, RABBIT_PREDECLARED } from './naming.ts';
 import { join, type Reader } from './reader.ts';
 import { PROFILES, type Channel, type KafkaTopicChannel, type RabbitQueueChannel, type StackSpec } from './types.ts';
-import { derivedNames } from './resolve.ts';
+import { brokersOf, derivedNames } from './resolve.ts';
+import { longestGapMinutes, parseCron } from './cron.ts';
+import { quantityValue } from './quantity.ts';
+import { RESERVED_NAMES, RESERVED_RULE } from './text.ts';
 
 /** Bytes of a Redis size (384mb) or a Kubernetes memory quantity (512Mi); undefined when it is neither. */
 function bytes(size: string): number | undefined {
@@ -18,8 +21,45 @@ function bytes(size: string): number | undefined {
 
 export function checkRules(r: Reader, spec: StackSpec): void {
   checkBrokers(r, spec);
+  checkResources(r, spec);
   spec.channels.forEach((channel, i) => checkChannel(r, spec, channel, join('channels', i)));
   checkNames(r, spec);
+  checkBackupSchedule(r, spec);
+}
+
+/** Kubernetes refuses a request above its limit (and compose a reservation above the limit). */
+function checkResources(r: Reader, spec: StackSpec): void {
+  for (const broker of brokersOf(spec)) {
+    for (const profile of PROFILES) {
+      const res = spec.brokers[broker]?.[profile].resources;
+      if (!res) continue;
+      for (const kind of ['cpu', 'memory'] as const) {
+        const request = quantityValue(kind, res.requests[kind]);
+        const limit = quantityValue(kind, res.limits[kind]);
+        if (request !== undefined && limit !== undefined && request > limit) {
+          const p = `brokers.${broker}.${profile}.resources`;
+          r.fail(`${p}.requests.${kind}`, `${res.requests[kind]} exceeds ${p}.limits.${kind} (${res.limits[kind]}): Kubernetes refuses a request above its limit`);
+        }
+      }
+    }
+  }
+}
+
+/** A schedule must run, and the stale-backup alert must wait longer than the schedule's longest gap. */
+function checkBackupSchedule(r: Reader, spec: StackSpec): void {
+  if (!spec.backup.enabled) return;
+  const cron = parseCron(spec.backup.schedule);
+  if (!cron.ok) return;
+  const gap = longestGapMinutes(cron.schedule);
+  if (gap === undefined) {
+    r.fail('backup.schedule', `${JSON.stringify(spec.backup.schedule)} never runs (no date matches its day and month fields)`);
+    return;
+  }
+  const hours = spec.monitoring.thresholds.backupMaxAgeHours;
+  if (spec.monitoring.enabled && hours * 60 <= gap) {
+    const shown = gap % 60 === 0 ? `${gap / 60}` : (gap / 60).toFixed(2);
+    r.fail('monitoring.thresholds.backupMaxAgeHours', `${hours} is not longer than the longest gap between two runs of backup.schedule ${JSON.stringify(spec.backup.schedule)} (${shown} hours): the BackupStale alert would fire before every run; raise it above ${shown}`);
+  }
 }
 
 function checkBrokers(r: Reader, spec: StackSpec): void {
@@ -143,6 +183,7 @@ function checkNames(r: Reader, spec: StackSpec): void {
   spec.channels.forEach((c, i) => {
     const path = join(join('channels', i), 'name');
     const id = channelIdentifier(c.name);
+    if (RESERVED_NAMES.has(id)) r.fail(path, `${JSON.stringify(c.name)} becomes the TypeScript identifier ${id}, which ${RESERVED_RULE.replace(/^is /, 'is ')}`);
     const clash = identifiers.get(id);
     if (clash !== undefined) r.fail(path, `${JSON.stringify(c.name)} collides with channel ${JSON.stringify(clash)}: both become the TypeScript identifier ${id}`);
     identifiers.set(id, c.name);

@@ -4,6 +4,7 @@
  * They are only a starting point: the user edits them in brokerplate.yaml.
  */
 import type { BrokerId, ScenarioId } from '../guide/index.ts';
+import { BrokersRefusedError, moveToChosen } from './translate.ts';
 import type { Channel, KafkaTopicChannel, MessageSpec, RabbitQueueChannel, RedisPubSubChannel, RedisStreamChannel } from './types.ts';
 
 const timestamp = { type: 'string', format: 'date-time' } as const;
@@ -258,9 +259,27 @@ const FALLBACK: Readonly<Record<BrokerId, readonly Channel[]>> = {
   redis: [notifications],
 };
 
-/** The scenario's channels for the chosen brokers, deep-copied so callers may edit them. */
-export function seedChannels(scenario: ScenarioId, brokers: readonly BrokerId[]): Channel[] {
-  const picked = SEEDS[scenario].filter((c) => brokers.includes(c.broker));
+/**
+ * The scenario's channels for the chosen brokers, deep-copied so callers may edit them. A channel
+ * whose broker the guide recommends but `--brokers` left out moves to its closest equivalent on a
+ * chosen one (translate.ts), or the build is refused with the guide's reason; a chosen broker left
+ * without a channel gets an example.
+ */
+export function seedChannels(scenario: ScenarioId, brokers: readonly BrokerId[], recommended: readonly BrokerId[] = brokers): Channel[] {
+  const picked: Channel[] = [];
+  for (const seed of SEEDS[scenario]) {
+    if (brokers.includes(seed.broker)) {
+      picked.push(seed);
+      continue;
+    }
+    // A seed of a broker the guide does not recommend here (microservices at the other scale) is not the scenario's intent.
+    if (!recommended.includes(seed.broker)) continue;
+    const moved = moveToChosen(seed, brokers);
+    if (!moved.ok) {
+      throw new BrokersRefusedError(`the ${scenario} scenario's channel ${JSON.stringify(seed.name)} (a ${seed.broker} ${seed.kind}, ${seed.semantics}) has no equivalent on ${brokers.join(', ')}: ${moved.reasons.join('; ')}`);
+    }
+    picked.push(moved.channel);
+  }
   for (const broker of brokers) {
     if (!picked.some((c) => c.broker === broker)) picked.push(...FALLBACK[broker]);
   }

@@ -102,7 +102,7 @@ describe('bad input: a clear message naming the flag or field, exit ≠ 0, nothi
     const edits: [string, (text: string) => string, RegExp][] = [
       ['exactly-once on RabbitMQ', (t) => t.replace('semantics: at-least-once', 'semantics: exactly-once'), /channels\[0\]\.semantics: exactly-once is not available on RabbitMQ \(guide: "Not native \(app-level dedup\)"\)/],
       ['an invalid channel name', (t) => t.replace('name: tasks', 'name: amq.tasks'), /channels\[0\]\.name: "amq.tasks" is not a valid RabbitMQ name/],
-      ['malformed YAML', (t) => `${t}\nchannels: [oops\n`, /brokerplate\.yaml is not a valid stack spec:\n {2}- line \d+: is not valid YAML/],
+      ['malformed YAML', (t) => `${t}\nchannels: [oops\n`, /^brokerplate: error: brokerplate\.yaml: line \d+: is not valid YAML/m],
       ['a schema violation', (t) => t.replace(/prefetch: 10/, 'prefetch: ten'), /channels\[0\]\.prefetch: must be an integer, got "ten"/],
     ];
     it.each(edits)('%s', async (_name, edit, message) => {
@@ -139,6 +139,8 @@ describe('flowchart flags choose the scenario', () => {
     await generate(dir, '--scenario', 'background-jobs', '--brokers', 'redis', '--yes');
     const spec = loadSpec(readFileSync(join(dir, 'brokerplate.yaml'), 'utf8'));
     expect(spec.ok && spec.spec.decision.overridden).toBe(true);
+    // The job queue stays a job queue: a Redis stream with a consumer group, at-least-once (it used to become at-most-once pub/sub).
+    expect(spec.ok && spec.spec.channels.map((c) => [c.name, c.broker, c.kind, c.semantics])).toEqual([['tasks', 'redis', 'stream', 'at-least-once']]);
     expect(readFileSync(join(dir, 'README.md'), 'utf8')).toMatch(/\*\*Override:\*\* the guide recommends RabbitMQ for this scenario/);
   });
 });

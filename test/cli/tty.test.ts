@@ -24,6 +24,23 @@ describe('a user at a terminal (a real pseudo-terminal, driven by test/support/t
     ]);
   });
 
+  it('re-asks an answer that is refused where it is typed (no broker ticked, an invalid project name) instead of ending the run', async () => {
+    const dir = join(tempDir(), 'jobs');
+    const steps = [
+      ['Which scenario fits your use?', `${DOWN}${DOWN}\r`],
+      ['Brokers (the guide recommends RabbitMQ)', `${DOWN} \r`], // untick RabbitMQ: nothing left
+      ['Pick at least one broker', ' \r'], // asked again: tick it back
+      ['Profile?', '\r'],
+      ['Deployment targets?', ' \r'], // untick docker compose: Kubernetes stays
+      ['Project name?', 'My_Jobs\r'],
+      ['"My_Jobs" must be a Kubernetes DNS-1123 label', `${'\u007f'.repeat(7)}jobs-app\r`],
+    ];
+    const result = await runCommand('python3', [join(ROOT, 'test/support/terminal.py'), JSON.stringify(steps), process.execPath, BIN, dir], { timeoutMs: 60_000 });
+    expect(result.code, result.stdout).toBe(0);
+    const spec = loadSpec(readFileSync(join(dir, 'brokerplate.yaml'), 'utf8'));
+    expect(spec.ok && [Object.keys(spec.spec.brokers), spec.spec.targets, spec.spec.name]).toEqual([['rabbitmq'], ['k8s'], 'jobs-app']);
+  });
+
   it('asks about each hand-edited file on a re-run before writing anything, and keeps or replaces it as told', async () => {
     const dir = join(tempDir(), 'shop');
     const first = await runCommand(process.execPath, [BIN, dir, '--scenario', 'rpc', '--yes']);

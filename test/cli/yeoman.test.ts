@@ -23,7 +23,7 @@ describe('prompts (yeoman-test answers the questions)', () => {
       .withAnswers({ scenario: '__flowchart__', replay: false, complexRouting: true, brokers: ['rabbitmq'], profile: 'prod', targets: ['compose'], name: 'routing' });
     const spec = specIn(result.cwd);
     expect(spec.scenario).toBe('complex-routing');
-    expect(spec.decision.flowchart).toEqual({ replay: false, complexRouting: true, lowLatencyOrRedis: false });
+    expect(spec.decision.flowchart).toEqual({ replay: false, complexRouting: true });
     expect([spec.profile, spec.targets, spec.name, Object.keys(spec.brokers)]).toEqual(['prod', ['compose'], 'routing', ['rabbitmq']]);
     expect(spec.decision.overridden).toBe(false);
   });
@@ -68,6 +68,10 @@ describe('yo brokerplate', () => {
     expect(bad.code).toBe(1);
     expect(bad.output.trim()).toMatch(/^brokerplate: error: --scenario: unknown scenario "chat" \(choose one of: [^\n]*\)$/);
     expect(existsSync(join(dir, 'bad'))).toBe(false);
+    // yo's option parser merges a repeated flag ("kafka,redis"); the generator reads the command line itself.
+    const twice = await yoRun(['dup', '--scenario', 'rpc', '--brokers', 'rabbitmq', '--brokers', 'redis', '--yes']);
+    expect([twice.code, twice.output.trim()]).toEqual([2, 'brokerplate: error: --brokers: given 2 times (--brokers rabbitmq, --brokers redis); give it once']);
+    expect(existsSync(join(dir, 'dup'))).toBe(false);
     const proc = await yoRun(['/proc/self/x', '--scenario', 'rpc', '--yes']);
     expect(proc.timedOut).toBe(false);
     expect([proc.code, proc.output.trim()]).toEqual([1, 'brokerplate: error: /proc/self/x: is inside /proc, a kernel pseudo-filesystem; choose a normal folder']);

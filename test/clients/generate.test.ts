@@ -137,6 +137,11 @@ describe('clients area', () => {
     ['RPC only', () => specFor('rpc')],
     ['pub/sub only', () => specFor('realtime-notifications')],
     ['Kafka without transactions', () => specFor('event-streaming')],
+    // Channels moved by --brokers (stack/translate.ts): the facade and examples of the new kinds still compile.
+    ['hybrid on Kafka alone', () => specFor('hybrid', { brokers: ['kafka'] })],
+    ['hybrid on RabbitMQ and Redis', () => specFor('hybrid', { brokers: ['rabbitmq', 'redis'] })],
+    ['notifications on RabbitMQ', () => specFor('realtime-notifications', { brokers: ['rabbitmq'] })],
+    ['background jobs on Redis', () => specFor('background-jobs', { brokers: ['redis'] })],
   ])('type-checks the generated project: %s', async (name, build) => {
     const root = await generateProject(`typecheck-${name.replace(/\W+/g, '-')}`, build());
     const r = await typecheck(root);

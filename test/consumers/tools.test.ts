@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { JMX_EXPORTER } from '../../generators/brokers/kafka/monitoring.ts';
 import { inTrixie } from '../../scripts/tools/recipes.mjs';
+import { RABBITMQ_PLUGINS, RABBITMQ_PLUGINS_IMAGE_ONLY } from '../../generators/versions/rabbitmq-plugins.ts';
 import { TOOLS, varName } from '../../scripts/tools/tools.mjs';
 import { ROOT, runCommand } from '../support/cli.ts';
 
@@ -89,6 +90,11 @@ describe('the Debian 13 root', () => {
     const packages = pin('debian-trixie').packages ?? {};
     const listed = inRoot('dpkg-query', '-W', '-f', '${Package} ${Version}\\n', ...Object.keys(packages));
     expect(Object.fromEntries(listed.trim().split('\n').map((l) => l.split(' ')))).toEqual(packages);
+  });
+
+  it('ships exactly the RabbitMQ plugins brokerplate.yaml accepts (less those new in the pinned 4.1+ image)', () => {
+    const listed = inRoot('rabbitmq-plugins', 'list', '-m').split('\n').filter((l) => /^rabbitmq_/.test(l)).sort();
+    expect(listed).toEqual(RABBITMQ_PLUGINS.filter((p) => !RABBITMQ_PLUGINS_IMAGE_ONLY.includes(p)).sort());
   });
 
   it('redis-server and redis_exporter report their versions', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  flowchartAnswers,
   DELIVERY_SEMANTICS,
   recommendedBrokers,
   scenarioForFlowchart,
@@ -63,15 +64,19 @@ describe('the decision flowchart', () => {
     [false, false, false, 'rabbitmq', 3],
   ];
   it.each(cases)('replay=%s routing=%s lowLatency=%s → %s after %i question(s)', (replay, complexRouting, lowLatencyOrRedis, broker, steps) => {
-    const result = walkFlowchart({ replay, complexRouting, lowLatencyOrRedis });
+    const answers = flowchartAnswers(replay, complexRouting, lowLatencyOrRedis);
+    if (!answers) throw new Error('unanswered');
+    const result = walkFlowchart(answers);
     expect(result.broker).toBe(broker);
+    // Only the questions asked are kept: the chart stops at the first yes.
+    expect(Object.keys(answers)).toHaveLength(steps);
     expect(result.path).toHaveLength(steps);
     expect(result.path[0]?.question).toBe('Need message replay/retention for days/weeks?');
   });
 
   it('seeds a scenario of the broker the flowchart reaches', () => {
-    expect(recommendedBrokers(scenarioForFlowchart({ replay: true, complexRouting: false, lowLatencyOrRedis: false }))).toEqual(['kafka']);
-    expect(scenarioForFlowchart({ replay: false, complexRouting: true, lowLatencyOrRedis: false })).toBe('complex-routing');
+    expect(recommendedBrokers(scenarioForFlowchart({ replay: true }))).toEqual(['kafka']);
+    expect(scenarioForFlowchart({ replay: false, complexRouting: true })).toBe('complex-routing');
     expect(scenarioForFlowchart({ replay: false, complexRouting: false, lowLatencyOrRedis: true })).toBe('realtime-notifications');
     expect(scenarioForFlowchart({ replay: false, complexRouting: false, lowLatencyOrRedis: false })).toBe('background-jobs');
   });

@@ -115,7 +115,9 @@ describe('monitoring thresholds and failure detection', () => {
       raw.monitoring.thresholds.kafkaConsumerLag = 250;
       raw.monitoring.thresholds.rabbitmqQueueDepth = 42;
       raw.monitoring.thresholds.redisHitRatio = 0.5;
-      raw.monitoring.thresholds.backupMaxAgeHours = 2;
+      // Hourly backups, so a stale-backup alert after 1.5 hours is meaningful: it becomes for: 1h30m.
+      raw.backup.schedule = '0 * * * *';
+      raw.monitoring.thresholds.backupMaxAgeHours = 1.5;
     });
     const dir = tempDir('brokerplate-mon-');
     const paths = emitTo(dir, spec);
@@ -124,7 +126,8 @@ describe('monitoring thresholds and failure detection', () => {
     const backup = parse(readFileSync(join(dir, 'monitoring/prometheus/rules/backup.yml'), 'utf8')) as RuleFile;
     const stale = backup.groups[0]?.rules.filter((r) => r.alert === 'BackupStale') ?? [];
     expect(stale.map((r) => r.labels.broker).sort()).toEqual(['kafka', 'rabbitmq', 'redis']);
-    for (const r of stale) expect(r.expr).toMatch(/ > 7200$/);
+    for (const r of stale) expect(r.expr).toMatch(/ > 5400$/);
+    expect(backup.groups[0]?.rules.filter((r) => r.alert === 'BackupNeverRecorded').map((r) => r.for)).toEqual(['1h30m', '1h30m', '1h30m']);
     const rabbit = readFileSync(join(dir, 'monitoring/prometheus/rules/rabbitmq.yml'), 'utf8');
     expect(rabbit).toContain('(rabbitmq_detailed_queue_messages_ready) > 42');
     expect(readFileSync(join(dir, 'monitoring/prometheus/rules/redis.yml'), 'utf8')).toContain('< 0.5 and');

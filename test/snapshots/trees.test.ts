@@ -54,7 +54,7 @@ describe('generated trees (guard: no output change without a reviewed snapshot u
   });
 
   it('flowchart: --no-replay --complex-routing --profile prod', async () => {
-    const flowchart: FlowchartAnswers = { replay: false, complexRouting: true, lowLatencyOrRedis: false };
+    const flowchart: FlowchartAnswers = { replay: false, complexRouting: true };
     const spec = cliSpec(scenarioForFlowchart(flowchart), 'prod', { flowchart, overridden: false });
     await expect(listing(spec)).toMatchFileSnapshot('__snapshots__/trees/flowchart-complex-routing-prod.txt');
   });

@@ -9,6 +9,7 @@ import { type K8sObject } from '../../emit/k8s-model.ts';
 import { MONITORING_PORTS, type AlertRule, type ComposePieces, type MonitoringPart, type Naming, type Panel, type ScrapeJob } from '../../emit/monitoring-model.ts';
 import { render } from '../../emit/render.ts';
 import type { Topology } from '../topology.ts';
+import { promqlString } from '../../emit/escape.ts';
 
 /** Per-queue families from `/metrics/detailed`: depth, unacked and consumers per queue. */
 export const DETAILED_FAMILIES = ['queue_coarse_metrics', 'queue_consumer_count'] as const;
@@ -39,7 +40,7 @@ export function monitoredQueues(spec: StackSpec): string[] {
 function alerts(spec: StackSpec): AlertRule[] {
   const t = spec.monitoring.thresholds;
   const vhost = settingsOf(spec, 'rabbitmq').vhost;
-  const queue = (metric: string, v: string) => ({ series: `${metric}{instance="rabbitmq:15692",job="rabbitmq-queues",vhost="${vhost}",queue="tasks"}`, values: v });
+  const queue = (metric: string, v: string) => ({ series: `${metric}{instance="rabbitmq:15692",job="rabbitmq-queues",vhost=${promqlString(vhost)},queue="tasks"}`, values: v });
   const node = (metric: string, v: string) => ({ series: `${metric}{instance="rabbitmq:15692",job="rabbitmq"}`, values: v });
   const memLimit = 1_000_000_000;
   const memAt = Math.round(memLimit * t.rabbitmqMemoryRatio);
