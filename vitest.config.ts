@@ -8,9 +8,10 @@ export default defineConfig({
     // Run by their own commands: the real-consumer checks (npm run test:consumers, vitest.consumers.config.ts)
     // and the prod clusters (npm run test:clusters: they need a private network namespace).
     exclude: [...configDefaults.exclude, 'test/consumers/**', 'test/clusters/**'],
-    // Hands out a run id and stops, at the end, the brokers that test files started lazily
-    // (test/support/global-brokers.ts: unit tests never wait for a broker).
-    globalSetup: ['test/support/global-brokers.ts'],
+    // setup.ts installs the pinned tools, the Debian 13 brokers and the Kafka jars once (a no-op when
+    // cached); global-brokers.ts hands out a run id and stops, at the end, the brokers that test files
+    // started lazily (unit tests never wait for a broker).
+    globalSetup: ['test/support/setup.ts', 'test/support/global-brokers.ts'],
     testTimeout: 60_000,
     hookTimeout: 300_000,
   },
