@@ -87,17 +87,17 @@ export async function sharedNodeModules(): Promise<string> {
 }
 
 /**
- * Writes the generated project for `spec` into test/.work/clients/<dir>-<pid> and links the shared
- * node_modules. The pid keeps concurrent test runs (and files) apart; folders of runs that ended
- * are removed by later runs.
+ * Writes the generated project for `spec` into test/.work/clients/<dir>-<pid> (or under `base`) and
+ * links the shared node_modules. The pid keeps concurrent test runs (and files) apart; folders of
+ * runs that ended are removed by later runs.
  */
-export async function generateProject(dir: string, spec: StackSpec): Promise<string> {
-  mkdirSync(WORK, { recursive: true });
-  for (const old of readdirSync(WORK)) {
+export async function generateProject(dir: string, spec: StackSpec, base = WORK): Promise<string> {
+  mkdirSync(base, { recursive: true });
+  for (const old of readdirSync(base)) {
     const pid = /-(\d+)$/.exec(old)?.[1];
-    if (pid !== undefined && !alive(Number(pid))) rmSync(join(WORK, old), { recursive: true, force: true });
+    if (pid !== undefined && !alive(Number(pid))) rmSync(join(base, old), { recursive: true, force: true });
   }
-  const root = join(WORK, `${dir}-${process.pid}`);
+  const root = join(base, `${dir}-${process.pid}`);
   rmSync(root, { recursive: true, force: true });
   for (const f of emitProject(spec)) {
     const path = join(root, f.path);
