@@ -1,12 +1,12 @@
 /**
  * Helpers for the monitoring and backup tests: specs for every scenario, emitted files on disk,
- * real tools (promtool, amtool, Prometheus, exporters) as child processes, and brokers from
- * scripts/brokers/brokers.mjs in a state directory and on ports of their own.
+ * real tools (promtool, amtool, Prometheus, exporters: the pinned builds of scripts/tools) as child
+ * processes, programs of the Debian 13 root (redis-cli, redis-server, redis_exporter), and brokers
+ * from scripts/brokers/brokers.mjs in a state directory and on ports of their own.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { recommendedBrokers, SCENARIO_IDS, type ScenarioId } from '../../generators/guide/index.ts';
 import { JMX_EXPORTER } from '../../generators/brokers/kafka/monitoring.ts';
@@ -14,6 +14,7 @@ import type { GeneratedFile } from '../../generators/emit/files.ts';
 import { buildSpec, parseSpec, PROFILES, type Profile, type StackSpec } from '../../generators/stack/index.ts';
 import { afterAll } from 'vitest';
 import { ROOT, tempDir } from './cli.ts';
+import { inDebianRoot, toolPath } from './tools.ts';
 
 export function opsSpec(scenario: ScenarioId, profile: Profile, edit?: (raw: StackSpec) => void): StackSpec {
   const raw = buildSpec({ name: 'shop', scenario, brokers: recommendedBrokers(scenario), profile, targets: ['compose', 'k8s'], decision: { overridden: false } });
@@ -58,6 +59,12 @@ export function tool(cmd: string, args: readonly string[], options: { cwd?: stri
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
+/** `tool` for a program of the Debian 13 root (e.g. a generated Redis script, run as the redis image runs it). */
+export function rootTool(argv: readonly string[], options: { cwd?: string; env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): ToolResult {
+  const { command, args } = inDebianRoot(argv, { cwd: options.cwd ?? process.cwd() });
+  return tool(command, args, options);
+}
+
 /** A temp-dir maker whose folders are removed when the test file ends. */
 export function scratchDirs(): (prefix?: string) => string {
   const dirs: string[] = [];
@@ -90,6 +97,12 @@ export class Proc {
     await done;
     clearTimeout(timer);
   }
+}
+
+/** A long-running program of the Debian 13 root (redis-server, redis_exporter). */
+export function rootProc(name: string, argv: readonly string[], options: { env?: Record<string, string>; log: string; cwd?: string }): Proc {
+  const { command, args } = inDebianRoot(argv, { cwd: options.cwd ?? process.cwd() });
+  return new Proc(name, command, args, options);
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -151,6 +164,11 @@ function brokersProcessEnv(b: BrokerEnv, jmxConfig?: string): Record<string, str
 
 const BROKERS_MJS = join(ROOT, 'scripts', 'brokers', 'brokers.mjs');
 
+/** redis-cli of the Debian root, as brokers.mjs writes it into the state dir. */
+export function redisCliPath(b: BrokerEnv): string {
+  return join(b.state, 'bin', 'redis-cli');
+}
+
 /** `brokers.mjs <args>` with our state dir and ports (a child process: brokers.mjs reads its config at import). */
 export function brokersCli(b: BrokerEnv, args: readonly string[], jmxConfig?: string): ToolResult {
   return tool(process.execPath, [BROKERS_MJS, ...args], { env: brokersProcessEnv(b, jmxConfig), timeoutMs: 240_000 });
@@ -208,18 +226,12 @@ export function kafkaShimEnv(b: BrokerEnv): Record<string, string> {
 
 // ---------------------------------------------------------------- the JMX exporter agent
 
-const JMX_CACHE = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'brokerplate', 'jmx-exporter');
-
+/** The agent jar (scripts/tools: jmx-javaagent, from Maven Central). */
 export function jmxAgentJar(): string {
-  return join(JMX_CACHE, `jmx_prometheus_javaagent-${JMX_EXPORTER.version}.jar`);
+  return toolPath('jmx-javaagent');
 }
 
-/** Fetches the agent from Maven Central once (mvn, as the Kafka jars are fetched); returns its sha256. */
-export function ensureJmxAgent(): string {
-  const jar = jmxAgentJar();
-  if (!existsSync(jar)) {
-    const r = tool('mvn', ['-q', '-B', 'dependency:copy', `-Dartifact=io.prometheus.jmx:jmx_prometheus_javaagent:${JMX_EXPORTER.version}`, `-DoutputDirectory=${JMX_CACHE}`], { timeoutMs: 300_000 });
-    if (r.status !== 0 || !existsSync(jar)) throw new Error(`could not fetch the JMX exporter agent:\n${r.out}`);
-  }
-  return createHash('sha256').update(readFileSync(jar)).digest('hex');
+/** The sha256 of the agent jar the tools installed (the generated compose checks the same sum). */
+export function jmxAgentSha256(): string {
+  return createHash('sha256').update(readFileSync(jmxAgentJar())).digest('hex');
 }
