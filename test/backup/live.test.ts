@@ -21,17 +21,28 @@ import { backupFiles } from '../../generators/emit/backup.ts';
 import { BACKUP_METRIC } from '../../generators/emit/monitoring-model.ts';
 import { channelsOf, settingsOf, type StackSpec } from '../../generators/stack/index.ts';
 import { tempDir } from '../support/cli.ts';
-import { brokerEnv, brokersUp, httpText, kafkaBinShims, kafkaShimEnv, kafkaTool, LIVE_CASES, opsSpec, Proc, redisCliPath, rootProc, rootTool, sleep, tearDown, tool, waitFor, writeFiles } from '../support/ops.ts';
+import { httpText, kafkaBinShims, kafkaShimEnv, kafkaTool, LIVE_CASES, OPS_BROKERS as b, opsBrokers, opsSpec, Proc, redisCliPath, rootProc, rootTool, sleep, tearDown, tool, waitFor, writeFiles } from '../support/ops.ts';
 import { toolPath } from '../support/tools.ts';
 
 // Below the ephemeral port range (32768+), so an outgoing connection of another process never holds one.
 const BASE = 26300;
-const b = brokerEnv(tempDir('brokerplate-backup-brokers-'), BASE);
 const PUSHGATEWAY = BASE + 20;
 const work = tempDir('brokerplate-backup-live-');
 const procs: Proc[] = [];
 const pushgateway = `http://127.0.0.1:${PUSHGATEWAY}`;
-const cases = LIVE_CASES.map((c) => ({ ...c, spec: opsSpec(c.scenario, c.profile) }));
+/**
+ * The brokers are shared with the monitoring suite (test/support/ops.ts), which seeds the stack's
+ * own vhost and the topic `events`: here every stack gets a vhost of its own and the Kafka topic
+ * another name, so neither suite sees the other's data.
+ */
+function ownNames(scenario: string) {
+  return (raw: StackSpec) => {
+    if (raw.brokers.rabbitmq) raw.brokers.rabbitmq.vhost = `backup-${scenario}`;
+    const topic = raw.channels.find((c) => c.broker === 'kafka');
+    if (topic) topic.name = `backup-${topic.name}`;
+  };
+}
+const cases = LIVE_CASES.map((c) => ({ ...c, spec: opsSpec(c.scenario, c.profile, ownNames(c.scenario)) }));
 const withBroker = (broker: 'kafka' | 'rabbitmq' | 'redis') => cases.filter((c) => c.spec.brokers[broker] !== undefined);
 
 function emit(spec: StackSpec, name: string): string {
@@ -50,7 +61,7 @@ async function pushedAt(broker: string, backup: string): Promise<number | undefi
 beforeAll(async () => {
   const p = new Proc('pushgateway', toolPath('pushgateway'), [`--web.listen-address=127.0.0.1:${PUSHGATEWAY}`], { log: join(work, 'pushgateway.log') });
   procs.push(p);
-  brokersUp(b, ['redis', 'rabbitmq', 'kafka']);
+  await opsBrokers();
   // The test RabbitMQ node also stands in for the standby broker, which needs the federation plugin.
   const plugins = tool(join(b.state, 'bin', 'rabbitmq-plugins'), ['enable', 'rabbitmq_federation', 'rabbitmq_federation_management']);
   expect(plugins.status, plugins.out).toBe(0);
@@ -60,7 +71,7 @@ beforeAll(async () => {
   await waitFor('pushgateway', async () => ((await httpText(`${pushgateway}/-/ready`)).status === 200 ? true : undefined));
 }, 300_000);
 
-afterAll(() => tearDown(b, procs, work));
+afterAll(() => tearDown(procs, work));
 
 // ---------------------------------------------------------------- Redis
 
@@ -226,7 +237,7 @@ describe.each(withBroker('rabbitmq'))('RabbitMQ definitions export, restore and 
 // ---------------------------------------------------------------- Kafka
 
 describe('Kafka metadata backup and offsets restore: hybrid (prod)', () => {
-  const spec = opsSpec('hybrid', 'prod');
+  const spec = opsSpec('hybrid', 'prod', ownNames('hybrid'));
   const topic = channelsOf(spec, 'kafka')[0];
 
   it('exports topics, configs and committed offsets; restore-offsets.sh puts a group back after it moved', async () => {

@@ -25,12 +25,11 @@ import { monitoringArea } from '../../generators/emit/monitoring.ts';
 import { metricNames } from '../../generators/emit/monitoring-model.ts';
 import { brokersOf, channelsOf, deadLetterName, type StackSpec } from '../../generators/stack/index.ts';
 import { tempDir } from '../support/cli.ts';
-import { brokerEnv, brokersUp, httpText, jmxAgentSha256, kafkaTool, LIVE_CASES, opsSpec, Proc, redisCliPath, rootProc, rootTool, tearDown, tool, waitFor, writeFiles } from '../support/ops.ts';
+import { httpText, jmxAgentSha256, kafkaTool, LIVE_CASES, OPS_BROKERS as b, opsBrokers, opsSpec, Proc, redisCliPath, rootProc, rootTool, tearDown, tool, waitFor, writeFiles } from '../support/ops.ts';
 import { toolPath } from '../support/tools.ts';
 
 // Below the ephemeral port range (32768+), so an outgoing connection of another process never holds one.
-const BASE = 26100;
-const b = brokerEnv(tempDir('brokerplate-mon-brokers-'), BASE);
+const BASE = 26100; // the shared ops brokers take BASE+1 … BASE+9
 const PORTS = { lag: BASE + 20, pushgateway: BASE + 21, alertmanager: BASE + 22, alertmanagerCluster: BASE + 23 };
 const promPort = (i: number) => BASE + 40 + i;
 const redisExporterPort = (i: number) => BASE + 60 + i;
@@ -155,7 +154,7 @@ beforeAll(async () => {
   expect(jmxAgentSha256()).toBe(JMX_EXPORTER.sha256);
   const hybridDir = join(work, 'hybrid');
   writeFiles(hybridDir, [...monitoringArea.emit(hybrid).files, ...backupFiles(hybrid)]);
-  brokersUp(b, ['redis', 'rabbitmq', 'kafka'], join(hybridDir, 'monitoring/kafka/jmx-exporter.yml'));
+  await opsBrokers();
   await seed();
 
   // The generated lag exporter, as compose runs it (node, no dependencies), with our bootstrap address.
@@ -213,7 +212,7 @@ beforeAll(async () => {
   });
 }, 300_000);
 
-afterAll(() => tearDown(b, procs, work));
+afterAll(() => tearDown(procs, work));
 
 describe('the Redis exporter as the generated monitor user', () => {
   it('is refused nothing it sends (Redis ACL LOG), and cannot write or administer', async () => {

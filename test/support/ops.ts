@@ -13,7 +13,9 @@ import { JMX_EXPORTER } from '../../generators/brokers/kafka/monitoring.ts';
 import type { GeneratedFile } from '../../generators/emit/files.ts';
 import { buildSpec, parseSpec, PROFILES, type Profile, type StackSpec } from '../../generators/stack/index.ts';
 import { afterAll } from 'vitest';
+import { monitoringArea } from '../../generators/emit/monitoring.ts';
 import { ROOT, tempDir } from './cli.ts';
+import { useBrokerSet } from './global-brokers.ts';
 import { inDebianRoot, toolPath } from './tools.ts';
 
 export function opsSpec(scenario: ScenarioId, profile: Profile, edit?: (raw: StackSpec) => void): StackSpec {
@@ -174,21 +176,31 @@ export function brokersCli(b: BrokerEnv, args: readonly string[], jmxConfig?: st
   return tool(process.execPath, [BROKERS_MJS, ...args], { env: brokersProcessEnv(b, jmxConfig), timeoutMs: 240_000 });
 }
 
-export function brokersUp(b: BrokerEnv, names: readonly string[], jmxConfig?: string): void {
-  const r = brokersCli(b, ['up', ...names], jmxConfig);
-  if (r.status !== 0) throw new Error(`brokers up failed:\n${r.out}`);
+/**
+ * The brokers the monitoring and backup suites share (Redis with a password, RabbitMQ, Kafka with
+ * the JMX exporter agent and the hybrid stack's generated agent config): started once per run by
+ * whichever file needs them first, from empty data, and stopped and purged at the end of the run
+ * (test/support/global-brokers.ts). The two files keep apart by name: the backup suite's vhosts
+ * and Kafka topic are its own.
+ */
+export const OPS_BROKERS = brokerEnv(join(ROOT, 'test', '.work', 'ops-brokers'), 26100);
+
+export async function opsBrokers(): Promise<BrokerEnv> {
+  const b = OPS_BROKERS;
+  const jmxConfig = join(b.state, 'jmx-exporter.yml');
+  const agentConfig = monitoringArea.emit(opsSpec('hybrid', 'prod')).files.find((f) => f.path === 'monitoring/kafka/jmx-exporter.yml');
+  if (!agentConfig) throw new Error('the hybrid stack has no monitoring/kafka/jmx-exporter.yml');
+  await useBrokerSet(
+    { id: 'ops', env: brokersProcessEnv(b, jmxConfig), fresh: true, prepare: () => writeFiles(b.state, [{ ...agentConfig, path: 'jmx-exporter.yml' }]) },
+    ['redis', 'rabbitmq', 'kafka'],
+  );
+  return b;
 }
 
-export function brokersDown(b: BrokerEnv): void {
-  brokersCli(b, ['down', '--purge']);
-}
-
-/** A live test's teardown: its processes, its brokers, its work folder and the brokers' state. */
-export async function tearDown(b: BrokerEnv, procs: readonly Proc[], work: string): Promise<void> {
+/** A live test's teardown: its processes and its work folder (the shared brokers stop at the end of the run). */
+export async function tearDown(procs: readonly Proc[], work: string): Promise<void> {
   await Promise.all(procs.map((p) => p.stop()));
-  brokersDown(b);
   rmSync(work, { recursive: true, force: true });
-  rmSync(b.state, { recursive: true, force: true });
 }
 
 /** A Kafka tool class on the cached jars (kafka-topics.sh & co. without the distribution's scripts). */
