@@ -361,6 +361,20 @@ function check(names) {
 }
 const pidOf = (name) => { const pid = readPid(paths(name).pid); return ours(pid) ? pid : null; };
 
+// Data written by another broker build (a bumped pin, or Debian 12's RabbitMQ 3.10 before the Debian 13
+// root) may not load (RabbitMQ refuses to skip majors): such data is test data, so it starts over.
+async function dataOfThisVersion(name, p) {
+  const build = name === 'kafka' ? `kafka ${K.version}` : `${name} of ${await debianRoot()}`;
+  const stamp = join(p.dir, 'data.version');
+  let was = '';
+  try { was = fs.readFileSync(stamp, 'utf8').trim(); } catch {}
+  if (was !== build && fs.existsSync(p.data)) {
+    log(`${name}: removing ${p.data}, written by ${was || 'an older build'} (now: ${build})`);
+    fs.rmSync(p.data, { recursive: true, force: true });
+  }
+  write(stamp, `${build}\n`);
+}
+
 // Start one broker (reusing a running one of ours) and wait until it really answers.
 async function startOne(name) {
   const b = brokers[name], p = paths(name), t0 = Date.now();
@@ -369,6 +383,7 @@ async function startOne(name) {
   else {
     if (!pid) {
       for (const port of b.ports()) if (await portOpen(port)) throw new Error(`${name}: port ${port} is already used by another process (override with the port env vars)`);
+      await dataOfThisVersion(name, p);
       const [cmd, args, env] = await b.prepare(p);
       pid = spawnDetached(cmd, args, { cwd: p.dir, env, logFile: p.log, pidFile: p.pid });
       log(`${name}: started pid ${pid}, waiting (log: ${p.log})`);

@@ -270,5 +270,5 @@ describe('Kafka metadata backup and offsets restore: hybrid (prod)', () => {
     expect(restore.status, restore.out).toBe(0);
     const described = group_(['--describe', '--offsets']).out.split('\n').filter((l) => l.startsWith(`${group} `)).map((l) => l.trim().split(/\s+/).slice(1, 4).join(','));
     expect(described.sort()).toEqual([`${name},0,2`, `${name},1,2`]);
-  });
+  }, 240_000); // about ten JVM starts of Kafka's tools
 });

@@ -85,7 +85,7 @@ function runInit(files: ReadonlyMap<string, string>, secrets: Record<string, str
     RABBITMQ_ADMIN_PASSWORD: secrets.RABBITMQ_ADMIN_PASSWORD ?? '',
     RABBITMQ_PASSWORD: secrets.RABBITMQ_PASSWORD ?? '',
   });
-  return inRoot(['bash', script], secretsEnv, 120_000);
+  return inRoot(['bash', script], secretsEnv, 240_000);
 }
 
 async function api(path: string, init: { method?: string; body?: unknown; user?: string; password?: string } = {}): Promise<{ status: number; json: unknown }> {
@@ -188,7 +188,7 @@ beforeAll(async () => {
   await waitFor('rabbitmq management listener', () => portOpen(PORTS.management), { timeoutMs: 90_000, process: node, intervalMs: 250 });
   const init = runInit(devFiles, env);
   if (init.status !== 0) throw new Error(`init.sh failed:\n${init.stdout}${init.stderr}\n${node.tail()}`);
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   // The node first (it needs epmd to shut down cleanly), then our epmd.
@@ -282,7 +282,7 @@ describe('RabbitMQ dev: the generated config, definitions and init script on a r
     expect(again.stdout).toContain('user app ready');
     expect(await mqttLogin('app', env.RABBITMQ_PASSWORD ?? '')).not.toBe(0);
     expect(await mqttLogin('app', rotated.RABBITMQ_PASSWORD)).toBe(0);
-  });
+  }, 300_000); // the init script starts nine rabbitmqctl (an Erlang VM each): slow on loaded cores
 });
 
 describe('RabbitMQ prod definitions (quorum queues) imported into the same node', () => {
