@@ -114,10 +114,11 @@ export async function useBrokerSet(set: BrokerSet, names: readonly BrokerName[])
     if (set.fresh && running.size === 0) await brokersCli(['down', '--purge'], set.env); // a crashed run's data
     set.prepare?.();
     const up = await brokersCli(['up', ...names], set.env);
-    if (up.code !== 0) throw new Error(`brokers.mjs up ${names.join(' ')} (${set.id}) failed:\n${up.stderr}`);
+    // Marked even when `up` failed: the brokers that did start must be stopped at the end too.
     const marker: Marker = { run: (await runId()) ?? 'unknown', env: { ...set.env }, fresh: set.fresh ?? false };
     mkdirSync(join(MARKERS, set.id), { recursive: true });
     for (const n of names) if (!running.has(n)) writeFileSync(join(MARKERS, set.id, n), `${JSON.stringify(marker)}\n`);
+    if (up.code !== 0) throw new Error(`brokers.mjs up ${names.join(' ')} (${set.id}) failed:\n${up.stderr}`);
     return parseEnvLines(up.stdout);
   }, 600_000);
 }
