@@ -10,11 +10,9 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { TestProject } from 'vitest/node';
+import { ensure } from '../../scripts/tools/tools.mjs';
 import { ROOT } from './cli.ts';
 
-interface ToolsModule {
-  ensure(names: readonly string[]): Promise<Record<string, string>>;
-}
 interface BrokersModule {
   install(names: readonly string[]): Promise<void>;
 }
@@ -52,8 +50,9 @@ function ensureHostPackages(): void {
   if (!apt(install) && !(apt(['update', '-q']) && apt(install))) throw new SetupError(`${command} failed (see above)`);
 }
 
-async function load<T>(...path: string[]): Promise<T> {
-  return (await import(pathToFileURL(join(ROOT, ...path)).href)) as T;
+/** brokers.mjs has no types: loaded by path. */
+async function brokersModule(): Promise<BrokersModule> {
+  return (await import(pathToFileURL(join(ROOT, 'scripts', 'brokers', 'brokers.mjs')).href)) as BrokersModule;
 }
 
 export default async function setup(project: TestProject): Promise<void> {
@@ -61,10 +60,9 @@ export default async function setup(project: TestProject): Promise<void> {
   try {
     if (!have('go')) throw new SetupError('needs go on PATH (Go >= 1.26): it builds the pinned Prometheus tools and fetches the Compose schema from the Go module proxy');
     ensureHostPackages();
-    const tools = await load<ToolsModule>('scripts', 'tools', 'tools.mjs');
-    const paths = await tools.ensure(SUITE_TOOLS.filter((t) => !(t === 'debian-trixie' && process.env.DEBIAN_TRIXIE_ROOT)));
+    const paths: Record<string, string> = await ensure(SUITE_TOOLS.filter((t) => !(t === 'debian-trixie' && process.env.DEBIAN_TRIXIE_ROOT)));
     if (process.env.DEBIAN_TRIXIE_ROOT) paths['debian-trixie'] = process.env.DEBIAN_TRIXIE_ROOT;
-    await (await load<BrokersModule>('scripts', 'brokers', 'brokers.mjs')).install(['kafka']);
+    await (await brokersModule()).install(['kafka']);
     project.provide('tools', paths);
   } catch (error) {
     // One line, no stack: what is missing and how to get it.
