@@ -31,6 +31,7 @@ const DEFAULT_BINDS = [tmpdir()];
  */
 export function inRoot(root, argv, { binds = [], cwd = process.cwd() } = {}) {
   if (!argv.length) throw new Error('inRoot: no command');
+  if (process.getuid?.() !== 0) throw new Error(`needs root: ${argv[0]} runs in the Debian 13 root with chroot in a private mount namespace (run as root)`);
   const dirs = [...new Set([...DEFAULT_BINDS, ...binds].map((d) => resolve(d)))]
     // a folder inside another bound one is already visible
     .filter((d, _, all) => !all.some((o) => o !== d && d.startsWith(`${o}/`)));

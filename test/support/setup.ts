@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { TestProject } from 'vitest/node';
+import { ToolError } from '../../scripts/tools/recipes.mjs';
 import { ensure } from '../../scripts/tools/tools.mjs';
 import { ROOT } from './cli.ts';
 
@@ -65,9 +66,9 @@ export default async function setup(project: TestProject): Promise<void> {
     await (await brokersModule()).install(['kafka']);
     project.provide('tools', paths);
   } catch (error) {
-    // One line, no stack: what is missing and how to get it.
-    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    console.error(`brokerplate test setup failed: ${message}`);
+    // An expected failure (something missing that the setup cannot get) is one line naming the fix; anything else shows its stack.
+    const expected = error instanceof SetupError || error instanceof ToolError;
+    console.error(`brokerplate test setup failed: ${expected ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     process.exit(1);
   }
   if (Date.now() - t0 > 2000) console.error(`[setup] test tools ready in ${Math.round((Date.now() - t0) / 1000)} s`);
