@@ -143,7 +143,7 @@ export interface BrokerEnv {
   readonly jmxPort: number;
 }
 
-/** Port block per test file (base + offsets), away from brokers.mjs' defaults and Debian's services. */
+/** Port block per test file (base + offsets), away from brokers.mjs' defaults and the brokers' standard ports. */
 export function brokerEnv(state: string, base: number): BrokerEnv {
   return { state, redisPort: base + 1, redisPassword: 'ops-test-redis', rabbitPort: base + 2, rabbitMgmt: base + 3, rabbitProm: base + 4, kafkaPort: base + 7, jmxPort: base + 9 };
 }
