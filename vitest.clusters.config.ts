@@ -11,7 +11,7 @@ export default defineConfig({
     pool: 'forks',
     include: ['test/clusters/**/*.test.ts'],
     fileParallelism: false,
-    globalSetup: ['test/support/setup.ts', 'test/support/global-brokers.ts'],
+    globalSetup: ['test/support/global-brokers.ts'],
     testTimeout: 600_000,
     hookTimeout: 600_000,
   },
