@@ -12,7 +12,9 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BROKER_PLUGINS } from '../../generators/brokers/index.ts';
 import { meetsMinimum } from '../../generators/cli/node-version.ts';
+import { brokersOf } from '../../generators/stack/index.ts';
 import { runCommand, tempDir } from '../support/cli.ts';
 import { generateProject, run, specFor } from './support.ts';
 
@@ -22,6 +24,8 @@ const systemVersion = existsSync(SYSTEM_NODE) ? spawnSync(SYSTEM_NODE, ['-p', 'p
 
 let root: string;
 let engine: string;
+/** The connection variables of the hybrid project (.env.example), as the hint names them. */
+let addressVariables: string[];
 
 /** A port nothing listens on: one the kernel just handed out and that was closed again. */
 function closedPort(): Promise<number> {
@@ -40,6 +44,9 @@ const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '');
 beforeAll(async () => {
   root = await generateProject('fail-fast', specFor('hybrid'));
   engine = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+  const spec = specFor('hybrid');
+  addressVariables = brokersOf(spec).flatMap((b) => BROKER_PLUGINS[b].connection.connection(spec).map((c) => c.env));
+  expect(addressVariables).toEqual(expect.arrayContaining(['KAFKA_BROKERS', 'RABBITMQ_URL', 'REDIS_URL']));
 });
 
 describe('generated hybrid project, no broker running', () => {
@@ -57,9 +64,23 @@ describe('generated hybrid project, no broker running', () => {
     const hint = lines(r.output).filter((l) => l.startsWith('Cannot test:'));
     expect(hint).toEqual([
       `Cannot test: no answer from Kafka at 127.0.0.1:${kafka} (KAFKA_BROKERS), RabbitMQ at 127.0.0.1:${rabbit} (RABBITMQ_URL), Redis at 127.0.0.1:${redis} (REDIS_URL). ` +
-        'Start the brokers with `docker compose up -d` (and wait until `docker compose ps` shows them healthy), or set KAFKA_BROKERS, RABBITMQ_URL, REDIS_URL to running brokers.',
+        `Start the brokers with \`docker compose up -d\` (and wait until \`docker compose ps\` shows them healthy), or set ${addressVariables.join(', ')} to running brokers.`,
     ]);
     expect(r.output).not.toMatch(/ECONNREFUSED|^\s+at /m);
+  });
+
+  it('checks every node of RABBITMQ_HOSTS, and names them when none answers', async () => {
+    const [kafka, a, b, redis] = await Promise.all([closedPort(), closedPort(), closedPort(), closedPort()]);
+    const r = await run('npm', ['test'], root, {
+      KAFKA_BROKERS: `127.0.0.1:${kafka}`,
+      RABBITMQ_URL: 'amqp://app:secret@127.0.0.1:1/shop',
+      RABBITMQ_HOSTS: `127.0.0.1:${a},127.0.0.1:${b}`,
+      REDIS_URL: `redis://127.0.0.1:${redis}`,
+    }, 60_000);
+    expect(r.code).not.toBe(0);
+    expect(lines(r.output).filter((l) => l.startsWith('Cannot test:'))).toEqual([
+      expect.stringContaining(`RabbitMQ at 127.0.0.1:${a} (RABBITMQ_HOSTS), RabbitMQ at 127.0.0.1:${b} (RABBITMQ_HOSTS), Redis at`),
+    ]);
   });
 
   it('npm test with an address variable missing says which one, in one line', async () => {
