@@ -6,11 +6,17 @@ export default defineConfig({
     pool: 'forks',
     include: ['test/**/*.test.ts'],
     // Run by their own commands: the real-consumer checks (npm run test:consumers, vitest.consumers.config.ts)
-    // and the prod clusters (npm run test:clusters: they need a private network namespace).
-    exclude: [...configDefaults.exclude, 'test/consumers/**', 'test/clusters/**'],
-    // Hands out a run id and stops, at the end, the brokers that test files started lazily
-    // (test/support/global-brokers.ts: unit tests never wait for a broker).
-    globalSetup: ['test/support/global-brokers.ts'],
+    // and the prod clusters (npm run test:clusters: they need a private network namespace). test/.work
+    // holds the generated projects the tests write, with test files of their own.
+    exclude: [...configDefaults.exclude, 'test/consumers/**', 'test/clusters/**', 'test/.work/**'],
+    // setup.ts installs the pinned tools, the Debian 13 brokers and the Kafka jars once (a no-op when
+    // cached); global-brokers.ts hands out a run id and stops, at the end, the brokers that test files
+    // started lazily (unit tests never wait for a broker).
+    globalSetup: ['test/support/setup.ts', 'test/support/global-brokers.ts'],
+    // Most files wait on brokers, child processes and tools rather than compute: four at a time keep
+    // both cores busy (vitest's default on 2 cores is one file at a time). Ports never clash: every
+    // file that starts servers has a port block of its own.
+    maxWorkers: 4,
     testTimeout: 60_000,
     hookTimeout: 300_000,
   },

@@ -115,6 +115,8 @@ async function brokers(names: readonly BrokerName[]): Promise<Record<string, str
   startedHere.push(...missing.filter((n) => !running.has(n)));
   if (up.code !== 0) throw new Error(`brokers.mjs up failed:\n${up.stderr}`);
   const vars = parseEnvLines(up.stdout);
+  // redis-cli and redis-benchmark of the brokers' own build (the Debian 13 root), not whatever is on PATH
+  if (vars.BROKERS_BIN) process.env.PATH = `${vars.BROKERS_BIN}:${process.env.PATH ?? ''}`;
   for (const n of missing) urls[URL_VAR[n]] = vars[URL_VAR[n]] ?? '';
   return { ...vars, ...urls };
 }

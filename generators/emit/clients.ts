@@ -17,6 +17,14 @@ import type { ClientsContext } from './clients-model.ts';
 import { file, type GeneratedFile } from './files.ts';
 import { render } from './render.ts';
 
+/** What the generated tests say when the brokers do not answer: how to start them, or which variables to set. */
+function startHint(spec: StackSpec, ctx: ClientsContext): string {
+  const variables = ctx.envVars.map((v) => v.name).join(', ');
+  return spec.targets.includes('compose')
+    ? `Start the brokers with \`docker compose up -d\` (and wait until \`docker compose ps\` shows them healthy), or set ${variables} to running brokers.`
+    : `Set ${variables} to running brokers (see README.md).`;
+}
+
 function emitClients(spec: StackSpec): AreaOutput {
   const brokers = brokersOf(spec);
   const { types, views, descriptors } = contractsOf(spec);
@@ -44,6 +52,7 @@ function emitClients(spec: StackSpec): AreaOutput {
     file('test/messaging/contracts.test.ts', render('clients/test/contracts.test.ts', ctx)),
     file('test/messaging/facade.test.ts', render('clients/test/facade.test.ts', ctx)),
     file('test/messaging/helpers.ts', render('clients/test/helpers.ts', ctx)),
+    file('test/messaging/brokers-up.ts', render('clients/test/brokers-up.ts', { ...ctx, startHint: startHint(spec, ctx) })),
     file('vitest.config.ts', render('clients/vitest.config.ts', ctx)),
     file('bench/run.ts', render('clients/bench/run.ts', benchContext)),
     file('bench/harness.ts', render('clients/bench/harness.ts', ctx)),

@@ -17,6 +17,14 @@ function sortedRecord(entries: Iterable<[string, string]>): Record<string, strin
   return Object.fromEntries([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+/** The project's Node range: the default, raised where an area's dependencies need more. package.json, README and the Node check share it. */
+function nodeEngine(parts: readonly (PackageContribution | undefined)[]): string {
+  return parts.map((p) => p?.node).find((n) => n !== undefined) ?? NODE_ENGINE;
+}
+
+/** Runs first in every npm script: on an older Node, one line naming the Node the project needs. */
+const NODE_CHECK = 'scripts/require-node.mjs';
+
 function mergePackage(spec: StackSpec, parts: readonly (PackageContribution | undefined)[]): object {
   const pick = (key: 'scripts' | 'dependencies' | 'devDependencies') => sortedRecord(parts.flatMap((p) => Object.entries(p?.[key] ?? {})));
   return {
@@ -24,8 +32,8 @@ function mergePackage(spec: StackSpec, parts: readonly (PackageContribution | un
     version: '0.0.0',
     private: true,
     type: 'module',
-    engines: { node: parts.map((p) => p?.node).find((n) => n !== undefined) ?? NODE_ENGINE },
-    scripts: pick('scripts'),
+    engines: { node: nodeEngine(parts) },
+    scripts: Object.fromEntries(Object.entries(pick('scripts')).map(([name, command]) => [name, `node ${NODE_CHECK} && ${command}`])),
     dependencies: pick('dependencies'),
     devDependencies: pick('devDependencies'),
   };
@@ -37,6 +45,7 @@ const TSCONFIG = nodeTsConfig(['src', 'test', 'bench', 'vitest.config.ts']);
 export function projectFiles(spec: StackSpec, outputs: readonly AreaOutput[], specText?: string): GeneratedFile[] {
   const layout = [
     { path: SPEC_FILE, purpose: 'The stack spec: brokers, profile, channels and their typed messages. Edit it and re-run brokerplate.' },
+    { path: NODE_CHECK, purpose: 'Runs first in every npm script: on an older Node it names the Node the project needs.' },
     { path: '.env.example', purpose: 'The environment variables the stack and clients read; `.env` holds the generated values.' },
     ...outputs.flatMap((o) => o.layout ?? []),
   ];
@@ -44,6 +53,8 @@ export function projectFiles(spec: StackSpec, outputs: readonly AreaOutput[], sp
     name: spec.name,
     profile: spec.profile,
     rec: recommendation(spec),
+    nodeEngine: nodeEngine(outputs.map((o) => o.packageJson)),
+    compose: spec.targets.includes('compose'),
     layout,
     secrets: stackSecretDefs(spec),
     sections: outputs.flatMap((o) => o.readme ?? []),
@@ -51,6 +62,7 @@ export function projectFiles(spec: StackSpec, outputs: readonly AreaOutput[], sp
   return [
     file('README.md', readme),
     file('.gitignore', render('project/gitignore', {})),
+    file(NODE_CHECK, render('project/require-node.mjs', { name: spec.name })),
     file('.env.example', envExample(spec)),
     // Input, not output: the user's text (edited by --profile/--targets where given), never a conflict.
     { ...file(SPEC_FILE, specText ?? serializeSpec(spec)), kind: 'merge' },

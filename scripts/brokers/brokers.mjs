@@ -1,23 +1,27 @@
 #!/usr/bin/env node
-// Real Redis, RabbitMQ and Kafka (KRaft) on 127.0.0.1 for the test suite, without Docker.
+// Real Redis, RabbitMQ and Kafka (KRaft) on 127.0.0.1 for the test suite, without Docker: Redis 8 and
+// RabbitMQ 4 from the Debian 13 root (scripts/tools: debian-trixie, run with chroot, see debian-root.mjs),
+// Kafka from the Maven jars of the version pins.json names, on this machine's Java 17.
 // CLI:    node scripts/brokers/brokers.mjs up|down [--purge]|status|env|install [names...]
 //                                        start|stop|kill|restart <name>
 //         node scripts/brokers/brokers.mjs kafka-run <MainClass> [args...]   (e.g. TopicCommand)
 // Module: import { up, down, start, stop, kill, restart, readEnv, kafkaRun } from './brokers.mjs'
 // State (data, logs, pids, env) lives in .brokers/ at the repo root; see README.md beside this file.
-// Plain ESM with no dependencies so it also runs on the system Node 20 (e.g. from .ci/install-deps.sh).
+// Plain ESM with no dependencies so it also runs on the system Node 20.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { inRoot, inRootShell } from './debian-root.mjs';
 
 const E = process.env;
 const HERE = dirname(fileURLToPath(import.meta.url));
 const HOST = '127.0.0.1';
 const int = (name, dflt) => Number.parseInt(E[name] || dflt, 10);
+const PINS = JSON.parse(fs.readFileSync(join(HERE, '..', '..', 'pins.json'), 'utf8')).tools;
 export const NAMES = ['redis', 'rabbitmq', 'kafka'];
 
 // Everything configurable comes from the environment, read once at import.
@@ -35,12 +39,12 @@ export const config = {
     nodename: E.RABBITMQ_NODENAME || 'brokerplate@localhost',
     user: E.RABBITMQ_USER || 'brokerplate',
     password: E.RABBITMQ_PASSWORD || 'brokerplate-test',
-    bin: E.RABBITMQ_BIN_DIR || '/usr/lib/rabbitmq/bin', // NOT /usr/sbin: that wrapper su's to the rabbitmq user
+    bin: '/usr/lib/rabbitmq/bin', // inside the Debian root; NOT /usr/sbin: that wrapper su's to the rabbitmq user
   },
   kafka: {
     port: int('KAFKA_PORT', 19092),
     controllerPort: int('KAFKA_CONTROLLER_PORT', 19093),
-    version: E.KAFKA_VERSION || '4.4.0',
+    version: PINS.kafka.version,
     heap: E.KAFKA_HEAP || '512m',
     extraJvmOpts: (E.KAFKA_EXTRA_JVM_OPTS || '').split(/\s+/).filter(Boolean), // e.g. -javaagent:...
   },
@@ -71,10 +75,10 @@ function alive(pid) {
   try { return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1][0] !== 'Z'; } catch { return true; } // zombie = dead
 }
 // A recorded pid only counts as ours if it still runs inside .brokers (guards against pid reuse after a reboot):
-// every process we start gets its broker's state dir as cwd.
+// every process we start gets its broker's state dir as cwd (seen from here as <root>/<state dir> when chrooted).
 function ours(pid) {
   if (!alive(pid)) return false;
-  try { return fs.readlinkSync(`/proc/${pid}/cwd`).startsWith(config.stateDir); } catch { return true; }
+  try { return `${fs.readlinkSync(`/proc/${pid}/cwd`)}/`.includes(`${config.stateDir}/`); } catch { return true; }
 }
 function spawnDetached(cmd, args, { cwd, env = E, logFile, pidFile }) {
   fs.mkdirSync(cwd, { recursive: true });
@@ -164,13 +168,20 @@ const runAsync = (cmd, args, opts) => new Promise((res) => {
   c.on('error', (e) => res({ status: -1, out: `${cmd}: ${e.message}` }));
   c.on('close', (status) => res({ status, out }));
 });
-function aptInstall(pkgs) {
-  const [cmd, ...pre] = process.getuid?.() === 0 ? ['apt-get'] : ['sudo', '-n', 'apt-get'];
-  const apt = (...a) => spawnSync(cmd, [...pre, ...a], { stdio: ['ignore', 2, 2], env: { ...E, DEBIAN_FRONTEND: 'noninteractive' } }).status;
-  log(`installing ${pkgs.join(' ')} (apt-get)`);
-  const args = ['install', '-y', '-q', '--no-install-recommends', ...pkgs];
-  if (apt(...args) === 0) return;
-  if (apt('update', '-q') !== 0 || apt(...args) !== 0) throw new Error(`apt-get install ${pkgs.join(' ')} failed`);
+// The Debian 13 root with Redis 8 and RabbitMQ 4: scripts/tools builds it once (debootstrap) into the tools
+// cache; DEBIAN_TRIXIE_ROOT points at another one (e.g. while developing the root itself).
+let rootDir = E.DEBIAN_TRIXIE_ROOT ? resolve(E.DEBIAN_TRIXIE_ROOT) : undefined;
+export async function debianRoot() {
+  if (!rootDir) {
+    const tools = await import(pathToFileURL(join(HERE, '..', 'tools', 'tools.mjs')).href);
+    rootDir = (await tools.ensure(['debian-trixie']))['debian-trixie'];
+  }
+  return rootDir;
+}
+// spawn arguments that run a program of the Debian root with the state dir visible at the same path
+async function rooted(argv, cwd) {
+  const { command, args } = inRoot(await debianRoot(), argv, { binds: [config.stateDir], cwd });
+  return [command, args];
 }
 // Kafka jars come from Maven Central once per version into a cache outside the repo, then never again.
 function installKafka() {
@@ -187,10 +198,8 @@ function installKafka() {
   try { fs.renameSync(tmp, K.libs); } catch { fs.rmSync(tmp, { recursive: true, force: true }); } // a parallel run won
   log(`Kafka jars ready in ${secs(t0)}`);
 }
-export function install(names = NAMES) {
-  const need = { redis: ['/usr/bin/redis-server', 'redis-server'], rabbitmq: [join(config.rabbitmq.bin, 'rabbitmq-server'), 'rabbitmq-server'] };
-  const missing = names.filter((n) => need[n] && !fs.existsSync(need[n][0])).map((n) => need[n][1]);
-  if (missing.length) aptInstall(missing); // may also auto-start Debian's own service: harmless, we use other ports
+export async function install(names = NAMES) {
+  if (names.some((n) => n !== 'kafka')) await debianRoot();
   if (names.includes('kafka')) installKafka();
 }
 
@@ -218,7 +227,8 @@ function rabbitEnv() {
   });
 }
 async function rabbitmqctl(args, { quiet = false } = {}) {
-  const r = await runAsync(join(R.bin, 'rabbitmqctl'), args, { env: rabbitEnv(), cwd: paths('rabbitmq').dir });
+  const [cmd, argv] = await rooted([join(R.bin, 'rabbitmqctl'), ...args], paths('rabbitmq').dir);
+  const r = await runAsync(cmd, argv, { env: rabbitEnv(), cwd: paths('rabbitmq').dir });
   if (!quiet && r.status !== 0) log(`rabbitmqctl ${args[0]} failed:\n${r.out}`);
   return r.status === 0;
 }
@@ -226,14 +236,14 @@ async function rabbitmqctl(args, { quiet = false } = {}) {
 const brokers = {
   redis: {
     ports: () => [config.redis.port],
-    prepare(p) {
+    async prepare(p) {
       const pw = config.redis.password;
       write(join(p.dir, 'redis.conf'), [
         `bind ${HOST}`, `port ${config.redis.port}`, 'protected-mode yes', 'daemonize no', 'logfile ""',
         `dir ${p.data}`, 'appendonly yes', 'appendfsync everysec', // AOF: writes survive the fault tests' SIGKILL
         pw ? `requirepass ${pw}` : '', ''].join('\n'));
       fs.mkdirSync(p.data, { recursive: true });
-      return ['redis-server', [join(p.dir, 'redis.conf')], E];
+      return [...(await rooted(['/usr/bin/redis-server', join(p.dir, 'redis.conf')], p.dir)), E];
     },
     ready: () => probe(redisPing),
   },
@@ -250,17 +260,8 @@ const brokers = {
         `prometheus.tcp.ip = ${HOST}`, `prometheus.tcp.port = ${R.prometheusPort}`,
         'log.console = true', 'log.console.level = info', ''].join('\n'));
       write(env.RABBITMQ_ENABLED_PLUGINS_FILE, '[rabbitmq_management,rabbitmq_prometheus].\n');
-      // helper scripts so tests/humans can run rabbitmqctl & co against OUR node (right cookie, epmd, node name)
-      const wrapper = join(config.stateDir, 'bin', 'rabbitmqctl');
-      write(wrapper, ['#!/bin/sh', '# rabbitmqctl & co. bound to the brokerplate test node (generated by brokers.mjs)',
-        ...Object.entries(env).filter(([k]) => /^(HOME|ERL_|RABBITMQ_)/.test(k)).map(([k, v]) => `export ${k}='${v}'`),
-        `exec '${R.bin}'/"$(basename "$0")" "$@"`, ''].join('\n'), 0o755);
-      for (const tool of ['rabbitmq-diagnostics', 'rabbitmq-plugins', 'rabbitmq-queues']) {
-        const link = join(dirname(wrapper), tool);
-        if (!fs.existsSync(link)) fs.symlinkSync('rabbitmqctl', link);
-      }
       await ensureEpmd(p);
-      return [join(R.bin, 'rabbitmq-server'), [], env];
+      return [...(await rooted([join(R.bin, 'rabbitmq-server')], p.dir)), env];
     },
     // management HTTP first (cheap, logs nothing), then one real AMQP handshake
     ready: async () => (await probe(async () => (await fetch(`http://${HOST}:${R.managementPort}/`)).ok)) && probe(amqpHandshake),
@@ -329,8 +330,28 @@ async function ensureEpmd(p) {
   const pidFile = join(p.dir, 'epmd.pid');
   if (ours(readPid(pidFile)) && (await portOpen(R.epmdPort))) return;
   if (await portOpen(R.epmdPort)) throw new Error(`port ${R.epmdPort} (RABBITMQ_EPMD_PORT) is used by another process`);
-  spawnDetached('epmd', ['-address', HOST, '-port', String(R.epmdPort)], { cwd: p.dir, logFile: join(p.dir, 'epmd.log'), pidFile });
+  const [cmd, args] = await rooted(['/usr/bin/epmd', '-address', HOST, '-port', String(R.epmdPort)], p.dir);
+  spawnDetached(cmd, args, { cwd: p.dir, logFile: join(p.dir, 'epmd.log'), pidFile });
   for (let i = 0; i < 50 && !(await portOpen(R.epmdPort)); i++) await sleep(100);
+}
+
+// Commands of the Debian root in .brokers/bin, for tests, generated scripts and humans: redis-cli,
+// redis-server and redis-benchmark as they are, rabbitmqctl & co. bound to OUR node (right cookie, epmd and node name).
+async function writeCommands() {
+  const bin = join(config.stateDir, 'bin');
+  const root = await debianRoot();
+  const run = (argv) => inRootShell(root, argv, { binds: [config.stateDir] });
+  const header = ['#!/bin/sh', '# generated by scripts/brokers/brokers.mjs: runs the command of the Debian 13 root (chroot)'];
+  // absolute paths inside the root: this folder may be on PATH there too (it is bound at the same path)
+  for (const tool of ['redis-cli', 'redis-server', 'redis-benchmark']) write(join(bin, tool), [...header, `exec ${run([`/usr/bin/${tool}`])} "$@"`, ''].join('\n'), 0o755);
+  const env = rabbitEnv();
+  write(join(bin, 'rabbitmqctl'), [...header,
+    ...Object.entries(env).filter(([k]) => /^(HOME|ERL_|RABBITMQ_)/.test(k)).map(([k, v]) => `export ${k}='${v}'`),
+    `exec ${run(['/bin/sh', '-c', `exec ${R.bin}/"$0" "$@"`])} "$(basename "$0")" "$@"`, ''].join('\n'), 0o755);
+  for (const tool of ['rabbitmq-diagnostics', 'rabbitmq-plugins', 'rabbitmq-queues']) {
+    const link = join(bin, tool);
+    if (!fs.existsSync(link)) fs.symlinkSync('rabbitmqctl', link);
+  }
 }
 
 // ---------------------------------------------------------------- lifecycle
@@ -341,6 +362,20 @@ function check(names) {
 }
 const pidOf = (name) => { const pid = readPid(paths(name).pid); return ours(pid) ? pid : null; };
 
+// Data written by another broker build (a bumped pin, or Debian 12's RabbitMQ 3.10 before the Debian 13
+// root) may not load (RabbitMQ refuses to skip majors): such data is test data, so it starts over.
+async function dataOfThisVersion(name, p) {
+  const build = name === 'kafka' ? `kafka ${K.version}` : `${name} of ${await debianRoot()}`;
+  const stamp = join(p.dir, 'data.version');
+  let was = '';
+  try { was = fs.readFileSync(stamp, 'utf8').trim(); } catch {}
+  if (was !== build && fs.existsSync(p.data)) {
+    log(`${name}: removing ${p.data}, written by ${was || 'an older build'} (now: ${build})`);
+    fs.rmSync(p.data, { recursive: true, force: true });
+  }
+  write(stamp, `${build}\n`);
+}
+
 // Start one broker (reusing a running one of ours) and wait until it really answers.
 async function startOne(name) {
   const b = brokers[name], p = paths(name), t0 = Date.now();
@@ -349,6 +384,7 @@ async function startOne(name) {
   else {
     if (!pid) {
       for (const port of b.ports()) if (await portOpen(port)) throw new Error(`${name}: port ${port} is already used by another process (override with the port env vars)`);
+      await dataOfThisVersion(name, p);
       const [cmd, args, env] = await b.prepare(p);
       pid = spawnDetached(cmd, args, { cwd: p.dir, env, logFile: p.log, pidFile: p.pid });
       log(`${name}: started pid ${pid}, waiting (log: ${p.log})`);
@@ -364,7 +400,8 @@ async function startOne(name) {
 
 export async function up(names) {
   const list = check(names);
-  install(list);
+  await install(list);
+  if (list.some((n) => n !== 'kafka')) await writeCommands();
   const results = await Promise.allSettled(list.map(startOne)); // in parallel: start-up time is the max, not the sum
   writeEnv();
   const failed = results.filter((r) => r.status === 'rejected');
@@ -431,6 +468,7 @@ export function env() {
     RABBITMQ_PROMETHEUS_URL: `http://${HOST}:${R.prometheusPort}/metrics`, RABBITMQ_PROMETHEUS_PORT: R.prometheusPort,
     RABBITMQ_NODENAME: R.nodename, RABBITMQ_DIST_PORT: R.distPort, RABBITMQ_EPMD_PORT: R.epmdPort,
     RABBITMQCTL: join(config.stateDir, 'bin', 'rabbitmqctl'),
+    BROKERS_BIN: join(config.stateDir, 'bin'), // redis-cli, redis-server, rabbitmqctl & co. of the Debian root
     KAFKA_BROKERS: `${HOST}:${K.port}`, KAFKA_PORT: K.port, KAFKA_CONTROLLER_PORT: K.controllerPort,
     KAFKA_VERSION: K.version, KAFKA_CLASSPATH: K.classpath,
     KAFKA_TOOLS_LOG4J: join(paths('kafka').dir, 'tools-log4j2.properties'),
@@ -468,7 +506,7 @@ async function cli([cmd, ...args]) {
     case 'start': case 'restart': await (cmd === 'start' ? start : restart)(one()); process.stdout.write(env().text); break;
     case 'stop': await stop(one()); break;
     case 'kill': await kill(one()); break;
-    case 'install': install(check(args)); break;
+    case 'install': await install(check(args)); break;
     case 'env': process.stdout.write(env().text); break;
     case 'status':
       for (const s of await status()) console.log(`${s.name.padEnd(9)} ${s.running ? `pid ${s.pid}` : 'stopped'}${s.running ? (s.ready ? ' ready' : ' NOT answering') : ''}  ${s.log}`);

@@ -11,6 +11,7 @@ trap 'B down' EXIT
 T=smoke-$(date +%s)   # fresh names: data of earlier runs is kept unless `down --purge`
 
 step up;  set -a; eval "$(B up)"; set +a
+PATH=$BROKERS_BIN:$PATH   # redis-cli of the Debian 13 root
 step redis;  redis-cli -u "$REDIS_URL" SET $T v1 >/dev/null
 ok "redis PING" [ "$(redis-cli -u "$REDIS_URL" PING)" = PONG ]
 

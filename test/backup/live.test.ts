@@ -8,7 +8,9 @@
  *   standby broker, and a message published on the primary arrives there too.
  * - Kafka: backup.sh exports topics, configs and offsets (Kafka's tools on the cached jars);
  *   restore-offsets.sh puts a consumer group back after it moved.
- * Every backup reports to a real Pushgateway.
+ * Every backup reports to a real Pushgateway (the pinned build of scripts/tools). Redis and
+ * RabbitMQ are Debian 13's (Redis 8, RabbitMQ 4); the Redis scripts run inside that root, as they
+ * run in the redis image.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,16 +21,28 @@ import { backupFiles } from '../../generators/emit/backup.ts';
 import { BACKUP_METRIC } from '../../generators/emit/monitoring-model.ts';
 import { channelsOf, settingsOf, type StackSpec } from '../../generators/stack/index.ts';
 import { tempDir } from '../support/cli.ts';
-import { brokerEnv, brokersUp, httpText, kafkaBinShims, kafkaShimEnv, kafkaTool, LIVE_CASES, opsSpec, Proc, sleep, tearDown, tool, waitFor, writeFiles } from '../support/ops.ts';
+import { httpText, kafkaBinShims, kafkaShimEnv, kafkaTool, LIVE_CASES, OPS_BROKERS as b, opsBrokers, opsSpec, Proc, redisCliPath, rootProc, rootTool, sleep, tearDown, tool, waitFor, writeFiles } from '../support/ops.ts';
+import { toolPath } from '../support/tools.ts';
 
 // Below the ephemeral port range (32768+), so an outgoing connection of another process never holds one.
 const BASE = 26300;
-const b = brokerEnv(tempDir('brokerplate-backup-brokers-'), BASE);
 const PUSHGATEWAY = BASE + 20;
 const work = tempDir('brokerplate-backup-live-');
 const procs: Proc[] = [];
 const pushgateway = `http://127.0.0.1:${PUSHGATEWAY}`;
-const cases = LIVE_CASES.map((c) => ({ ...c, spec: opsSpec(c.scenario, c.profile) }));
+/**
+ * The brokers are shared with the monitoring suite (test/support/ops.ts), which seeds the stack's
+ * own vhost and the topic `events`: here every stack gets a vhost of its own and the Kafka topic
+ * another name, so neither suite sees the other's data.
+ */
+function ownNames(scenario: string) {
+  return (raw: StackSpec) => {
+    if (raw.brokers.rabbitmq) raw.brokers.rabbitmq.vhost = `backup-${scenario}`;
+    const topic = raw.channels.find((c) => c.broker === 'kafka');
+    if (topic) topic.name = `backup-${topic.name}`;
+  };
+}
+const cases = LIVE_CASES.map((c) => ({ ...c, spec: opsSpec(c.scenario, c.profile, ownNames(c.scenario)) }));
 const withBroker = (broker: 'kafka' | 'rabbitmq' | 'redis') => cases.filter((c) => c.spec.brokers[broker] !== undefined);
 
 function emit(spec: StackSpec, name: string): string {
@@ -45,9 +59,9 @@ async function pushedAt(broker: string, backup: string): Promise<number | undefi
 }
 
 beforeAll(async () => {
-  const p = new Proc('pushgateway', 'prometheus-pushgateway', [`--web.listen-address=127.0.0.1:${PUSHGATEWAY}`], { log: join(work, 'pushgateway.log') });
+  const p = new Proc('pushgateway', toolPath('pushgateway'), [`--web.listen-address=127.0.0.1:${PUSHGATEWAY}`], { log: join(work, 'pushgateway.log') });
   procs.push(p);
-  brokersUp(b, ['redis', 'rabbitmq', 'kafka']);
+  await opsBrokers();
   // The test RabbitMQ node also stands in for the standby broker, which needs the federation plugin.
   const plugins = tool(join(b.state, 'bin', 'rabbitmq-plugins'), ['enable', 'rabbitmq_federation', 'rabbitmq_federation_management']);
   expect(plugins.status, plugins.out).toBe(0);
@@ -57,12 +71,12 @@ beforeAll(async () => {
   await waitFor('pushgateway', async () => ((await httpText(`${pushgateway}/-/ready`)).status === 200 ? true : undefined));
 }, 300_000);
 
-afterAll(() => tearDown(b, procs, work));
+afterAll(() => tearDown(procs, work));
 
 // ---------------------------------------------------------------- Redis
 
 function cli(port: number, ...args: string[]): string {
-  const r = tool('redis-cli', ['-p', String(port), '--no-auth-warning', ...(port === b.redisPort ? ['-a', b.redisPassword] : []), ...args]);
+  const r = tool(redisCliPath(b), ['-p', String(port), '--no-auth-warning', ...(port === b.redisPort ? ['-a', b.redisPassword] : []), ...args]);
   if (r.status !== 0) throw new Error(r.out);
   return r.out.trim();
 }
@@ -80,7 +94,7 @@ describe.each(withBroker('redis'))('Redis backup and restore: $scenario ($profil
     const t0 = Math.floor(Date.now() / 1000);
     for (let i = 0; i < 3; i++) {
       if (i > 0) await sleep(1100); // backups are named by the second
-      const r = tool('bash', [join(dir, 'backup/redis/backup.sh')], { env });
+      const r = rootTool(['bash', join(dir, 'backup/redis/backup.sh')], { env });
       expect(r.status, r.out).toBe(0);
     }
     const files = readdirSync(backups).filter((f) => f.endsWith('.rdb')).sort();
@@ -90,12 +104,12 @@ describe.each(withBroker('redis'))('Redis backup and restore: $scenario ($profil
 
     const data = join(work, `redis-${scenario}-restored`);
     mkdirSync(data, { recursive: true });
-    const restore = tool('bash', [join(dir, 'backup/redis/restore.sh'), join(backups, files[1] ?? ''), data]);
+    const restore = rootTool(['bash', join(dir, 'backup/redis/restore.sh'), join(backups, files[1] ?? ''), data]);
     expect(restore.status, restore.out).toBe(0);
     expect(existsSync(join(data, 'appendonlydir'))).toBe(appendonly === 'yes');
 
     const port = BASE + 30;
-    const server = new Proc('redis-restored', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', data, '--appendonly', appendonly, '--save', ''], { log: join(work, `redis-${scenario}-restored.log`) });
+    const server = rootProc('redis-restored', ['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--dir', data, '--appendonly', appendonly, '--save', ''], { log: join(work, `redis-${scenario}-restored.log`) });
     procs.push(server);
     try {
       await waitFor('restored redis', async () => (cli(port, 'PING') === 'PONG' ? true : undefined));
@@ -112,9 +126,9 @@ it('control: with AOF on, a dump.rdb copied in without restore.sh is ignored (wh
   const data = join(work, 'redis-naive');
   mkdirSync(data, { recursive: true });
   cli(b.redisPort, 'SET', 'naive', '1');
-  expect(tool('redis-cli', ['-p', String(b.redisPort), '--no-auth-warning', '-a', b.redisPassword, '--rdb', join(data, 'dump.rdb')]).status).toBe(0);
+  expect(tool(redisCliPath(b), ['-p', String(b.redisPort), '--no-auth-warning', '-a', b.redisPassword, '--rdb', join(data, 'dump.rdb')]).status).toBe(0);
   const port = BASE + 31;
-  const server = new Proc('redis-naive', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', data, '--appendonly', 'yes'], { log: join(work, 'redis-naive.log') });
+  const server = rootProc('redis-naive', ['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--dir', data, '--appendonly', 'yes'], { log: join(work, 'redis-naive.log') });
   procs.push(server);
   try {
     await waitFor('naive redis', async () => (cli(port, 'PING') === 'PONG' ? true : undefined));
@@ -223,7 +237,7 @@ describe.each(withBroker('rabbitmq'))('RabbitMQ definitions export, restore and 
 // ---------------------------------------------------------------- Kafka
 
 describe('Kafka metadata backup and offsets restore: hybrid (prod)', () => {
-  const spec = opsSpec('hybrid', 'prod');
+  const spec = opsSpec('hybrid', 'prod', ownNames('hybrid'));
   const topic = channelsOf(spec, 'kafka')[0];
 
   it('exports topics, configs and committed offsets; restore-offsets.sh puts a group back after it moved', async () => {
@@ -256,5 +270,5 @@ describe('Kafka metadata backup and offsets restore: hybrid (prod)', () => {
     expect(restore.status, restore.out).toBe(0);
     const described = group_(['--describe', '--offsets']).out.split('\n').filter((l) => l.startsWith(`${group} `)).map((l) => l.trim().split(/\s+/).slice(1, 4).join(','));
     expect(described.sort()).toEqual([`${name},0,2`, `${name},1,2`]);
-  });
+  }, 240_000); // about ten JVM starts of Kafka's tools
 });

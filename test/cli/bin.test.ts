@@ -54,11 +54,12 @@ describe('every scenario × profile generates non-interactively', () => {
 describe('npx brokerplate', () => {
   it('runs the package bin through npm exec (no install) and writes the project', async () => {
     const dir = join(tempDir(), 'via-npx');
-    const result = await runCommand('npx', ['--no-install', 'brokerplate', dir, '--scenario', 'rpc', '--profile', 'dev', '--yes']);
+    // npm exec starts npm, then the bin: more than runCommand's default 30 s on loaded cores.
+    const result = await runCommand('npx', ['--no-install', 'brokerplate', dir, '--scenario', 'rpc', '--profile', 'dev', '--yes'], { timeoutMs: 120_000 });
     expect(result.code, result.stderr).toBe(0);
     const spec = loadSpec(readFileSync(join(dir, 'brokerplate.yaml'), 'utf8'));
     expect(spec.ok && [spec.spec.scenario, spec.spec.profile]).toEqual(['rpc', 'dev']);
-  });
+  }, 130_000);
 });
 
 describe('bad input: a clear message naming the flag or field, exit ≠ 0, nothing written', () => {

@@ -39,10 +39,10 @@ describe('clients area', () => {
     }
     expect(out.has('src/messaging/rabbitmq-topology.ts')).toBe(brokers.includes('rabbitmq'));
     for (const c of spec.channels) {
-      expect(pkg.scripts[`example:${channelIdentifier(c.name)}`]).toBe(`node src/examples/${channelIdentifier(c.name)}.ts`);
+      expect(pkg.scripts[`example:${channelIdentifier(c.name)}`]).toBe(`node scripts/require-node.mjs && node src/examples/${channelIdentifier(c.name)}.ts`);
       expect(out.has(`src/examples/${channelIdentifier(c.name)}.ts`)).toBe(true);
     }
-    expect(pkg.scripts.test).toBe('vitest run');
+    expect(pkg.scripts.test).toBe('node scripts/require-node.mjs && vitest run');
     expect(out.get('README.md')).toContain('Typed messaging clients');
   });
 

@@ -1,5 +1,5 @@
 /**
- * The generated RabbitMQ client against a real RabbitMQ (scripts/brokers; Debian's 3.10): a
+ * The generated RabbitMQ client against a real RabbitMQ (scripts/brokers: Debian 13's RabbitMQ 4.0.5): a
  * RabbitMQ-only project is generated, type-checked, and its client exercised: confirms and acks
  * on direct/topic/headers/fanout exchanges, priorities, RPC (correlation, concurrency, timeout),
  * dead-lettering through the DLX, the topology's single source, auto-ack, SIGTERM shutdown.

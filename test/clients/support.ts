@@ -1,6 +1,6 @@
 /**
  * Shared by the client tests: build a spec, emit the generated project into test/.work/clients/,
- * give it dependencies (one npm install, cached and shared by every generated project through a
+ * give it dependencies (one npm ci from a lockfile, cached and shared by every generated project through a
  * node_modules symlink), and run its tools with this repo's Node 24 first on PATH.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -61,14 +61,23 @@ export function run(command: string, args: readonly string[], cwd: string, env: 
 
 export { acquireLock } from '../support/lock.ts';
 
+/** package.json + package-lock.json of every package a generated project can depend on (NPM_VERSIONS), locked. */
+const DEPS = join(ROOT, 'test', 'clients', 'deps');
+
 /**
- * node_modules holding every package a generated project can depend on (the union of
- * NPM_VERSIONS), installed once per version set with `npm install` and reused by every test file
- * and every later run.
+ * node_modules holding every package a generated project can depend on, installed with `npm ci`
+ * from test/clients/deps (so no transitive version floats) once per lockfile, and reused by every
+ * test file and every later run. The lock must list exactly NPM_VERSIONS: bump both together.
  */
 export async function sharedNodeModules(): Promise<string> {
-  const deps = Object.fromEntries(Object.entries(NPM_VERSIONS).sort(([a], [b]) => (a < b ? -1 : 1)));
-  const hash = createHash('sha256').update(JSON.stringify(deps)).digest('hex').slice(0, 12);
+  const manifest = readFileSync(join(DEPS, 'package.json'), 'utf8');
+  const lock = readFileSync(join(DEPS, 'package-lock.json'), 'utf8');
+  const locked = (JSON.parse(manifest) as { dependencies: Record<string, string> }).dependencies;
+  const wanted = Object.fromEntries(Object.entries(NPM_VERSIONS).sort(([a], [b]) => (a < b ? -1 : 1)));
+  if (JSON.stringify(locked) !== JSON.stringify(wanted)) {
+    throw new Error(`test/clients/deps/package.json does not list NPM_VERSIONS (generators/versions/npm.ts): set its dependencies to ${JSON.stringify(wanted)} and run npm install --package-lock-only there`);
+  }
+  const hash = createHash('sha256').update(lock).digest('hex').slice(0, 12);
   const dir = join(DEPS_CACHE, `deps-${hash}`);
   const modules = join(dir, 'node_modules');
   if (existsSync(join(dir, '.installed'))) return modules;
@@ -77,27 +86,28 @@ export async function sharedNodeModules(): Promise<string> {
     if (existsSync(join(dir, '.installed'))) return modules;
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'brokerplate-client-deps', private: true, type: 'module', dependencies: deps }, null, 2));
+    writeFileSync(join(dir, 'package.json'), manifest);
+    writeFileSync(join(dir, 'package-lock.json'), lock);
     const t0 = Date.now();
-    const r = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], dir);
-    if (r.code !== 0) throw new Error(`npm install of the generated projects' dependencies failed:\n${r.output}`);
+    const r = await run('npm', ['ci', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], dir);
+    if (r.code !== 0) throw new Error(`npm ci of the generated projects' dependencies failed:\n${r.output}`);
     writeFileSync(join(dir, '.installed'), `${Date.now() - t0} ms\n`);
     return modules;
   });
 }
 
 /**
- * Writes the generated project for `spec` into test/.work/clients/<dir>-<pid> and links the shared
- * node_modules. The pid keeps concurrent test runs (and files) apart; folders of runs that ended
- * are removed by later runs.
+ * Writes the generated project for `spec` into test/.work/clients/<dir>-<pid> (or under `base`) and
+ * links the shared node_modules. The pid keeps concurrent test runs (and files) apart; folders of
+ * runs that ended are removed by later runs.
  */
-export async function generateProject(dir: string, spec: StackSpec): Promise<string> {
-  mkdirSync(WORK, { recursive: true });
-  for (const old of readdirSync(WORK)) {
+export async function generateProject(dir: string, spec: StackSpec, base = WORK): Promise<string> {
+  mkdirSync(base, { recursive: true });
+  for (const old of readdirSync(base)) {
     const pid = /-(\d+)$/.exec(old)?.[1];
-    if (pid !== undefined && !alive(Number(pid))) rmSync(join(WORK, old), { recursive: true, force: true });
+    if (pid !== undefined && !alive(Number(pid))) rmSync(join(base, old), { recursive: true, force: true });
   }
-  const root = join(WORK, `${dir}-${process.pid}`);
+  const root = join(base, `${dir}-${process.pid}`);
   rmSync(root, { recursive: true, force: true });
   for (const f of emitProject(spec)) {
     const path = join(root, f.path);

@@ -1,13 +1,13 @@
 /**
- * A real RabbitMQ node (Debian's 3.10.8; the compose file runs the 4.x image) boots from the
- * generated rabbitmq.conf, enabled_plugins and definitions.json through the generated entrypoint
- * (which writes the Erlang cookie), and the generated init script creates the users from the
- * environment, exactly as compose runs them.
+ * A real RabbitMQ 4 node (Debian 13's 4.0.5 in the root of scripts/tools, run with chroot; the
+ * compose file runs the 4.x image) boots from the generated rabbitmq.conf, enabled_plugins and
+ * definitions.json through the generated entrypoint (which writes the Erlang cookie), and the
+ * generated init script creates the users from the environment, exactly as compose runs them.
  *
  * Adapted for the test only, and only these: listener ports (own 127.0.0.1 ports), the path of
- * definitions.json, the management/Prometheus listeners bound to 127.0.0.1, and the 4.x-only key
- * `anonymous_login_user` (3.10 has no anonymous login user and refuses unknown keys). The
- * image's `docker-entrypoint.sh` (ownership + dropping to the rabbitmq user) is replaced by a
+ * definitions.json and the management/Prometheus listeners bound to 127.0.0.1. Every other key,
+ * 4.x-only ones such as `anonymous_login_user` included, is loaded as generated. The image's
+ * `docker-entrypoint.sh` (ownership + dropping to the rabbitmq user) is replaced by a
  * pass-through. The prod definitions (quorum queues) are imported into a second vhost at runtime.
  */
 import { spawnSync } from 'node:child_process';
@@ -17,14 +17,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedChannels } from '../../generators/stack/seeds.ts';
 import type { StackSpec } from '../../generators/stack/index.ts';
 import { tempDir } from '../support/cli.ts';
-import { ensureRabbitmq, RABBITMQ_BIN } from '../support/debian.ts';
-import { launch, portOpen, remapLines, waitFor, writeFile, type Launched } from '../support/launch.ts';
+import { launchInRoot, portOpen, remapLines, waitFor, writeFile, type Launched } from '../support/launch.ts';
 import { mqttConnect } from '../support/mqtt.ts';
 import { composeOutput, envFor, fileOf, specFor } from '../support/stack.ts';
+import { inDebianRoot } from '../support/tools.ts';
 
 // Below the ephemeral port range (32768+), so an outgoing connection of another process never holds one.
 const PORTS = { amqp: 27672, management: 27673, prometheus: 27692, mqtt: 27883, dist: 27674, epmd: 27369 } as const;
 const NODE = 'bptest@localhost';
+/** Inside the Debian root: the scripts that run as the calling user (/usr/sbin's wrappers switch to the rabbitmq user). */
+const RABBITMQ_BIN = '/usr/lib/rabbitmq/bin';
 
 /** Every RabbitMQ channel kind of the seeds in one spec: direct + priority, topic + TTL, headers, RPC, MQTT on amq.topic. */
 function rabbitSpec(profile: 'dev' | 'prod', name: string): StackSpec {
@@ -52,35 +54,38 @@ const PROD_VHOST = 'rabbit-prod';
 const dir = tempDir('bp-rabbitmq-');
 const processes: Launched[] = [];
 
-/** Environment of the node and of the CLI tools: our own epmd, no /etc/rabbitmq/rabbitmq-env.conf, nothing inherited. */
+/** Environment of the node and of the CLI tools (inside the root): our own epmd, no /etc/rabbitmq/rabbitmq-env.conf, nothing inherited. */
 function rabbitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(RABBITMQ_|ERL_)/.test(k)));
   return {
     ...base,
-    PATH: `${join(dir, 'bin')}:${RABBITMQ_BIN}:${process.env.PATH ?? ''}`,
+    PATH: `${join(dir, 'bin')}:${RABBITMQ_BIN}:/usr/sbin:/usr/bin:/sbin:/bin`,
     ERL_EPMD_PORT: String(PORTS.epmd),
     RABBITMQ_CONF_ENV_FILE: join(dir, 'rabbitmq-env.conf'),
     ...extra,
   };
 }
 
+/** Runs `argv` inside the Debian root with the node's environment. */
+function inRoot(argv: string[], env: NodeJS.ProcessEnv, timeout: number) {
+  const { command, args } = inDebianRoot(argv);
+  return spawnSync(command, args, { env, encoding: 'utf8', timeout });
+}
+
 function cli(tool: string, args: string[], extra: Record<string, string> = {}) {
-  return spawnSync(join(RABBITMQ_BIN, tool), ['--node', NODE, ...args], { env: rabbitEnv({ HOME: join(dir, 'home'), ...extra }), encoding: 'utf8', timeout: 60_000 });
+  return inRoot([join(RABBITMQ_BIN, tool), '--node', NODE, ...args], rabbitEnv({ HOME: join(dir, 'home'), ...extra }), 60_000);
 }
 
 function runInit(files: ReadonlyMap<string, string>, secrets: Record<string, string>) {
   const script = join(dir, `init-${Math.random().toString(36).slice(2)}.sh`);
   writeFile(script, fileOf(files, 'config/rabbitmq/init.sh'));
-  return spawnSync('bash', [script], {
-    env: rabbitEnv({
-      RABBITMQ_NODE: NODE,
-      RABBITMQ_ERLANG_COOKIE: env.RABBITMQ_ERLANG_COOKIE ?? '',
-      RABBITMQ_ADMIN_PASSWORD: secrets.RABBITMQ_ADMIN_PASSWORD ?? '',
-      RABBITMQ_PASSWORD: secrets.RABBITMQ_PASSWORD ?? '',
-    }),
-    encoding: 'utf8',
-    timeout: 120_000,
+  const secretsEnv = rabbitEnv({
+    RABBITMQ_NODE: NODE,
+    RABBITMQ_ERLANG_COOKIE: env.RABBITMQ_ERLANG_COOKIE ?? '',
+    RABBITMQ_ADMIN_PASSWORD: secrets.RABBITMQ_ADMIN_PASSWORD ?? '',
+    RABBITMQ_PASSWORD: secrets.RABBITMQ_PASSWORD ?? '',
   });
+  return inRoot(['bash', script], secretsEnv, 240_000);
 }
 
 async function api(path: string, init: { method?: string; body?: unknown; user?: string; password?: string } = {}): Promise<{ status: number; json: unknown }> {
@@ -138,7 +143,6 @@ interface QueueInfo {
 }
 
 beforeAll(async () => {
-  ensureRabbitmq();
   // The generated files, with the test-only adaptations listed at the top.
   const conf = remapLines(
     fileOf(devFiles, 'config/rabbitmq/rabbitmq.conf'),
@@ -148,7 +152,6 @@ beforeAll(async () => {
       'prometheus.tcp.port': String(PORTS.prometheus),
       'mqtt.listeners.tcp.default': `127.0.0.1:${PORTS.mqtt}`,
       load_definitions: join(dir, 'definitions.json'),
-      anonymous_login_user: null,
     },
     ' = ',
   );
@@ -159,11 +162,11 @@ beforeAll(async () => {
   writeFile(join(dir, 'bin', 'docker-entrypoint.sh'), '#!/bin/sh\n# test stand-in for the image entrypoint (chown + gosu)\nexec "$@"\n', 0o755);
   writeFile(join(dir, 'home', '.keep'), '');
 
-  const epmd = launch('epmd', 'epmd', ['-address', '127.0.0.1', '-port', String(PORTS.epmd)], { logFile: join(dir, 'epmd.log') });
+  const epmd = launchInRoot('epmd', ['epmd', '-address', '127.0.0.1', '-port', String(PORTS.epmd)], { logFile: join(dir, 'epmd.log') });
   processes.push(epmd);
   await waitFor('epmd', () => portOpen(PORTS.epmd), { timeoutMs: 5_000, process: epmd, intervalMs: 50 });
 
-  const node = launch('rabbitmq', 'bash', [join(dir, 'entrypoint.sh'), 'rabbitmq-server'], {
+  const node = launchInRoot('rabbitmq', ['bash', join(dir, 'entrypoint.sh'), 'rabbitmq-server'], {
     env: rabbitEnv({
       HOME: join(dir, 'home'),
       RABBITMQ_DATA_DIR: join(dir, 'home'),
@@ -185,7 +188,7 @@ beforeAll(async () => {
   await waitFor('rabbitmq management listener', () => portOpen(PORTS.management), { timeoutMs: 90_000, process: node, intervalMs: 250 });
   const init = runInit(devFiles, env);
   if (init.status !== 0) throw new Error(`init.sh failed:\n${init.stdout}${init.stderr}\n${node.tail()}`);
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   // The node first (it needs epmd to shut down cleanly), then our epmd.
@@ -279,7 +282,7 @@ describe('RabbitMQ dev: the generated config, definitions and init script on a r
     expect(again.stdout).toContain('user app ready');
     expect(await mqttLogin('app', env.RABBITMQ_PASSWORD ?? '')).not.toBe(0);
     expect(await mqttLogin('app', rotated.RABBITMQ_PASSWORD)).toBe(0);
-  });
+  }, 300_000); // the init script starts nine rabbitmqctl (an Erlang VM each): slow on loaded cores
 });
 
 describe('RabbitMQ prod definitions (quorum queues) imported into the same node', () => {
@@ -322,7 +325,7 @@ describe('RabbitMQ prod definitions (quorum queues) imported into the same node'
     const rpc = live.find((x) => x.name === 'quote-requests');
     expect(rpc?.policy).toBe('rpc-quote-requests');
     expect(rpc?.effective_policy_definition).toMatchObject({ 'message-ttl': 5000 });
-    // The at-least-once dead-lettering actually moves a rejected message on 3.10's quorum queues.
+    // The at-least-once dead-lettering actually moves a rejected message on 4.0's quorum queues.
     expect(await publish(PROD_VHOST, 'orders', 'order.created.eu', 'poison')).toBe(true);
     await get(PROD_VHOST, 'eu-orders', 1, 'reject_requeue_false');
     await waitFor('dead letter', async () => (await get(PROD_VHOST, 'eu-orders.dlq', 1, 'ack_requeue_true')).length === 1, { timeoutMs: 10_000 });

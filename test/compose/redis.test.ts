@@ -1,18 +1,17 @@
 /**
- * A real redis-server (Debian's 7.0.15; the compose file runs the newer image) loads the
- * generated redis.conf, and the generated entrypoint renders the ACL file and the runtime config
- * from the same environment compose passes it. Adapted for the test only: bind/port/dir/aclfile
- * paths and, for cluster announcements, the host names (containers resolve redis-1; here
- * everything is 127.0.0.1). Sentinel mode (roles decided at start by the Sentinels, failover) runs
- * as a whole in test/clusters/redis.test.ts.
+ * A real redis-server 8 (Debian 13's 8.0.2 in the root of scripts/tools, run with chroot; the
+ * compose file runs the redis 8 image) loads the generated redis.conf, and the generated entrypoint
+ * renders the ACL file and the runtime config from the same environment compose passes it. Adapted
+ * for the test only: bind/port/dir/aclfile paths and, for cluster announcements, the host names
+ * (containers resolve redis-1; here everything is 127.0.0.1). Sentinel mode (roles decided at start
+ * by the Sentinels, failover) runs as a whole in test/clusters/redis.test.ts.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureRedis } from '../support/debian.ts';
 import { tempDir } from '../support/cli.ts';
-import { launch, remapLines, waitFor, writeFile, type Launched } from '../support/launch.ts';
+import { launch, launchInRoot, remapLines, waitFor, writeFile, type Launched } from '../support/launch.ts';
 import { pairs, Resp, RespError } from '../support/resp.ts';
 import { composeOutput, envFor, fileOf, specFor } from '../support/stack.ts';
 
@@ -55,7 +54,7 @@ async function startDataNode(files: ReadonlyMap<string, string>, env: Record<str
   writeFile(join(confDir, 'redis.conf'), conf);
   writeFile(join(dataDir, '.keep'), '');
   const nodeEnv = { REDIS_PASSWORD: env.REDIS_PASSWORD ?? '', REDIS_ADMIN_PASSWORD: env.REDIS_ADMIN_PASSWORD ?? '', REDIS_MONITOR_PASSWORD: env.REDIS_MONITOR_PASSWORD ?? '' };
-  const proc = launch(`redis ${node}`, 'sh', [join(confDir, 'entrypoint.sh'), 'redis-server', join(runDir, 'redis.conf')], {
+  const proc = launchInRoot(`redis ${node}`, ['sh', join(confDir, 'entrypoint.sh'), 'redis-server', join(runDir, 'redis.conf')], {
     env: { ...process.env, ...nodeEnv, BROKERPLATE_CONF_DIR: confDir, BROKERPLATE_RUN_DIR: runDir },
     logFile: join(dir, 'redis.log'),
   });
@@ -82,8 +81,6 @@ async function call(port: number, ...args: string[]) {
     c.close();
   }
 }
-
-beforeAll(() => ensureRedis());
 
 afterAll(async () => {
   for (const c of clients) c.close();

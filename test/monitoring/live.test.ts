@@ -1,11 +1,13 @@
 /**
  * Real exporters facing real brokers, scraped by a real Prometheus with the generated config.
- * Brokers come from scripts/brokers/brokers.mjs (own state dir and ports), Kafka with the JMX
- * exporter agent and the generated rules; RabbitMQ's own plugin; Debian's redis_exporter with
- * the generated settings; the generated lag exporter; Debian's Pushgateway (fed by the generated
- * Redis backup script) and Alertmanager. Per scenario, Prometheus runs the generated
- * prometheus.yml with targets remapped to these processes (and 1s intervals, to be quick);
- * every metric the rules and dashboards read must be among the scraped ones.
+ * Brokers come from scripts/brokers/brokers.mjs (own state dir and ports; RabbitMQ 4 and Redis 8
+ * from the Debian 13 root), Kafka with the JMX exporter agent and the generated rules; RabbitMQ's
+ * own plugin; Debian 13's redis_exporter with the generated settings; the generated lag exporter;
+ * the Pushgateway (fed by the generated Redis backup script, run in the root as in the redis image)
+ * and Alertmanager. Prometheus, Alertmanager and the Pushgateway are the pinned builds of
+ * scripts/tools. Per scenario, Prometheus runs the generated prometheus.yml with targets remapped to
+ * these processes (and 1s intervals, to be quick); every metric the rules and dashboards read must
+ * be among the scraped ones.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,11 +25,11 @@ import { monitoringArea } from '../../generators/emit/monitoring.ts';
 import { metricNames } from '../../generators/emit/monitoring-model.ts';
 import { brokersOf, channelsOf, deadLetterName, type StackSpec } from '../../generators/stack/index.ts';
 import { tempDir } from '../support/cli.ts';
-import { brokerEnv, brokersUp, ensureJmxAgent, httpText, kafkaTool, LIVE_CASES, opsSpec, Proc, tearDown, tool, waitFor, writeFiles } from '../support/ops.ts';
+import { httpText, jmxAgentSha256, kafkaTool, LIVE_CASES, OPS_BROKERS as b, opsBrokers, opsSpec, Proc, redisCliPath, rootProc, rootTool, tearDown, tool, waitFor, writeFiles } from '../support/ops.ts';
+import { toolPath } from '../support/tools.ts';
 
 // Below the ephemeral port range (32768+), so an outgoing connection of another process never holds one.
-const BASE = 26100;
-const b = brokerEnv(tempDir('brokerplate-mon-brokers-'), BASE);
+const BASE = 26100; // the shared ops brokers take BASE+1 … BASE+9
 const PORTS = { lag: BASE + 20, pushgateway: BASE + 21, alertmanager: BASE + 22, alertmanagerCluster: BASE + 23 };
 const promPort = (i: number) => BASE + 40 + i;
 const redisExporterPort = (i: number) => BASE + 60 + i;
@@ -44,6 +46,13 @@ function start(name: string, cmd: string, args: string[], env: Record<string, st
   return p;
 }
 
+/** A program of the Debian 13 root (redis_exporter). */
+function startInRoot(name: string, argv: string[], env: Record<string, string> = {}): Proc {
+  const p = rootProc(name, argv, { env, log: join(work, 'logs', `${name}.log`) });
+  procs.push(p);
+  return p;
+}
+
 async function rabbit(method: string, path: string, body?: unknown): Promise<void> {
   const res = await fetch(`http://127.0.0.1:${b.rabbitMgmt}/api${path}`, {
     method,
@@ -54,7 +63,7 @@ async function rabbit(method: string, path: string, body?: unknown): Promise<voi
 }
 
 function redisCli(...args: string[]): string {
-  const r = tool('redis-cli', ['-p', String(b.redisPort), '--no-auth-warning', '-a', b.redisPassword, ...args]);
+  const r = tool(redisCliPath(b), ['-p', String(b.redisPort), '--no-auth-warning', '-a', b.redisPassword, ...args]);
   if (r.status !== 0) throw new Error(r.out);
   return r.out.trim();
 }
@@ -142,10 +151,10 @@ function usedMetrics(spec: StackSpec): { rules: string[]; panels: string[] } {
 
 beforeAll(async () => {
   // The pinned sha256 of the agent is the one Maven Central serves.
-  expect(ensureJmxAgent()).toBe(JMX_EXPORTER.sha256);
+  expect(jmxAgentSha256()).toBe(JMX_EXPORTER.sha256);
   const hybridDir = join(work, 'hybrid');
   writeFiles(hybridDir, [...monitoringArea.emit(hybrid).files, ...backupFiles(hybrid)]);
-  brokersUp(b, ['redis', 'rabbitmq', 'kafka'], join(hybridDir, 'monitoring/kafka/jmx-exporter.yml'));
+  await opsBrokers();
   await seed();
 
   // The generated lag exporter, as compose runs it (node, no dependencies), with our bootstrap address.
@@ -157,8 +166,8 @@ beforeAll(async () => {
   // Pushgateway and Alertmanager with the generated flags/config (paths and addresses local).
   const pg = monitoringCompose(hybrid, {}).services.pushgateway;
   const pgFlags = (pg?.command ?? []).map((f) => f.replace('/data/', `${work}/`));
-  start('pushgateway', 'prometheus-pushgateway', [...pgFlags, `--web.listen-address=127.0.0.1:${PORTS.pushgateway}`]);
-  start('alertmanager', 'prometheus-alertmanager', [
+  start('pushgateway', toolPath('pushgateway'), [...pgFlags, `--web.listen-address=127.0.0.1:${PORTS.pushgateway}`]);
+  start('alertmanager', toolPath('alertmanager'), [
     `--config.file=${join(hybridDir, 'monitoring/alertmanager/alertmanager.yml')}`,
     `--storage.path=${join(work, 'alertmanager')}`,
     `--web.listen-address=127.0.0.1:${PORTS.alertmanager}`,
@@ -166,7 +175,7 @@ beforeAll(async () => {
   ]);
   await waitFor('pushgateway', async () => ((await httpText(`http://127.0.0.1:${PORTS.pushgateway}/-/ready`)).status === 200 ? true : undefined));
   // The generated Redis backup reports its success to the Pushgateway (what BackupStale reads).
-  const backup = tool('bash', [join(hybridDir, 'backup/redis/backup.sh')], {
+  const backup = rootTool(['bash', join(hybridDir, 'backup/redis/backup.sh')], {
     env: { REDIS_HOST: '127.0.0.1', REDIS_PORT: String(b.redisPort), REDIS_USER: 'default', REDIS_PASSWORD: b.redisPassword, BACKUP_DIR: join(work, 'backups'), PUSHGATEWAY_URL: `http://127.0.0.1:${PORTS.pushgateway}` },
   });
   expect(backup.status, backup.out).toBe(0);
@@ -187,14 +196,14 @@ beforeAll(async () => {
     const generated = parse(readFileSync(join(dir, 'monitoring/prometheus/prometheus.yml'), 'utf8')) as Record<string, unknown>;
     writeFileSync(join(dir, 'monitoring/prometheus/prometheus.test.yml'), stringify(remap(generated, i)));
     mkdirSync(join(dir, 'tsdb'), { recursive: true });
-    start(`prometheus-${scenario}`, 'prometheus', [
+    start(`prometheus-${scenario}`, toolPath('prometheus'), [
       `--config.file=${join(dir, 'monitoring/prometheus/prometheus.test.yml')}`,
       `--storage.tsdb.path=${join(dir, 'tsdb')}`,
       `--web.listen-address=127.0.0.1:${promPort(i)}`,
     ]);
     if (spec.brokers.redis) {
       // Generated settings and the generated monitor user (its rules granted on the test Redis).
-      start(`redis-exporter-${scenario}`, 'prometheus-redis-exporter', [], {
+      startInRoot(`redis-exporter-${scenario}`, ['prometheus-redis-exporter'], {
         ...exporterEnvironment(spec),
         REDIS_EXPORTER_WEB_LISTEN_ADDRESS: `127.0.0.1:${redisExporterPort(i)}`,
         REDIS_PASSWORD: MONITOR_PASSWORD,
@@ -203,7 +212,7 @@ beforeAll(async () => {
   });
 }, 300_000);
 
-afterAll(() => tearDown(b, procs, work));
+afterAll(() => tearDown(procs, work));
 
 describe('the Redis exporter as the generated monitor user', () => {
   it('is refused nothing it sends (Redis ACL LOG), and cannot write or administer', async () => {
@@ -215,7 +224,7 @@ describe('the Redis exporter as the generated monitor user', () => {
     const denied = redisCli('ACL', 'LOG').split('\n').filter((l) => l.length > 0);
     expect(denied, 'ACL LOG entries (denied commands)').toEqual([]);
     // control: the same user is refused a write and an administrative command
-    const as = (...args: string[]) => tool('redis-cli', ['-p', String(b.redisPort), '--no-auth-warning', '--user', MONITOR_USER, '--pass', MONITOR_PASSWORD, ...args]).out;
+    const as = (...args: string[]) => tool(redisCliPath(b), ['-p', String(b.redisPort), '--no-auth-warning', '--user', MONITOR_USER, '--pass', MONITOR_PASSWORD, ...args]).out;
     expect(as('SET', 'monitor-probe', '1')).toMatch(/NOPERM/);
     expect(as('CLIENT', 'KILL', 'TYPE', 'normal')).toMatch(/NOPERM/);
     expect(as('CONFIG', 'SET', 'maxmemory', '1')).toMatch(/NOPERM/);

@@ -19,6 +19,7 @@ import { fileObject, type Obj } from '../k8s/support/objects.ts';
 import { metricNames } from '../../generators/emit/monitoring-model.ts';
 import { brokersOf } from '../../generators/stack/index.ts';
 import { ALL_CASES, opsSpec, scratchDirs, tool, writeFiles } from '../support/ops.ts';
+import { toolPath } from '../support/tools.ts';
 
 const tempDir = scratchDirs();
 
@@ -45,16 +46,16 @@ describe.each(ALL_CASES)('monitoring for $scenario ($profile)', ({ scenario, pro
 
   it('promtool accepts the compose and Kubernetes scrape configs (with their rule files)', () => {
     for (const config of ['monitoring/prometheus/prometheus.yml', 'monitoring/prometheus/prometheus.k8s.yml']) {
-      const r = tool('promtool', ['check', 'config', config], { cwd: dir });
+      const r = tool(toolPath('promtool'), ['check', 'config', config], { cwd: dir });
       expect(r.out).toContain(`SUCCESS: ${rules.length} rule files found`);
       expect(r.status, r.out).toBe(0);
     }
   });
 
   it('promtool checks the rules, and every alert fires above its threshold and stays quiet at it', () => {
-    const check = tool('promtool', ['check', 'rules', ...rules], { cwd: dir });
+    const check = tool(toolPath('promtool'), ['check', 'rules', ...rules], { cwd: dir });
     expect(check.status, check.out).toBe(0);
-    const run = tool('promtool', ['test', 'rules', ...tests], { cwd: dir });
+    const run = tool(toolPath('promtool'), ['test', 'rules', ...tests], { cwd: dir });
     expect(run.status, run.out).toBe(0);
     expect(run.out).not.toContain('FAILED');
     // one firing and one quiet test per alert
@@ -68,7 +69,7 @@ describe.each(ALL_CASES)('monitoring for $scenario ($profile)', ({ scenario, pro
   });
 
   it('amtool accepts the Alertmanager config, whose only receiver is the placeholder to replace', () => {
-    const r = tool('amtool', ['check-config', 'monitoring/alertmanager/alertmanager.yml'], { cwd: dir });
+    const r = tool(toolPath('amtool'), ['check-config', 'monitoring/alertmanager/alertmanager.yml'], { cwd: dir });
     expect(r.status, r.out).toBe(0);
     const am = parse(readFileSync(join(dir, 'monitoring/alertmanager/alertmanager.yml'), 'utf8')) as { receivers: { name: string }[] };
     expect(am.receivers.map((x) => x.name)).toEqual(['replace-me']);
@@ -103,7 +104,7 @@ describe.each(ALL_CASES)('monitoring for $scenario ($profile)', ({ scenario, pro
     // promtool has no expression checker: a recording rule per query makes `check rules` parse each one.
     const check = join(dir, 'panel-queries.yml');
     writeFileSync(check, JSON.stringify({ groups: [{ name: 'panels', rules: exprs.map((expr, i) => ({ record: `panel:query${i}`, expr })) }] }));
-    const r = tool('promtool', ['check', 'rules', check]);
+    const r = tool(toolPath('promtool'), ['check', 'rules', check]);
     expect(r.status, r.out).toBe(0);
     expect(r.out).toContain(`SUCCESS: ${exprs.length} rules found`);
   });
@@ -131,7 +132,7 @@ describe('monitoring thresholds and failure detection', () => {
     const rabbit = readFileSync(join(dir, 'monitoring/prometheus/rules/rabbitmq.yml'), 'utf8');
     expect(rabbit).toContain('(rabbitmq_detailed_queue_messages_ready) > 42');
     expect(readFileSync(join(dir, 'monitoring/prometheus/rules/redis.yml'), 'utf8')).toContain('< 0.5 and');
-    const run = tool('promtool', ['test', 'rules', ...paths.filter((p) => p.includes('/tests/'))], { cwd: dir });
+    const run = tool(toolPath('promtool'), ['test', 'rules', ...paths.filter((p) => p.includes('/tests/'))], { cwd: dir });
     expect(run.status, run.out).toBe(0);
   });
 
@@ -144,7 +145,7 @@ describe('monitoring thresholds and failure detection', () => {
     const text = readFileSync(file, 'utf8');
     expect(text).toContain(`(kafka_consumergroup_lag) > ${lag}`);
     writeFileSync(file, text.replace(`(kafka_consumergroup_lag) > ${lag}`, `(kafka_consumergroup_lag) > ${lag + 5}`));
-    const run = tool('promtool', ['test', 'rules', 'monitoring/prometheus/tests/kafka.test.yml'], { cwd: dir });
+    const run = tool(toolPath('promtool'), ['test', 'rules', 'monitoring/prometheus/tests/kafka.test.yml'], { cwd: dir });
     expect(run.status).not.toBe(0);
     expect(run.out).toContain('KafkaConsumerLagHigh fires');
   });

@@ -11,10 +11,13 @@
  * - the globalSetup below registers the run (.brokers/users/<run>, with its pid) and, at the very
  *   end, stops the brokers that test runs started, unless another run on this machine is still
  *   alive (the last one out stops them). Brokers that were already running are left alone.
+ * Besides this default set, a test area can share a broker set of its own between its files
+ * (useBrokerSet: own state dir, ports and settings, e.g. the monitoring and backup suites'), started
+ * once per run by whichever file needs it first and stopped (and, if fresh, purged) at the end.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { ROOT } from './cli.ts';
@@ -38,7 +41,7 @@ export interface BrokerUrls {
 const URL_VAR: Readonly<Record<BrokerName, keyof BrokerUrls>> = { redis: 'REDIS_URL', rabbitmq: 'RABBITMQ_URL', kafka: 'KAFKA_BROKERS' };
 const BROKERS_MJS = join(ROOT, 'scripts', 'brokers', 'brokers.mjs');
 const STATE = process.env.BROKERS_STATE_DIR ?? join(ROOT, '.brokers');
-/** One file per broker a test run started (and which the last run out stops). */
+/** One file per broker a test run started (and which the last run out stops), one folder per set. */
 const MARKERS = join(STATE, 'started-by');
 /** One file per live vitest run, holding its pid. */
 const USERS = join(STATE, 'users');
@@ -81,25 +84,54 @@ async function runId(): Promise<string | undefined> {
   }
 }
 
+/** A set of brokers with its own state dir, ports and settings (brokers.mjs reads them from the environment). */
+export interface BrokerSet {
+  /** A name for the set's markers, e.g. `ops`. */
+  readonly id: string;
+  /** brokers.mjs environment: BROKERS_STATE_DIR, ports, passwords, KAFKA_EXTRA_JVM_OPTS, … */
+  readonly env: Readonly<Record<string, string>>;
+  /** Start from empty data in every run (purged before the first start and after the last stop). */
+  readonly fresh?: boolean;
+  /** Runs before the first start, under the set's lock (e.g. writes a config file the env points at). */
+  readonly prepare?: () => void;
+}
+
+interface Marker {
+  run: string;
+  env: Record<string, string>;
+  fresh: boolean;
+}
+
 /**
- * The URLs of the given brokers: reused from the environment when set, otherwise started
- * (or reused, if already running) with brokers.mjs.
+ * Starts the brokers of a set (or reuses them when running, e.g. started by another file of this
+ * run) and returns what brokers.mjs prints (`KEY=value`: URLs, ports, …).
+ */
+export async function useBrokerSet(set: BrokerSet, names: readonly BrokerName[]): Promise<Record<string, string>> {
+  mkdirSync(STATE, { recursive: true });
+  return withLock(LOCK, async () => {
+    const status = await brokersCli(['status'], set.env);
+    const running = new Set(status.stdout.split('\n').filter((l) => /\bpid \d+ ready\b/.test(l)).map((l) => l.split(/\s+/)[0]));
+    if (set.fresh && running.size === 0) await brokersCli(['down', '--purge'], set.env); // a crashed run's data
+    set.prepare?.();
+    const up = await brokersCli(['up', ...names], set.env);
+    // Marked even when `up` failed: the brokers that did start must be stopped at the end too.
+    const marker: Marker = { run: (await runId()) ?? 'unknown', env: { ...set.env }, fresh: set.fresh ?? false };
+    mkdirSync(join(MARKERS, set.id), { recursive: true });
+    for (const n of names) if (!running.has(n)) writeFileSync(join(MARKERS, set.id, n), `${JSON.stringify(marker)}\n`);
+    if (up.code !== 0) throw new Error(`brokers.mjs up ${names.join(' ')} (${set.id}) failed:\n${up.stderr}`);
+    return parseEnvLines(up.stdout);
+  }, 600_000);
+}
+
+/**
+ * The URLs of the given brokers of the default set: reused from the environment when set,
+ * otherwise started (or reused, if already running) with brokers.mjs.
  */
 export async function useBrokers(names: readonly BrokerName[]): Promise<BrokerUrls> {
   const missing = names.filter((n) => !process.env[URL_VAR[n]]);
   const urls: BrokerUrls = Object.fromEntries(names.filter((n) => process.env[URL_VAR[n]]).map((n) => [URL_VAR[n], process.env[URL_VAR[n]]]));
   if (missing.length === 0) return urls;
-  mkdirSync(STATE, { recursive: true });
-  const env = await withLock(LOCK, async () => {
-    const status = await brokersCli(['status']);
-    const running = new Set(status.stdout.split('\n').filter((l) => /\bpid \d+ ready\b/.test(l)).map((l) => l.split(/\s+/)[0]));
-    const up = await brokersCli(['up', ...missing]);
-    if (up.code !== 0) throw new Error(`brokers.mjs up ${missing.join(' ')} failed:\n${up.stderr}`);
-    const run = (await runId()) ?? 'unknown';
-    mkdirSync(MARKERS, { recursive: true });
-    for (const n of missing) if (!running.has(n)) writeFileSync(join(MARKERS, n), `${run}\n`);
-    return parseEnvLines(up.stdout);
-  }, 600_000);
+  const env = await useBrokerSet({ id: 'default', env: {} }, missing);
   for (const n of missing) {
     const value = env[URL_VAR[n]];
     if (!value) throw new Error(`brokers.mjs printed no ${URL_VAR[n]}`);
@@ -124,16 +156,30 @@ export default function setup(project: TestProject): () => Promise<void> {
         return false;
       });
       if (others.length > 0) return;
-      let started: string[] = [];
+      let sets: string[] = [];
       try {
-        started = readdirSync(MARKERS);
+        sets = readdirSync(MARKERS);
       } catch {
         return;
       }
-      for (const name of started) {
-        const r = await brokersCli(['stop', name]);
-        if (r.code !== 0) console.error(`[global-brokers] stopping ${name} failed:\n${r.stderr}`);
-        rmSync(join(MARKERS, name), { force: true });
+      for (const set of sets) {
+        if (!statSync(join(MARKERS, set)).isDirectory()) {
+          // a marker of an older layout: a broker of the default set
+          await brokersCli(['stop', set]);
+          rmSync(join(MARKERS, set), { force: true });
+          continue;
+        }
+        let env: Record<string, string> = {};
+        let fresh = false;
+        for (const name of readdirSync(join(MARKERS, set))) {
+          const marker = JSON.parse(readFileSync(join(MARKERS, set, name), 'utf8')) as Marker;
+          ({ env, fresh } = marker);
+          const r = await brokersCli(['stop', name], env);
+          if (r.code !== 0) console.error(`[global-brokers] stopping ${name} (${set}) failed:\n${r.stderr}`);
+          rmSync(join(MARKERS, set, name), { force: true });
+        }
+        if (fresh) await brokersCli(['down', '--purge'], env);
+        rmSync(join(MARKERS, set), { recursive: true, force: true });
       }
     }, 600_000);
   };

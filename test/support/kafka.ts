@@ -12,7 +12,7 @@ import { ROOT } from './cli.ts';
 import { writeFile } from './launch.ts';
 
 interface BrokersModule {
-  install(names: string[]): void;
+  install(names: string[]): Promise<void>;
   config: { kafka: { version: string; classpath: string; libs: string } };
 }
 
@@ -21,7 +21,7 @@ export async function kafkaClasspath(): Promise<{ version: string; classpath: st
   const script = join(ROOT, 'scripts', 'brokers', 'brokers.mjs');
   if (!existsSync(script)) throw new Error('scripts/brokers/brokers.mjs is missing: it provides the cached Kafka jars');
   const brokers = (await import(pathToFileURL(script).href)) as BrokersModule;
-  brokers.install(['kafka']);
+  await brokers.install(['kafka']);
   return { version: brokers.config.kafka.version, classpath: brokers.config.kafka.classpath };
 }
 

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { dirname } from 'node:path';
+import { inDebianRoot } from './tools.ts';
 
 export interface Launched {
   readonly name: string;
@@ -61,6 +62,12 @@ export function launch(name: string, command: string, args: readonly string[], o
   };
   running.add(launched);
   return launched;
+}
+
+/** `launch` of a program of the Debian 13 root (RabbitMQ 4, Redis 8): `argv` runs chrooted, the temp folder visible at its own path. */
+export function launchInRoot(name: string, argv: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; logFile: string }): Launched {
+  const { command, args } = inDebianRoot(argv, { cwd: options.cwd ?? process.cwd() });
+  return launch(name, command, args, options);
 }
 
 // A crashed test file must not leave brokers behind.

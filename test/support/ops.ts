@@ -1,19 +1,22 @@
 /**
  * Helpers for the monitoring and backup tests: specs for every scenario, emitted files on disk,
- * real tools (promtool, amtool, Prometheus, exporters) as child processes, and brokers from
- * scripts/brokers/brokers.mjs in a state directory and on ports of their own.
+ * real tools (promtool, amtool, Prometheus, exporters: the pinned builds of scripts/tools) as child
+ * processes, programs of the Debian 13 root (redis-cli, redis-server, redis_exporter), and brokers
+ * from scripts/brokers/brokers.mjs in a state directory and on ports of their own.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { recommendedBrokers, SCENARIO_IDS, type ScenarioId } from '../../generators/guide/index.ts';
 import { JMX_EXPORTER } from '../../generators/brokers/kafka/monitoring.ts';
 import type { GeneratedFile } from '../../generators/emit/files.ts';
 import { buildSpec, parseSpec, PROFILES, type Profile, type StackSpec } from '../../generators/stack/index.ts';
 import { afterAll } from 'vitest';
+import { monitoringArea } from '../../generators/emit/monitoring.ts';
 import { ROOT, tempDir } from './cli.ts';
+import { useBrokerSet } from './global-brokers.ts';
+import { inDebianRoot, toolPath } from './tools.ts';
 
 export function opsSpec(scenario: ScenarioId, profile: Profile, edit?: (raw: StackSpec) => void): StackSpec {
   const raw = buildSpec({ name: 'shop', scenario, brokers: recommendedBrokers(scenario), profile, targets: ['compose', 'k8s'], decision: { overridden: false } });
@@ -58,6 +61,12 @@ export function tool(cmd: string, args: readonly string[], options: { cwd?: stri
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
+/** `tool` for a program of the Debian 13 root (e.g. a generated Redis script, run as the redis image runs it). */
+export function rootTool(argv: readonly string[], options: { cwd?: string; env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): ToolResult {
+  const { command, args } = inDebianRoot(argv, { cwd: options.cwd ?? process.cwd() });
+  return tool(command, args, options);
+}
+
 /** A temp-dir maker whose folders are removed when the test file ends. */
 export function scratchDirs(): (prefix?: string) => string {
   const dirs: string[] = [];
@@ -90,6 +99,12 @@ export class Proc {
     await done;
     clearTimeout(timer);
   }
+}
+
+/** A long-running program of the Debian 13 root (redis-server, redis_exporter). */
+export function rootProc(name: string, argv: readonly string[], options: { env?: Record<string, string>; log: string; cwd?: string }): Proc {
+  const { command, args } = inDebianRoot(argv, { cwd: options.cwd ?? process.cwd() });
+  return new Proc(name, command, args, options);
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -128,7 +143,7 @@ export interface BrokerEnv {
   readonly jmxPort: number;
 }
 
-/** Port block per test file (base + offsets), away from brokers.mjs' defaults and Debian's services. */
+/** Port block per test file (base + offsets), away from brokers.mjs' defaults and the brokers' standard ports. */
 export function brokerEnv(state: string, base: number): BrokerEnv {
   return { state, redisPort: base + 1, redisPassword: 'ops-test-redis', rabbitPort: base + 2, rabbitMgmt: base + 3, rabbitProm: base + 4, kafkaPort: base + 7, jmxPort: base + 9 };
 }
@@ -151,26 +166,41 @@ function brokersProcessEnv(b: BrokerEnv, jmxConfig?: string): Record<string, str
 
 const BROKERS_MJS = join(ROOT, 'scripts', 'brokers', 'brokers.mjs');
 
+/** redis-cli of the Debian root, as brokers.mjs writes it into the state dir. */
+export function redisCliPath(b: BrokerEnv): string {
+  return join(b.state, 'bin', 'redis-cli');
+}
+
 /** `brokers.mjs <args>` with our state dir and ports (a child process: brokers.mjs reads its config at import). */
 export function brokersCli(b: BrokerEnv, args: readonly string[], jmxConfig?: string): ToolResult {
   return tool(process.execPath, [BROKERS_MJS, ...args], { env: brokersProcessEnv(b, jmxConfig), timeoutMs: 240_000 });
 }
 
-export function brokersUp(b: BrokerEnv, names: readonly string[], jmxConfig?: string): void {
-  const r = brokersCli(b, ['up', ...names], jmxConfig);
-  if (r.status !== 0) throw new Error(`brokers up failed:\n${r.out}`);
+/**
+ * The brokers the monitoring and backup suites share (Redis with a password, RabbitMQ, Kafka with
+ * the JMX exporter agent and the hybrid stack's generated agent config): started once per run by
+ * whichever file needs them first, from empty data, and stopped and purged at the end of the run
+ * (test/support/global-brokers.ts). The two files keep apart by name: the backup suite's vhosts
+ * and Kafka topic are its own.
+ */
+export const OPS_BROKERS = brokerEnv(join(ROOT, 'test', '.work', 'ops-brokers'), 26100);
+
+export async function opsBrokers(): Promise<BrokerEnv> {
+  const b = OPS_BROKERS;
+  const jmxConfig = join(b.state, 'jmx-exporter.yml');
+  const agentConfig = monitoringArea.emit(opsSpec('hybrid', 'prod')).files.find((f) => f.path === 'monitoring/kafka/jmx-exporter.yml');
+  if (!agentConfig) throw new Error('the hybrid stack has no monitoring/kafka/jmx-exporter.yml');
+  await useBrokerSet(
+    { id: 'ops', env: brokersProcessEnv(b, jmxConfig), fresh: true, prepare: () => writeFiles(b.state, [{ ...agentConfig, path: 'jmx-exporter.yml' }]) },
+    ['redis', 'rabbitmq', 'kafka'],
+  );
+  return b;
 }
 
-export function brokersDown(b: BrokerEnv): void {
-  brokersCli(b, ['down', '--purge']);
-}
-
-/** A live test's teardown: its processes, its brokers, its work folder and the brokers' state. */
-export async function tearDown(b: BrokerEnv, procs: readonly Proc[], work: string): Promise<void> {
+/** A live test's teardown: its processes and its work folder (the shared brokers stop at the end of the run). */
+export async function tearDown(procs: readonly Proc[], work: string): Promise<void> {
   await Promise.all(procs.map((p) => p.stop()));
-  brokersDown(b);
   rmSync(work, { recursive: true, force: true });
-  rmSync(b.state, { recursive: true, force: true });
 }
 
 /** A Kafka tool class on the cached jars (kafka-topics.sh & co. without the distribution's scripts). */
@@ -208,18 +238,12 @@ export function kafkaShimEnv(b: BrokerEnv): Record<string, string> {
 
 // ---------------------------------------------------------------- the JMX exporter agent
 
-const JMX_CACHE = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'brokerplate', 'jmx-exporter');
-
+/** The agent jar (scripts/tools: jmx-javaagent, from Maven Central). */
 export function jmxAgentJar(): string {
-  return join(JMX_CACHE, `jmx_prometheus_javaagent-${JMX_EXPORTER.version}.jar`);
+  return toolPath('jmx-javaagent');
 }
 
-/** Fetches the agent from Maven Central once (mvn, as the Kafka jars are fetched); returns its sha256. */
-export function ensureJmxAgent(): string {
-  const jar = jmxAgentJar();
-  if (!existsSync(jar)) {
-    const r = tool('mvn', ['-q', '-B', 'dependency:copy', `-Dartifact=io.prometheus.jmx:jmx_prometheus_javaagent:${JMX_EXPORTER.version}`, `-DoutputDirectory=${JMX_CACHE}`], { timeoutMs: 300_000 });
-    if (r.status !== 0 || !existsSync(jar)) throw new Error(`could not fetch the JMX exporter agent:\n${r.out}`);
-  }
-  return createHash('sha256').update(readFileSync(jar)).digest('hex');
+/** The sha256 of the agent jar the tools installed (the generated compose checks the same sum). */
+export function jmxAgentSha256(): string {
+  return createHash('sha256').update(readFileSync(jmxAgentJar())).digest('hex');
 }

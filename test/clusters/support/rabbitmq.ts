@@ -24,6 +24,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
+import { inRoot as inDebianRoot } from '../../../scripts/brokers/debian-root.mjs';
 import { toolPath } from '../../../scripts/tools/tools.mjs';
 import { runCommand, type RunResult } from '../../support/cli.ts';
 import { remapLines, writeFile } from '../../support/launch.ts';
@@ -42,20 +43,13 @@ function debianRoot(): string {
 }
 
 /**
- * `{ command, args }` running `argv` chrooted into the Debian root with a clean environment, in a
- * private mount namespace (gone with the process): a fresh /proc, the machine's /dev, this network
- * namespace's /etc/hosts, and `binds` (host folders) at the same paths.
+ * `{ command, args }` running `argv` chrooted into the Debian root with a clean environment
+ * (scripts/brokers/debian-root.mjs: a private mount namespace with a fresh /proc, the machine's
+ * /dev, this network namespace's /etc/hosts, and `binds` (host folders) at the same paths).
  */
 export function inRoot(argv: readonly string[], env: Readonly<Record<string, string>>, binds: readonly string[]): { command: string; args: string[] } {
-  const script = [
-    'R=$1; n=$2; shift 2',
-    'mount -t proc proc "$R/proc" && mount --rbind /dev "$R/dev" && mount --bind /etc/hosts "$R/etc/hosts" || exit 111',
-    'while [ "$n" -gt 0 ]; do d=$1; shift; n=$((n - 1)); mkdir -p "$R$d" && mount --bind "$d" "$R$d" || exit 111; done',
-    'exec chroot "$R" "$@"',
-  ].join('\n');
-  for (const d of binds) mkdirSync(d, { recursive: true });
   const vars = Object.entries({ PATH: `${RABBITMQ_BIN}:/usr/sbin:/usr/bin:/sbin:/bin`, LANG: 'C.UTF-8', ...env }).map(([k, v]) => `${k}=${v}`);
-  return { command: 'unshare', args: ['--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'in-root', debianRoot(), String(binds.length), ...binds, 'env', '-i', ...vars, ...argv] };
+  return inDebianRoot(debianRoot(), ['env', '-i', ...vars, ...argv], { binds, cwd: '/' });
 }
 
 export interface RabbitClusterOptions {
