@@ -21,7 +21,7 @@ describe('generated hybrid project', () => {
     const r = await typecheck(root);
     expect(r.output).toBe('');
     expect(r.code).toBe(0);
-  });
+  }, 300_000);
 
   it('does not compile a payload that does not fit its channel (and compiles one that does)', async () => {
     const probe = join(root, 'test', 'messaging', 'probe.ts');
@@ -45,7 +45,7 @@ describe('generated hybrid project', () => {
     } finally {
       rmSync(probe, { force: true });
     }
-  });
+  }, 300_000);
 
   it('passes its own npm test against the brokers', async () => {
     const r = await run('npm', ['test'], root, { ...urls }, 240_000);
@@ -54,7 +54,7 @@ describe('generated hybrid project', () => {
     expect(r.code).toBe(0);
     expect(Number(summary?.[1])).toBeGreaterThanOrEqual(25);
     expect(r.output).not.toMatch(/\d+ failed/);
-  });
+  }, 300_000);
 
   it('runs its facade example with plain node (type stripping)', async () => {
     const r = await run('npm', ['run', '-s', 'example'], root, { ...urls }, 120_000);

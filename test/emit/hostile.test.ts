@@ -301,7 +301,7 @@ describe('running an example does not run the planted statement', () => {
   it('every example of the hybrid project runs (until it fails to reach a broker) without creating pwned', async () => {
     const examples = readdirSync(join(root(), 'src', 'examples')).filter((f) => f.endsWith('.ts') && f !== 'load-env.ts');
     expect(examples.length).toBeGreaterThanOrEqual(4);
-    const results = await Promise.all(examples.map((e) => run(process.execPath, [join('src', 'examples', e)], root(), env, 8_000)));
+    const results = await Promise.all(examples.map((e) => run(process.execPath, [join('src', 'examples', e)], root(), env, 20_000)));
     const output = results.map((r) => r.output).join('\n');
     // The examples got past their imports and ran their bodies: they tried to reach the (absent) brokers.
     expect(output).toMatch(/ECONNREFUSED/);

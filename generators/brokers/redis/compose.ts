@@ -69,8 +69,8 @@ export function redisCompose(spec: StackSpec): ComposePart {
         { type: 'volume', source: volume, target: REDIS_PATHS.data },
       ],
       healthcheck: ping(REDIS_PORTS.redis),
-      // A node starts as the Sentinels say (primary or replica of their primary), so they come first.
-      ...(sentinelNames.length > 0 && { depends_on: Object.fromEntries(sentinelNames.map((s) => [s, { condition: 'service_started' as const }])) }),
+      // A node starts as the Sentinels say (primary or replica of their primary), so they come first, answering.
+      ...(sentinelNames.length > 0 && { depends_on: Object.fromEntries(sentinelNames.map((s) => [s, { condition: 'service_healthy' as const }])) }),
       deploy: composeResources(scaling.resources),
       stop_grace_period: '30s',
     };
