@@ -20,7 +20,7 @@ export interface ComposePort {
 }
 
 export type ComposeMount =
-  | { readonly type: 'volume'; readonly source: string; readonly target: string }
+  | { readonly type: 'volume'; readonly source: string; readonly target: string; readonly read_only?: true }
   | { readonly type: 'bind'; readonly source: string; readonly target: string; readonly read_only: true }
   | { readonly type: 'tmpfs'; readonly target: string; readonly tmpfs?: { readonly size?: number; readonly mode?: number } };
 
@@ -57,6 +57,36 @@ export interface ComposeService {
   /** Compose profiles: the service only starts with `--profile <name>` (e.g. one-shot backups). */
   readonly profiles?: readonly string[];
   readonly user?: string;
+  /**
+   * Passwords as files under /run/secrets/ (composeSecret()), not environment variables that
+   * `docker inspect` shows; the top-level `secrets:` entries are collected from these.
+   */
+  readonly secrets?: readonly ComposeSecretRef[];
+}
+
+/** A service's use of a compose secret: `source` is the top-level secret, filled from the .env variable `env`. */
+export interface ComposeSecretRef {
+  readonly source: string;
+  readonly target: string;
+}
+
+/** Where composeSecret() mounts a password inside a container. */
+export const SECRETS_DIR = '/run/secrets';
+
+/**
+ * A password from .env as a compose secret file: the secret is named after the variable (lower
+ * case) and filled from it (`secrets: { <name>: { environment: <ENV> } }`), mounted at
+ * /run/secrets/<name>. Entrypoints read the file; nothing shows the value in `docker inspect`.
+ */
+export function composeSecret(env: string): ComposeSecretRef {
+  if (!/^[A-Z][A-Z0-9_]*$/.test(env)) throw new Error(`compose secret: ${JSON.stringify(env)} is not an .env variable name`);
+  const source = env.toLowerCase();
+  return { source, target: `${SECRETS_DIR}/${source}` };
+}
+
+/** The .env variable a composeSecret() source is filled from. */
+export function secretEnv(source: string): string {
+  return source.toUpperCase();
 }
 
 /** What a broker (or an addon) contributes to compose.yaml. */
@@ -75,6 +105,7 @@ export interface ServiceAdditions {
   readonly environment?: Readonly<Record<string, string>>;
   readonly volumes?: readonly ComposeMount[];
   readonly depends_on?: Readonly<Record<string, { readonly condition: DependencyCondition }>>;
+  readonly secrets?: readonly ComposeSecretRef[];
 }
 
 export interface ComposeAddon {

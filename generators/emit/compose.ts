@@ -13,14 +13,15 @@ import type { Area, AreaOutput } from './area.ts';
 import { yamlFile, type GeneratedFile } from './files.ts';
 import { backupComposeAddon } from './backup.ts';
 import { monitoringComposeAddon } from './monitoring-compose.ts';
+import { tlsComposeAddon } from './tls-compose.ts';
 import { render } from './render.ts';
-import { COMPOSE_FILE, LOOPBACK, type ComposeAddon, type ComposePart, type ComposeService, type ServiceAdditions } from './compose-model.ts';
+import { COMPOSE_FILE, LOOPBACK, secretEnv, type ComposeAddon, type ComposePart, type ComposeService, type ServiceAdditions } from './compose-model.ts';
 
 export * from './compose-model.ts';
 
-/** Monitoring and backup add their services here. */
+/** TLS material, monitoring and backup add their services here. */
 export function composeAddons(): readonly ComposeAddon[] {
-  return [monitoringComposeAddon, backupComposeAddon];
+  return [tlsComposeAddon, monitoringComposeAddon, backupComposeAddon];
 }
 
 // ---------------------------------------------------------------- assembly
@@ -48,6 +49,7 @@ function extend(service: ComposeService, add: ServiceAdditions): ComposeService 
     ...(add.environment && { environment: { ...service.environment, ...add.environment } }),
     ...(add.volumes && { volumes: [...(service.volumes ?? []), ...add.volumes] }),
     ...(add.depends_on && { depends_on: { ...service.depends_on, ...add.depends_on } }),
+    ...(add.secrets && { secrets: [...(service.secrets ?? []), ...add.secrets.filter((s) => !service.secrets?.some((t) => t.source === s.source))] }),
   };
 }
 
@@ -69,10 +71,12 @@ export function composeModel(spec: StackSpec): ComposeModel {
 }
 
 function composeDocument(spec: StackSpec, model: ComposeModel): object {
+  const secrets = [...new Set(Object.values(model.services).flatMap((s) => (s.secrets ?? []).map((r) => r.source)))].sort();
   return {
     name: spec.name,
     services: model.services,
     volumes: Object.fromEntries([...model.volumes].sort().map((v) => [v, {}])),
+    ...(secrets.length > 0 && { secrets: Object.fromEntries(secrets.map((s) => [s, { environment: secretEnv(s) }])) }),
   };
 }
 

@@ -16,6 +16,8 @@
  * - oliver006/redis_exporter `-alpine`: the scratch variant has no shell or wget for a healthcheck.
  * - node: runs the dependency-free Kafka lag exporter script.
  * - curlimages/curl: one-shot that fetches the JMX exporter agent (checked against its sha256).
+ * - busybox: the one-shot `certs-init` that copies each node's TLS files into its own volume, owned
+ *   by the uid the broker image runs as (IMAGE_UIDS).
  */
 export const IMAGES = {
   kafka: 'apache/kafka:4.4.0',
@@ -28,6 +30,18 @@ export const IMAGES = {
   redisExporter: 'oliver006/redis_exporter:v1.62.0-alpine',
   node: 'node:24.11.1-alpine',
   curl: 'curlimages/curl:8.10.1',
+  busybox: 'busybox:1.37.0',
 } as const;
+
+/**
+ * The uid:gid each broker image runs its server as (the official images' own users: Kafka's
+ * `appuser`, RabbitMQ's and Redis' `rabbitmq`/`redis`): files the broker must read, such as its
+ * TLS key (0400), are owned by it.
+ */
+export const IMAGE_UIDS = {
+  kafka: '1000:1000',
+  rabbitmq: '999:999',
+  redis: '999:999',
+} as const satisfies Partial<Record<ImageId, string>>;
 
 export type ImageId = keyof typeof IMAGES;
