@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { IMAGES } from '../../generators/versions/images.ts';
 import { composeMemory, composeCpus } from '../../generators/emit/compose.ts';
 import { emitProject } from '../../generators/emit/index.ts';
+import { CERTS_INIT } from '../../generators/emit/tls-compose.ts';
+import { TLS_DIR } from '../../generators/emit/tls-model.ts';
 import { SCENARIO_IDS } from '../../generators/guide/index.ts';
 import { brokersOf, PROFILES, scalingOf, type StackSpec } from '../../generators/stack/index.ts';
 import { composeGoPin, composeSchema, interpolate } from '../support/compose-schema.ts';
@@ -88,6 +90,11 @@ describe('compose.yaml properties', () => {
         if (v.type === 'bind') {
           expect(v.read_only, `${name}: ${v.source} read-only`).toBe(true);
           const source = (v.source ?? '').replace(/^\.\//, '');
+          // secrets/tls/ is issued at the plan step (like .env), not emitted: only certs-init reads it.
+          if (source === TLS_DIR) {
+            expect(name, 'only certs-init mounts the TLS material folder').toBe(CERTS_INIT);
+            continue;
+          }
           expect(project.has(source) || [...project.keys()].some((p) => p.startsWith(`${source}/`)), `${name}: mounts generated ${v.source}`).toBe(true);
         }
       }
@@ -110,7 +117,8 @@ describe('compose.yaml properties', () => {
       expect(s.healthcheck?.test?.[0], `${name} healthcheck`).toMatch(/^CMD(-SHELL)?$/);
       expect(s.hostname, `${name} has a stable host name`).toBe(name);
       // Exactly one named volume per broker holds its data (monitoring may add the JMX agent's volume).
-      const data = (s.volumes ?? []).filter((v) => typeof v === 'object' && v.type === 'volume' && v.source !== 'jmx-exporter');
+      // (certs-init's TLS volume is mounted read-only and holds no data.)
+      const data = (s.volumes ?? []).filter((v) => typeof v === 'object' && v.type === 'volume' && v.source !== 'jmx-exporter' && !v.read_only);
       expect(data.length, `${name} keeps its data in a named volume`).toBe(1);
       const limits = s.deploy?.resources?.limits;
       expect(limits?.cpus && limits.memory, `${name} limits`).toBeTruthy();
@@ -156,9 +164,9 @@ describe('compose.yaml properties', () => {
     const names = brokerServices(doc).map(([n]) => n).filter((n) => n.startsWith('redis'));
     expect(names).toEqual(['redis-1', 'redis-2', 'redis-3', 'redis-sentinel-1', 'redis-sentinel-2', 'redis-sentinel-3']);
     for (const node of ['redis-1', 'redis-2', 'redis-3']) {
-      expect(Object.keys(doc.services[node]?.depends_on ?? {}), node).toEqual(['redis-sentinel-1', 'redis-sentinel-2', 'redis-sentinel-3']);
+      expect(Object.keys(doc.services[node]?.depends_on ?? {}).filter((d) => d !== CERTS_INIT), node).toEqual(['redis-sentinel-1', 'redis-sentinel-2', 'redis-sentinel-3']);
     }
-    expect(doc.services['redis-sentinel-1']?.depends_on).toBeUndefined();
+    expect(Object.keys(doc.services['redis-sentinel-1']?.depends_on ?? {})).toEqual([CERTS_INIT]);
   });
 
   it('Redis cluster mode (when the spec asks for it) gets its nodes and a slot-assignment step', () => {
