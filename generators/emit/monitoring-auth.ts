@@ -82,6 +82,15 @@ export function monitoringAuthSecrets(spec: StackSpec): MonitoringPrincipal[] {
   return [...all.values()];
 }
 
+/**
+ * True for the passwords of these logins. They are compose-only for now: the Kubernetes program
+ * runs the monitoring services without --web.config.file (README: known limits), so its Secret
+ * and `pulumi config` keys leave them out.
+ */
+export function isMonitoringLogin(env: string): boolean {
+  return Object.values(MONITORING_PRINCIPALS).some((p) => p.env === env);
+}
+
 /** The password file of a principal inside a container (a compose secret, or a Kubernetes Secret key mounted as a file). */
 export function passwordFile(principal: MonitoringPrincipal): string {
   return composeSecret(principal.env).target;
