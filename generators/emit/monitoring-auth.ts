@@ -26,7 +26,6 @@ import type { StackSpec } from '../stack/index.ts';
 import { parse } from 'yaml';
 import { composeSecret } from './compose-model.ts';
 import { yamlFile, type GeneratedFile } from './files.ts';
-import { MONITORING_PORTS } from './monitoring-model.ts';
 
 export type WebService = 'prometheus' | 'alertmanager' | 'pushgateway';
 
@@ -45,10 +44,13 @@ export const MONITORING_PRINCIPALS = {
 } as const satisfies Record<string, MonitoringPrincipal>;
 
 /**
- * bcrypt cost: Go's bcrypt.DefaultCost. The toolkit caches a successful check, so the servers pay
- * it about once per client; brokerplate pays it once per principal and run (webConfigFiles).
+ * bcrypt cost 8 (2^8 rounds; Go's DefaultCost is 10): the passwords brokerplate generates carry 192
+ * random bits, beyond any guessing at any cost, while a prod generation pays one check per
+ * principal and run (webConfigFiles; cost 10 took 0.4 s a check in bcryptjs here, against the
+ * generation's 0.5 s budget). The toolkit caches a successful check, so the servers pay it about
+ * once per client. A hand-chosen password in .env should be as long and random.
  */
-const BCRYPT_COST = 10;
+const BCRYPT_COST = 8;
 
 /** Where each service's web config is mounted in its container (outside the config folders, which are read-only bind mounts). */
 export const WEB_CONFIG_MOUNT = '/etc/brokerplate/web.yml';
@@ -100,12 +102,6 @@ export function passwordFile(principal: MonitoringPrincipal): string {
 export function prometheusBasicAuth(): { username: string; password_file: string } {
   return { username: MONITORING_PRINCIPALS.prometheus.user, password_file: passwordFile(MONITORING_PRINCIPALS.prometheus) };
 }
-
-export const PORTS_OF: Readonly<Record<WebService, number>> = {
-  prometheus: MONITORING_PORTS.prometheus,
-  alertmanager: MONITORING_PORTS.alertmanager,
-  pushgateway: MONITORING_PORTS.pushgateway,
-};
 
 /**
  * The healthcheck of an authenticating service: busybox wget (in the Prometheus project's images)
