@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import Generator, { type BaseOptions } from 'yeoman-generator';
 import { parseDocument } from 'yaml';
-import { emitProject, ENV_FILE, envFile, type GeneratedFile, type MergedEnv } from '../emit/index.ts';
+import { emitProject, ENV_FILE, envFile, parseEnv, type GeneratedFile, type MergedEnv } from '../emit/index.ts';
+import { webConfigFiles } from '../emit/monitoring-auth.ts';
 import { tlsMaterial, tlsNote, type Rotation, type TlsMaterial } from '../emit/tls-files.ts';
 import { caName, composeCertificates } from '../emit/tls.ts';
 import { flowchartAnswers, walkFlowchart, FLOWCHART_QUESTIONS, scenarioForFlowchart, type FlowchartQuestion } from '../guide/index.ts';
@@ -321,7 +322,9 @@ export default class BrokerplateGenerator extends Generator<Options> {
     const env = disk.entry(ENV_FILE);
     const secrets = envFile(spec, env.type === 'file' ? env.bytes.toString('utf8') : undefined, secret);
     const tls = await this.#tls(spec, disk);
-    const files: GeneratedFile[] = [...emitProject(spec, this.#specText), secrets.file, ...tls.files];
+    // prod monitoring: bcrypt hashes of the .env passwords for --web.config.file, kept beside secrets/tls/.
+    const webConfigs = webConfigFiles(spec, { env: parseEnv(secrets.file.contents), read: (path) => this.#readPlain(disk, path) });
+    const files: GeneratedFile[] = [...emitProject(spec, this.#specText), secrets.file, ...tls.files, ...webConfigs];
     let planned = plan(files, disk);
     const dryRun = this.#opt('dry-run') === true;
     const conflicts = conflictsOf(planned);
@@ -355,14 +358,15 @@ export default class BrokerplateGenerator extends Generator<Options> {
       const why = spec.profile !== 'prod' ? `the ${spec.profile} profile has no TLS material (it stays plaintext on loopback)` : 'only the compose target has certificates in secrets/tls/ (in Kubernetes, cert-manager renews them: see README.md)';
       throw new BrokerplateError(`${flag}: ${why}; nothing was written`);
     }
-    // Nothing is read through a link (the plan then refuses the path with its reason).
-    const read = (path: string) => {
-      const parts = path.split('/');
-      if (parts.slice(0, -1).some((_, i) => disk.entry(parts.slice(0, i + 1).join('/')).type === 'symlink')) return undefined;
-      const entry = disk.entry(path);
-      return entry.type === 'file' ? entry.bytes.toString('utf8') : undefined;
-    };
-    return tlsMaterial({ requests, caName: caName(spec), read, rotate, now: new Date(), loadIssuer });
+    return tlsMaterial({ requests, caName: caName(spec), read: (path) => this.#readPlain(disk, path), rotate, now: new Date(), loadIssuer });
+  }
+
+  /** A project file's text; nothing is read through a link (the plan then refuses the path with its reason). */
+  #readPlain(disk: Disk, path: string): string | undefined {
+    const parts = path.split('/');
+    if (parts.slice(0, -1).some((_, i) => disk.entry(parts.slice(0, i + 1).join('/')).type === 'symlink')) return undefined;
+    const entry = disk.entry(path);
+    return entry.type === 'file' ? entry.bytes.toString('utf8') : undefined;
   }
 
   async #askOverwrite(c: PlannedFile): Promise<boolean> {

@@ -8,6 +8,8 @@ import type { StackSpec } from '../stack/index.ts';
 import type { GeneratedFile } from './files.ts';
 import { render } from './render.ts';
 import { IMAGE_UIDS, restrictedContainer, restrictedPod, type K8sObject } from './k8s-model.ts';
+import { composeSecret } from './compose-model.ts';
+import { MONITORING_PRINCIPALS, monitoringAuth, passwordFile } from './monitoring-auth.ts';
 import { BACKUP_METRIC, BACKUP_PUSH_JOB, MONITORING_PORTS, type ComposePieces, type ComposeService } from './monitoring-model.ts';
 
 /** A broker's part of backup/DR: generators/brokers/<broker>/backup.ts. */
@@ -34,12 +36,24 @@ export function pushgatewayUrl(spec: StackSpec, host = 'pushgateway'): string {
   return spec.monitoring.enabled ? `http://${host}:${MONITORING_PORTS.pushgateway}` : '';
 }
 
+/**
+ * prod: the backup jobs log in to the Pushgateway as `backup` (monitoring-auth.ts); lib.sh reads
+ * the password from the file PUSHGATEWAY_PASSWORD_FILE names (a compose secret), never from the environment.
+ */
+function pushgatewayLogin(spec: StackSpec): { environment: Record<string, string>; secrets: ComposeService['secrets'] } {
+  if (!monitoringAuth(spec)) return { environment: {}, secrets: undefined };
+  const backup = MONITORING_PRINCIPALS.backup;
+  return { environment: { PUSHGATEWAY_USER: backup.user, PUSHGATEWAY_PASSWORD_FILE: passwordFile(backup) }, secrets: [composeSecret(backup.env)] };
+}
+
 /** The one-shot backup service: runs `backup/<broker>/backup.sh` in the broker's own image. */
 export function backupService(spec: StackSpec, broker: BrokerId, image: string, environment: Record<string, string>, dependsOn: readonly string[]): ComposeService {
+  const login = pushgatewayLogin(spec);
   return {
     image,
     entrypoint: ['bash', `${SCRIPTS_MOUNT}/${broker}/backup.sh`],
-    environment: { ...environment, BACKUP_DIR: `${BACKUPS_MOUNT}/${broker}`, BACKUP_KEEP: String(spec.backup.keep), PUSHGATEWAY_URL: pushgatewayUrl(spec) },
+    environment: { ...environment, BACKUP_DIR: `${BACKUPS_MOUNT}/${broker}`, BACKUP_KEEP: String(spec.backup.keep), PUSHGATEWAY_URL: pushgatewayUrl(spec), ...login.environment },
+    ...(login.secrets && { secrets: login.secrets }),
     volumes: [
       { type: 'bind', source: './backup', target: SCRIPTS_MOUNT, read_only: true },
       { type: 'volume', source: `${broker}-backups`, target: `${BACKUPS_MOUNT}/${broker}` },

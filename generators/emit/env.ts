@@ -14,6 +14,7 @@ import { BROKER_PLUGINS } from '../brokers/index.ts';
 import type { StackSpec } from '../stack/index.ts';
 import { WriteError } from '../write/errors.ts';
 import type { GeneratedFile } from './files.ts';
+import { MONITORING_PRINCIPALS } from './monitoring-auth.ts';
 import { MONITORING_SECRETS } from './monitoring-model.ts';
 import { secretGroups } from './secrets.ts';
 
@@ -166,7 +167,7 @@ const RETIRED = '#retired ';
 /** Every variable brokerplate can write into .env, for any stack: the names whose absence from the stack retires them. */
 function brokerplateKeys(spec: StackSpec): { secrets: Set<string>; all: Set<string> } {
   const parts = Object.values(BROKER_PLUGINS).map((p) => p.connection);
-  const secrets = new Set([...parts.flatMap((c) => c.secrets(spec).map((s) => s.env)), ...MONITORING_SECRETS.map((s) => s.env)]);
+  const secrets = new Set([...parts.flatMap((c) => c.secrets(spec).map((s) => s.env)), ...MONITORING_SECRETS.map((s) => s.env), ...Object.values(MONITORING_PRINCIPALS).map((p) => p.env)]);
   return { secrets, all: new Set([...secrets, ...parts.flatMap((c) => c.connection(spec).map((v) => v.env))]) };
 }
 

@@ -23,6 +23,7 @@ import { monitoringK8sAddon } from './monitoring-k8s.ts';
 import { tlsK8sAddon } from './tls.ts';
 import { render } from './render.ts';
 import { nodeTsConfig } from './tsconfig.ts';
+import { isMonitoringLogin } from './monitoring-auth.ts';
 import { stackSecretDefs } from './secrets.ts';
 
 export const INFRA_DIR = 'infra';
@@ -56,7 +57,7 @@ function activeAddons(spec: StackSpec, addons: readonly K8sAddon[]): K8sAddon[] 
 /** Every secret of the stack (brokers first, then addons), each once. */
 export function stackSecrets(spec: StackSpec, addons: readonly K8sAddon[] = K8S_ADDONS): SecretDef[] {
   const all = [
-    ...stackSecretDefs(spec),
+    ...stackSecretDefs(spec).filter((s) => !isMonitoringLogin(s.env)),
     ...PROFILES.flatMap((p) => activeAddons(atProfile(spec, p), addons).flatMap((a) => a.secrets?.(atProfile(spec, p)) ?? [])),
   ];
   return all.filter((s, i) => all.findIndex((o) => o.env === s.env) === i);
@@ -135,6 +136,11 @@ export function infraFiles(spec: StackSpec, addons: readonly K8sAddon[] = K8S_AD
         yaml: INFRA_NPM_VERSIONS.yaml,
       },
       devDependencies: { '@types/node': INFRA_NPM_VERSIONS['@types/node'], typescript: INFRA_NPM_VERSIONS.typescript },
+      // npm 11's install-script policy (advisory since 11.16, enforced by npm 12): @pulumi/kubernetes'
+      // install script fetches the provider plugin Pulumi needs; protobufjs' postinstall only prints a
+      // version-scheme hint, so it is denied. By name: a `pkg@version` approval never matches where the
+      // lock file omits registry URLs (omit-lockfile-registry-resolved), and the version is pinned above.
+      allowScripts: { '@pulumi/kubernetes': true, protobufjs: false },
     }),
     jsonFile(at('tsconfig.json'), TSCONFIG),
     file(

@@ -110,7 +110,7 @@ export function monitoringK8s(spec: StackSpec, namespace: string, topology?: Top
   const probe = (path: string) => ({ httpGet: { path, port: 'web' }, periodSeconds: 15 });
   const resources = (cpu: string, memory: string) => ({ requests: { cpu, memory }, limits: { cpu: '1', memory } });
   const objects: K8sObject[] = [
-    configMap('prometheus-config', namespace, { 'prometheus.yml': yamlText(prometheusConfig(spec, k8sNodes(namespace, topology))) }, spec),
+    configMap('prometheus-config', namespace, { 'prometheus.yml': yamlText(prometheusConfig(spec, k8sNodes(namespace, topology), false)) }, spec),
     configMap('prometheus-rules', namespace, rules, spec),
     configMap('alertmanager-config', namespace, { 'alertmanager.yml': yamlText(alertmanagerConfig()) }, spec),
     configMap('grafana-provisioning', namespace, {

@@ -79,6 +79,8 @@ export interface ScrapeJob {
    */
   readonly probe?: readonly string[];
   readonly honorLabels?: boolean;
+  /** A monitoring service of the stack that, in prod, asks for the `prometheus` principal's Basic credentials (monitoring-auth.ts). */
+  readonly webAuth?: boolean;
   /** The Kubernetes Service (and named port) the ServiceMonitor selects. */
   readonly k8s: { readonly service: string; readonly port: string };
 }

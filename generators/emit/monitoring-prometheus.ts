@@ -6,6 +6,7 @@ import { BROKER_PLUGINS } from '../brokers/index.ts';
 import { composeTopology, type Topology } from '../brokers/topology.ts';
 import { brokersOf, type StackSpec } from '../stack/index.ts';
 import { k8sTopology } from './k8s-model.ts';
+import { monitoringAuth, prometheusBasicAuth } from './monitoring-auth.ts';
 import { MONITORING_PORTS, type Naming, type ScrapeJob } from './monitoring-model.ts';
 
 /** The compose naming: one service per broker node (`<group>-<n>` when there are several), services by name. */
@@ -26,21 +27,22 @@ export function k8sNodes(namespace: string, topology: Topology = k8sTopology()):
 /** Scrape jobs of the whole stack: monitoring services first, then the brokers' exporters. */
 export function scrapeJobs(spec: StackSpec, topology: Naming): ScrapeJob[] {
   const own: ScrapeJob[] = [
-    { job: 'prometheus', targets: [{ host: 'localhost', port: MONITORING_PORTS.prometheus }], k8s: { service: 'prometheus', port: 'web' } },
-    { job: 'alertmanager', targets: [{ host: topology.service('alertmanager'), port: MONITORING_PORTS.alertmanager }], k8s: { service: 'alertmanager', port: 'web' } },
+    { job: 'prometheus', targets: [{ host: 'localhost', port: MONITORING_PORTS.prometheus }], webAuth: true, k8s: { service: 'prometheus', port: 'web' } },
+    { job: 'alertmanager', targets: [{ host: topology.service('alertmanager'), port: MONITORING_PORTS.alertmanager }], webAuth: true, k8s: { service: 'alertmanager', port: 'web' } },
   ];
   if (spec.backup.enabled) {
-    own.push({ job: 'pushgateway', targets: [{ host: topology.service('pushgateway'), port: MONITORING_PORTS.pushgateway }], honorLabels: true, k8s: { service: 'pushgateway', port: 'web' } });
+    own.push({ job: 'pushgateway', targets: [{ host: topology.service('pushgateway'), port: MONITORING_PORTS.pushgateway }], honorLabels: true, webAuth: true, k8s: { service: 'pushgateway', port: 'web' } });
   }
   return [...own, ...brokersOf(spec).flatMap((b) => BROKER_PLUGINS[b].monitoring.jobs(spec, topology))];
 }
 
-function staticScrapeConfig(job: ScrapeJob): object {
+function staticScrapeConfig(job: ScrapeJob, auth: boolean): object {
   const base = {
     job_name: job.job,
     ...(job.path && { metrics_path: job.path }),
     ...(job.params && { params: job.params }),
     ...(job.honorLabels && { honor_labels: true }),
+    ...(auth && job.webAuth && { basic_auth: prometheusBasicAuth() }),
   };
   const exporter = job.targets.map((t) => `${t.host}:${t.port}`);
   if (!job.probe) return { ...base, static_configs: [{ targets: exporter }] };
@@ -61,13 +63,23 @@ const GLOBAL = { scrape_interval: '15s', scrape_timeout: '10s', evaluation_inter
 /**
  * prometheus.yml: static targets, named by `naming` (compose service names by default; with
  * `k8sNodes(namespace, topology)` the same file for Kubernetes without the Prometheus operator:
- * pod DNS names for broker nodes, `<service>.<namespace>.svc` for the rest).
+ * pod DNS names for broker nodes, `<service>.<namespace>.svc` for the rest). With `auth` (compose
+ * prod), Prometheus logs in to itself, Alertmanager and the Pushgateway as `prometheus`, its
+ * password read from the file the compose secret mounts.
+ *
+ * Prometheus 3 defaults this file relies on, checked with promtool 3.16: UTF-8 metric and label
+ * names are accepted (every name here is also a legacy one, so no escaping is negotiated); a
+ * target whose Content-Type is missing or unknown fails its scrape unless the job sets
+ * `fallback_scrape_protocol`: none is set, as every exporter scraped here (the Prometheus
+ * project's servers, the JMX agent, RabbitMQ's plugin, redis_exporter, kafka_exporter) sends
+ * the text format's Content-Type.
  */
-export function prometheusConfig(spec: StackSpec, naming: Naming = composeNodes(spec)): object {
+export function prometheusConfig(spec: StackSpec, naming: Naming = composeNodes(spec), auth = monitoringAuth(spec)): object {
+  const alertmanager = { static_configs: [{ targets: [`${naming.service('alertmanager')}:${MONITORING_PORTS.alertmanager}`] }] };
   return {
     global: { ...GLOBAL, external_labels: { stack: spec.name } },
     rule_files: ['rules/*.yml'],
-    alerting: { alertmanagers: [{ static_configs: [{ targets: [`${naming.service('alertmanager')}:${MONITORING_PORTS.alertmanager}`] }] }] },
-    scrape_configs: scrapeJobs(spec, naming).map(staticScrapeConfig),
+    alerting: { alertmanagers: [auth ? { basic_auth: prometheusBasicAuth(), ...alertmanager } : alertmanager] },
+    scrape_configs: scrapeJobs(spec, naming).map((j) => staticScrapeConfig(j, auth)),
   };
 }

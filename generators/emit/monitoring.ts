@@ -12,6 +12,7 @@ import { brokersOf, type StackSpec } from '../stack/index.ts';
 import type { Area, AreaOutput } from './area.ts';
 import { jsonFile, yamlFile, type GeneratedFile } from './files.ts';
 import { ALERTMANAGER_HEADER, alertmanagerConfig } from './monitoring-alertmanager.ts';
+import { monitoringAuth, monitoringAuthSecrets, webServices, webUsers } from './monitoring-auth.ts';
 import { dashboard, grafanaDashboardProvider, grafanaDatasource } from './monitoring-grafana.ts';
 import { prometheusOperatorObjects, yamlText } from './monitoring-k8s.ts';
 import { MONITORING_PORTS } from './monitoring-model.ts';
@@ -36,16 +37,34 @@ export function monitoringFiles(spec: StackSpec): GeneratedFile[] {
   const brokers = brokersOf(spec);
   return [
     yamlFile(PATHS.prometheus, prometheusConfig(spec), `Prometheus for the docker compose stack (targets are compose services).\nCheck: promtool check config ${PATHS.prometheus}`),
-    yamlFile(PATHS.prometheusK8s, prometheusConfig(spec, k8sNodes(spec.name)), 'Prometheus for Kubernetes without the Prometheus operator (pod and service DNS names in the namespace "' + spec.name + '").\nWith the operator, use monitoring/k8s/prometheus-operator.yml instead.'),
+    yamlFile(PATHS.prometheusK8s, prometheusConfig(spec, k8sNodes(spec.name), false), 'Prometheus for Kubernetes without the Prometheus operator (pod and service DNS names in the namespace "' + spec.name + '").\nWith the operator, use monitoring/k8s/prometheus-operator.yml instead.'),
     ...groups.map((g) => yamlFile(PATHS.rules(g.name), rulesFile(g), `Alerts for ${g.broker ? BROKERS[g.broker].title : 'the monitoring stack'}; thresholds come from brokerplate.yaml (monitoring.thresholds).`)),
     ...groups.map((g) => yamlFile(PATHS.tests(g.name), ruleTestsFile(g), `promtool unit tests: each alert fires above its threshold and stays quiet at it.\nRun: promtool test rules ${PATHS.tests(g.name)}`)),
     yamlFile(PATHS.alertmanager, alertmanagerConfig(), ALERTMANAGER_HEADER),
-    yamlFile(PATHS.datasource, grafanaDatasource()),
+    yamlFile(PATHS.datasource, grafanaDatasource(undefined, monitoringAuth(spec))),
     yamlFile(PATHS.dashboardProvider, grafanaDashboardProvider(spec)),
     ...brokers.map((b) => jsonFile(PATHS.dashboard(b), dashboard(spec, b))),
     ...brokers.flatMap((b) => BROKER_PLUGINS[b].monitoring.files(spec)),
     multiDocYaml(PATHS.operator, prometheusOperatorObjects(spec, spec.name, k8sNodes(spec.name))),
   ];
+}
+
+const PURPOSE: Readonly<Record<string, string>> = {
+  admin: 'people: UIs, APIs, amtool, silences',
+  prometheus: 'scrapes (itself too), sends alerts, healthchecks',
+  grafana: "the datasource's queries",
+  backup: 'backup jobs push their success time',
+};
+
+/** The README's table of monitoring logins (prod). */
+function authPrincipals(spec: StackSpec): { user: string; env: string; services: string; purpose: string }[] {
+  const title = { prometheus: 'Prometheus', alertmanager: 'Alertmanager', pushgateway: 'Pushgateway' } as const;
+  return monitoringAuthSecrets(spec).map((p) => ({
+    user: p.user,
+    env: p.env,
+    services: webServices(spec).filter((s) => webUsers(spec, s).some((u) => u.user === p.user)).map((s) => title[s]).join(', '),
+    purpose: PURPOSE[p.user] ?? '',
+  }));
 }
 
 /** Several YAML documents in one file (the operator objects). */
@@ -70,6 +89,8 @@ export const monitoringArea: Area = {
             t: spec.monitoring.thresholds,
             ports: MONITORING_PORTS,
             backup: spec.backup.enabled,
+            auth: monitoringAuth(spec),
+            principals: authPrincipals(spec),
           }),
         },
       ],

@@ -5,6 +5,7 @@
  */
 import { pluginsOf, type ConnectionVar, type SecretDef } from '../brokers/index.ts';
 import type { StackSpec } from '../stack/index.ts';
+import { monitoringAuthSecrets } from './monitoring-auth.ts';
 import { MONITORING_SECRETS } from './monitoring-model.ts';
 
 export interface SecretGroup {
@@ -15,7 +16,7 @@ export interface SecretGroup {
 
 export function secretGroups(spec: StackSpec): SecretGroup[] {
   const groups: SecretGroup[] = pluginsOf(spec).map((p) => ({ id: p.id, secrets: p.connection.secrets(spec), connection: p.connection.connection(spec) }));
-  if (spec.monitoring.enabled) groups.push({ id: 'monitoring', secrets: MONITORING_SECRETS, connection: [] });
+  if (spec.monitoring.enabled) groups.push({ id: 'monitoring', secrets: [...MONITORING_SECRETS, ...monitoringAuthSecrets(spec).map(({ env, description }) => ({ env, description }))], connection: [] });
   return groups;
 }
 

@@ -9,10 +9,13 @@
  * - redis: the Docker official image (Debian based); the same binary serves Sentinel.
  *
  * Monitoring and backup services:
- * - prom/prometheus 2.x: the same major version as the promtool the test suite checks the
- *   generated config and rules with (Debian's prometheus 2.42).
- * - prom/alertmanager, prom/pushgateway: the Prometheus project's images (busybox: wget for healthchecks).
- * - grafana/grafana: provisioned from files (datasource + dashboards), no database to restore.
+ * - prom/prometheus, prom/alertmanager, prom/pushgateway: the Prometheus project's images (busybox:
+ *   wget for healthchecks), at the versions of pins.json's `prometheus`, `alertmanager` and
+ *   `pushgateway`: the test suite builds promtool/amtool and the servers at exactly these versions
+ *   and judges the generated config, rules and web configs with them (test/monitoring).
+ * - grafana/grafana: provisioned from files (datasource + dashboards), no database to restore; the
+ *   dashboards are type-checked against @grafana/schema of the same version (a devDependency,
+ *   pinned exact; test/monitoring/grafana-schema.test.ts).
  * - oliver006/redis_exporter `-alpine`: the scratch variant has no shell or wget for a healthcheck.
  * - node: runs the dependency-free Kafka lag exporter script.
  * - curlimages/curl: one-shot that fetches the JMX exporter agent (checked against its sha256).
@@ -23,11 +26,11 @@ export const IMAGES = {
   kafka: 'apache/kafka:4.4.0',
   rabbitmq: 'rabbitmq:4.3.6-management',
   redis: 'redis:8.10.2',
-  prometheus: 'prom/prometheus:v2.55.1',
-  alertmanager: 'prom/alertmanager:v0.27.0',
-  pushgateway: 'prom/pushgateway:v1.10.0',
-  grafana: 'grafana/grafana:11.3.0',
-  redisExporter: 'oliver006/redis_exporter:v1.62.0-alpine',
+  prometheus: 'prom/prometheus:v3.16.0',
+  alertmanager: 'prom/alertmanager:v0.35.0',
+  pushgateway: 'prom/pushgateway:v1.11.5',
+  grafana: 'grafana/grafana:13.2.3',
+  redisExporter: 'oliver006/redis_exporter:v1.91.1-alpine',
   node: 'node:24.11.1-alpine',
   curl: 'curlimages/curl:8.10.1',
   busybox: 'busybox:1.37.0',

@@ -157,8 +157,8 @@ describe('deterministic, safe, regenerable output', () => {
     const envB = tb.get('.env');
     ta.delete('.env');
     tb.delete('.env');
-    // The TLS material is random too (keys, serials): the same files, different bytes.
-    const material = (t: Map<string, string>) => [...t.keys()].filter((p) => p.startsWith('secrets/tls/'));
+    // The TLS material is random too (keys, serials), and so are the monitoring web configs (bcrypt salts): the same files, different bytes.
+    const material = (t: Map<string, string>) => [...t.keys()].filter((p) => p.startsWith('secrets/tls/') || p.startsWith('secrets/monitoring/'));
     expect(material(ta).length).toBeGreaterThan(2);
     expect(material(ta)).toEqual(material(tb));
     expect(ta.get('secrets/tls/ca.key')).not.toEqual(tb.get('secrets/tls/ca.key'));
@@ -175,8 +175,8 @@ describe('deterministic, safe, regenerable output', () => {
     if (!spec.ok) throw new Error('invalid spec');
     const tree = readTree(dir);
     tree.delete('.env');
-    // Issued at write time (like .env's secrets), never emitted: test/tls checks it.
-    for (const p of [...tree.keys()].filter((k) => k.startsWith('secrets/tls/'))) tree.delete(p);
+    // Issued at write time (like .env's secrets), never emitted: test/tls and test/monitoring/auth check them.
+    for (const p of [...tree.keys()].filter((k) => k.startsWith('secrets/tls/') || k.startsWith('secrets/monitoring/'))) tree.delete(p);
     expect(tree).toEqual(new Map(emitProject(spec.spec).map((f) => [f.path, f.contents])));
   });
 

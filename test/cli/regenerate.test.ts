@@ -109,14 +109,14 @@ const SCENARIOS: readonly Scenario[] = [
   },
 ];
 
-/** The tree with .env reduced to its mode and its keys, and the TLS material to its modes (their contents are random per run). */
+/** The tree with .env reduced to its mode and its keys, and the TLS material and the monitoring web configs (bcrypt, random salts) to their modes (their contents are random per run). */
 function comparable(dir: string, without?: string): Tree {
   const tree = hashTree(dir);
   const env = tree['.env'];
   if (env) tree['.env'] = `${env.split(' ').slice(0, 2).join(' ')} keys=${[...parseEnv(readFileSync(join(dir, '.env'), 'utf8')).keys()].join(',')}`;
   for (const [path, entry] of Object.entries(tree)) {
     if (without && (path === without || path.startsWith(`${without}/`))) delete tree[path];
-    else if (path.startsWith('secrets/tls/')) tree[path] = entry.split(' ').slice(0, 2).join(' ');
+    else if (path.startsWith('secrets/tls/') || path.startsWith('secrets/monitoring/')) tree[path] = entry.split(' ').slice(0, 2).join(' ');
   }
   return tree;
 }

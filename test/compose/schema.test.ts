@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { IMAGES } from '../../generators/versions/images.ts';
 import { composeMemory, composeCpus } from '../../generators/emit/compose.ts';
 import { emitProject } from '../../generators/emit/index.ts';
+import { webConfigPath, webServices } from '../../generators/emit/monitoring-auth.ts';
 import { CERTS_INIT } from '../../generators/emit/tls-compose.ts';
 import { TLS_DIR } from '../../generators/emit/tls-model.ts';
 import { SCENARIO_IDS } from '../../generators/guide/index.ts';
@@ -93,6 +94,11 @@ describe('compose.yaml properties', () => {
           // secrets/tls/ is issued at the plan step (like .env), not emitted: only certs-init reads it.
           if (source === TLS_DIR) {
             expect(name, 'only certs-init mounts the TLS material folder').toBe(CERTS_INIT);
+            continue;
+          }
+          // prod: each monitoring server's web config (bcrypt hashes), also issued at the plan step.
+          if (source.startsWith('secrets/monitoring/')) {
+            expect(webServices(spec).map((w) => [w, webConfigPath(w)]), `${name} mounts its own web config`).toContainEqual([name, source]);
             continue;
           }
           expect(project.has(source) || [...project.keys()].some((p) => p.startsWith(`${source}/`)), `${name}: mounts generated ${v.source}`).toBe(true);

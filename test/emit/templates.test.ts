@@ -27,6 +27,7 @@ const SAFE: Readonly<Record<string, string>> = {
   typeModule: CONST, varyField: NAME, deadLetter: NAME, broker: NAME, kind: NAME, semantics: NAME, profile: NAME, project: NAME, namespace: NAME,
   secretName: NAME, service: NAME, group: NAME, alert: NAME, severity: NAME, job: NAME, metric: NAME, policyName: NAME, master: NAME,
   host: NAME, firstHost: NAME, source: NAME, primary: NAME, exchanges: 'exchange names joined by ", " (names)', streams: 'stream names joined by ", " (names)',
+  services: 'monitoring service titles joined by ", " (constants, generators/emit/monitoring.ts)',
   role: NAME, eviction: NAME, persistence: NAME, cleanup: NAME, retention: 'a duration (digits and a unit) or forever', timeout: 'a duration (digits and a unit)',
   schedule: 'a cron schedule: digits, "*", ",", "-", "/" and spaces only (generators/stack/cron.ts)', placeholder: CONST, appendonly: 'yes or no',
   port: NUMBER, jmxPort: NUMBER, lagPort: NUMBER, keep: NUMBER, maxAge: NUMBER, maxDeliveries: NUMBER, prefetch: NUMBER,

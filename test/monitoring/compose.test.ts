@@ -6,6 +6,7 @@
  * generated file or folder, ports bind 127.0.0.1 with healthchecks, one-shots run only on demand.
  */
 import { describe, expect, it } from 'vitest';
+import { WEB_CONFIG_MOUNT, webConfigPath, webServices } from '../../generators/emit/monitoring-auth.ts';
 import { backupComposeAddon } from '../../generators/emit/backup.ts';
 import { BROKER_PLUGINS } from '../../generators/brokers/index.ts';
 import type { ComposeService } from '../../generators/emit/compose.ts';
@@ -49,7 +50,8 @@ function composeWithAddons(spec: StackSpec): ComposeDoc {
 describe.each(LIVE_CASES)('compose with monitoring and backup: $scenario ($profile)', ({ scenario, profile }) => {
   it('validates against the Compose Specification, mounts only generated paths, ports on 127.0.0.1, healthchecks, on-demand one-shots', () => {
     const spec = opsSpec(scenario, profile);
-    const paths = emitProject(spec).map((f) => f.path);
+    // The web configs (prod) are written beside the manifest at generation, like .env (webConfigFiles).
+    const paths = [...emitProject(spec).map((f) => f.path), ...webServices(spec).map(webConfigPath)];
     const doc = composeWithAddons(spec);
     const env = { ...envFor(spec), GRAFANA_ADMIN_PASSWORD: 'test-only' };
     const schema = composeSchema();
@@ -57,6 +59,11 @@ describe.each(LIVE_CASES)('compose with monitoring and backup: $scenario ($profi
     expect(ok, JSON.stringify(schema.validate.errors?.slice(0, 5))).toBe(true);
 
     for (const name of ['prometheus', 'alertmanager', 'grafana', 'pushgateway']) expect(Object.keys(doc.services)).toContain(name);
+    // prod: each of them asks for a login; dev: open on loopback.
+    for (const name of ['prometheus', 'alertmanager', 'pushgateway'] as const) {
+      const flags = doc.services[name]?.command ?? [];
+      expect(flags.includes(`--web.config.file=${WEB_CONFIG_MOUNT}`), `${name} --web.config.file`).toBe(profile === 'prod');
+    }
     for (const [name, s] of Object.entries(doc.services)) {
       for (const v of s.volumes ?? []) {
         if (typeof v === 'string' || v.type !== 'bind') continue;

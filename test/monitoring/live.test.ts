@@ -121,7 +121,8 @@ function remap(config: Record<string, unknown>, i: number): Record<string, unkno
     if (!hit) throw new Error(`unmapped target ${t}`);
     return hit;
   };
-  const jobs = (config.scrape_configs as Record<string, unknown>[]).map((job) => ({
+  // Without the prod logins (basic_auth with password files): test/monitoring/auth.test.ts proves those.
+  const jobs = (config.scrape_configs as Record<string, unknown>[]).map(({ basic_auth: _login, ...job }) => ({
     ...job,
     static_configs: (job.static_configs as { targets: string[] }[]).map((s) => ({ targets: [...new Set(s.targets.map(target))] })),
     ...(job.relabel_configs ? { relabel_configs: (job.relabel_configs as Record<string, unknown>[]).map((r) => (typeof r.replacement === 'string' && r.target_label === '__address__' ? { ...r, replacement: target(r.replacement) } : r)) } : {}),
@@ -165,7 +166,7 @@ beforeAll(async () => {
   });
   // Pushgateway and Alertmanager with the generated flags/config (paths and addresses local).
   const pg = monitoringCompose(hybrid, {}).services.pushgateway;
-  const pgFlags = (pg?.command ?? []).map((f) => f.replace('/data/', `${work}/`));
+  const pgFlags = (pg?.command ?? []).filter((f) => !f.startsWith('--web.config.file=')).map((f) => f.replace('/data/', `${work}/`));
   start('pushgateway', toolPath('pushgateway'), [...pgFlags, `--web.listen-address=127.0.0.1:${PORTS.pushgateway}`]);
   start('alertmanager', toolPath('alertmanager'), [
     `--config.file=${join(hybridDir, 'monitoring/alertmanager/alertmanager.yml')}`,
