@@ -34,6 +34,15 @@ export const CLIENT_SELECTOR_TOKEN = '__CLIENT_POD_SELECTOR__';
  */
 export const MONITORING_NAMESPACE_PEER_TOKEN = '__MONITORING_NAMESPACE_PEER__';
 
+/**
+ * Stands, as an element of a `from` list, for the pods matching `monitoringPodSelector` (default
+ * `brokerplate/access: monitoring`): a Prometheus of the user's own (the operator's) in the
+ * namespace scrapes the exporters, Alertmanager and the Pushgateway. Admitting them costs nothing
+ * for the stack's own monitoring pods, which carry that label too: their egress stays as narrow as
+ * their own policies make it (Grafana: Prometheus only).
+ */
+export const MONITORING_PEER_TOKEN = '__MONITORING_PODS_PEER__';
+
 /** The monitoring workloads with a role of their own; every other monitoring workload is an exporter. */
 export const MONITORING_ROLES = { prometheus: 'prometheus', alertmanager: 'alertmanager', pushgateway: 'pushgateway', grafana: 'grafana' } as const;
 

@@ -18,7 +18,7 @@
 import { brokersOf, type StackSpec } from '../stack/index.ts';
 import type { K8sAddon, K8sObject } from './k8s-model.ts';
 import {
-  ALERTMANAGER_EGRESS, brokerPeers, CLIENT_SELECTOR_TOKEN, DNS, KAFKA_AGENT_EGRESS, MONITORING_NAMESPACE_PEER_TOKEN, MONITORING_ROLES, NAME_LABEL, PUBLIC_INTERNET, SERVER_COMPONENT,
+  ALERTMANAGER_EGRESS, brokerPeers, CLIENT_SELECTOR_TOKEN, DNS, KAFKA_AGENT_EGRESS, MONITORING_NAMESPACE_PEER_TOKEN, MONITORING_PEER_TOKEN, MONITORING_ROLES, NAME_LABEL, PUBLIC_INTERNET, SERVER_COMPONENT,
   type ExternalEgress, type Labels,
 } from './network-policy-model.ts';
 
@@ -59,11 +59,14 @@ const tcp = (ports: readonly number[]) => [...new Set(ports)].sort((a, b) => a -
 
 function policy(name: string, namespace: string, podSelector: unknown, spec: { ingress?: unknown[]; egress?: unknown[] }, about: string): K8sObject {
   const types = [...(spec.ingress ? ['Ingress'] : []), ...(spec.egress ? ['Egress'] : [])];
+  // An empty rule list is left out (policyTypes alone isolates): the API server drops it, and sending it
+  // would make every apply a change (a new generation).
+  const rules = Object.fromEntries(Object.entries(spec).filter(([, list]) => list.length > 0));
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
     metadata: { name, namespace, annotations: { 'brokerplate/why': about } },
-    spec: { podSelector, policyTypes: types, ...spec },
+    spec: { podSelector, policyTypes: types, ...rules },
   };
 }
 
@@ -84,6 +87,8 @@ export function networkPolicies(spec: StackSpec, namespace: string, workloads: r
   const pushgateway = role(MONITORING_ROLES.pushgateway);
   const grafana = role(MONITORING_ROLES.grafana);
 
+  /** Prometheus (ours, by name), any monitoring-labelled pod, the monitoringNamespace: who may scrape. */
+  const scrapers = [...(prometheus ? [byName(prometheus.name)] : []), MONITORING_PEER_TOKEN, MONITORING_NAMESPACE_PEER_TOKEN];
   const out: K8sObject[] = [
     policy('default-deny', namespace, {}, { ingress: [], egress: [] }, 'Nothing in or out of the namespace unless another policy allows it.'),
     policy('allow-dns', namespace, {}, { egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': DNS.namespace } } }], ports: [{ protocol: 'UDP', port: DNS.port }, { protocol: 'TCP', port: DNS.port }] }] }, 'Every pod resolves names through the cluster DNS in kube-system.'),
@@ -102,13 +107,13 @@ export function networkPolicies(spec: StackSpec, namespace: string, workloads: r
   }
   if (alertmanager) {
     out.push(policy('alertmanager', namespace, byName(alertmanager.name).podSelector, {
-      ingress: prometheus ? [{ from: [byName(prometheus.name)], ports: tcp(alertmanager.ports) }] : [],
+      ingress: [{ from: scrapers, ports: tcp(alertmanager.ports) }],
       egress: [publicEgress(ALERTMANAGER_EGRESS)],
-    }, `Alertmanager: alerts from Prometheus only; ${ALERTMANAGER_EGRESS.reason}`));
+    }, `Alertmanager: alerts from Prometheus (and monitoring pods, whose egress stays their own) only; ${ALERTMANAGER_EGRESS.reason}`));
   }
   if (pushgateway) {
-    const from = [...(prometheus ? [byName(prometheus.name)] : []), ...(operators.length > 0 ? [byNames(operators.map((o) => o.name))] : [])];
-    out.push(policy('pushgateway', namespace, byName(pushgateway.name).podSelector, { ingress: from.length > 0 ? [{ from, ports: tcp(pushgateway.ports) }] : [], egress: [] }, 'The Pushgateway: the backup jobs push, Prometheus reads; nothing else.'));
+    const from = [...scrapers, ...(operators.length > 0 ? [byNames(operators.map((o) => o.name))] : [])];
+    out.push(policy('pushgateway', namespace, byName(pushgateway.name).podSelector, { ingress: [{ from, ports: tcp(pushgateway.ports) }], egress: [] }, 'The Pushgateway: the backup jobs push, Prometheus reads; nothing else.'));
   }
   if (grafana) {
     out.push(policy('grafana', namespace, byName(grafana.name).podSelector, { ingress: [], egress: prometheus ? [{ to: [byName(prometheus.name)], ports: tcp(prometheus.ports) }] : [] }, 'Grafana queries Prometheus only; open it with kubectl port-forward.'));
@@ -116,7 +121,7 @@ export function networkPolicies(spec: StackSpec, namespace: string, workloads: r
   if (exporters.length > 0) {
     const ports = exporters.flatMap((e) => e.ports);
     out.push(policy('exporters', namespace, byNames(exporters.map((e) => e.name)).podSelector, {
-      ingress: [{ from: [...(prometheus ? [byName(prometheus.name)] : []), MONITORING_NAMESPACE_PEER_TOKEN], ports: tcp(ports) }],
+      ingress: [{ from: scrapers, ports: tcp(ports) }],
       egress: toBrokers.length > 0 ? [{ to: toBrokers }] : [],
     }, 'The exporters read the brokers (whose policies admit monitoring on metrics and client ports) and are scraped by Prometheus.'));
   }

@@ -10,7 +10,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { brokerPeers } from '../../generators/emit/network-policy-model.ts';
+import { brokerPeers, CLIENT_SELECTOR_TOKEN, MONITORING_NAMESPACE_PEER_TOKEN, MONITORING_PEER_TOKEN } from '../../generators/emit/network-policy-model.ts';
+import { ROOT } from '../support/cli.ts';
 import { allowed, inCidr, selects, type ContainerPort, type Endpoint, type Labels, type Policy } from './support/netpol.ts';
 import { run, specFor, writeProject } from './support/project.ts';
 
@@ -94,6 +95,13 @@ beforeAll(async () => {
     stacks.set(id, load(join(infra, 'rendered', 'prod'), edit ? CUSTOM_CLIENTS : { 'brokerplate/access': 'client' }, edit ? OBSERVABILITY : undefined));
   }
 }, 300_000);
+
+describe('the tokens the emitter writes are the ones the generated program fills', () => {
+  it('addons.ts (template) names each token of network-policy-model.ts', () => {
+    const program = readFileSync(join(ROOT, 'templates', 'infra', 'components', 'addons.ts.hbs'), 'utf8');
+    for (const token of [CLIENT_SELECTOR_TOKEN, MONITORING_NAMESPACE_PEER_TOKEN, MONITORING_PEER_TOKEN]) expect(program).toContain(`'${token}'`);
+  });
+});
 
 describe('NetworkPolicy model evaluator (not a CNI): semantics it relies on', () => {
   it('selectors, CIDRs, and the empty-from rule', () => {
