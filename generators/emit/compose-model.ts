@@ -4,6 +4,7 @@
  * the compose area so parts can import it without an import cycle through the area.
  */
 import type { StackSpec } from '../stack/index.ts';
+import type { Capability } from '../versions/image-hardening.ts';
 import type { GeneratedFile } from './files.ts';
 
 export const COMPOSE_FILE = 'compose.yaml';
@@ -62,6 +63,13 @@ export interface ComposeService {
    * `docker inspect` shows; the top-level `secrets:` entries are collected from these.
    */
   readonly secrets?: readonly ComposeSecretRef[];
+  // Set by the hardening step (compose-hardening.ts) on every service; parts leave them out.
+  readonly cap_drop?: readonly ['ALL'];
+  readonly cap_add?: readonly Capability[];
+  readonly security_opt?: readonly ['no-new-privileges:true'];
+  readonly read_only?: boolean;
+  /** `none` for one-shots that only touch volumes. */
+  readonly network_mode?: 'none';
 }
 
 /** A service's use of a compose secret: `source` is the top-level secret, filled from the .env variable `env`. */

@@ -21,6 +21,7 @@ import { k8sTopology, NAMESPACE_TOKEN, type K8sAddon, type K8sPart } from './k8s
 import { backupK8sAddon } from './backup.ts';
 import { monitoringK8sAddon } from './monitoring-k8s.ts';
 import { tlsK8sAddon } from './tls.ts';
+import { networkPolicyAddon } from './network-policy.ts';
 import { render } from './render.ts';
 import { nodeTsConfig } from './tsconfig.ts';
 import { isMonitoringLogin } from './monitoring-auth.ts';
@@ -29,7 +30,9 @@ import { stackSecretDefs } from './secrets.ts';
 export const INFRA_DIR = 'infra';
 
 /** Extra components of the Pulumi program, one per area. */
-export const K8S_ADDONS: readonly K8sAddon[] = [monitoringK8sAddon, backupK8sAddon, tlsK8sAddon];
+const AREA_ADDONS: readonly K8sAddon[] = [monitoringK8sAddon, backupK8sAddon, tlsK8sAddon];
+/** The NetworkPolicies come last: they admit the workloads of every other addon (a new one is covered as listed here). */
+export const K8S_ADDONS: readonly K8sAddon[] = [...AREA_ADDONS, networkPolicyAddon(AREA_ADDONS)];
 
 /** The default pod labels the NetworkPolicies admit (Pulumi config can choose others). */
 export const CLIENT_LABELS = { 'brokerplate/access': 'client' } as const;

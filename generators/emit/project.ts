@@ -52,6 +52,7 @@ export function projectFiles(spec: StackSpec, outputs: readonly AreaOutput[], sp
   const readme = render('project/README.md', {
     name: spec.name,
     profile: spec.profile,
+    prod: spec.profile === 'prod',
     rec: recommendation(spec),
     nodeEngine: nodeEngine(outputs.map((o) => o.packageJson)),
     compose: spec.targets.includes('compose'),

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, inject, it } from 'vitest';
+import { SERVICE_EXCEPTIONS } from '../../generators/emit/compose-hardening.ts';
 import { runCommand } from '../support/cli.ts';
 import { PROJECT_CASES, projectDir } from './support/projects.ts';
 
@@ -33,5 +34,18 @@ describe.each(PROJECT_CASES.map((c) => c.id))('docker compose on %s', (id) => {
     const all = await runCommand(compose, ['--profile', '*', 'config', '--services'], { cwd: dir, timeoutMs: 60_000 });
     expect(all.code).toBe(0);
     expect(all.stdout.trim().split('\n').sort()).toEqual(declared);
+  });
+
+  it('as compose resolves it, every service drops all capabilities, cannot gain privileges, is read-only and non-root (root: the listed exceptions, with only their capabilities)', async () => {
+    const r = await runCommand(compose, ['--profile', '*', 'config', '--format', 'json'], { cwd: dir, timeoutMs: 60_000 });
+    expect(r.code).toBe(0);
+    type Resolved = { user?: string; cap_drop?: string[]; cap_add?: string[]; security_opt?: string[]; read_only?: boolean };
+    const services = (JSON.parse(r.stdout) as { services: Record<string, Resolved> }).services;
+    expect(Object.keys(services).length).toBeGreaterThan(0);
+    for (const [name, s] of Object.entries(services)) {
+      const exception = SERVICE_EXCEPTIONS[name];
+      expect({ name, cap_drop: s.cap_drop, security_opt: s.security_opt, read_only: s.read_only }).toEqual({ name, cap_drop: ['ALL'], security_opt: ['no-new-privileges:true'], read_only: true });
+      expect({ name, root: s.user === undefined || /^(0|root)(:|$)/.test(s.user), cap_add: s.cap_add }).toEqual({ name, root: exception !== undefined, cap_add: exception ? [...exception.capAdd] : undefined });
+    }
   });
 });

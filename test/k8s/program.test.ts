@@ -138,7 +138,7 @@ describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id
 
   it('declares one component per broker and one Addon per enabled addon, and every object is a child of one (except the Namespace and Secret)', () => {
     const addons = activeAddons(spec());
-    expect(addons.map((a) => a.id)).toEqual([...(spec().monitoring.enabled ? ['monitoring'] : []), ...(spec().backup.enabled ? ['backup'] : []), ...(spec().profile === 'prod' ? ['tls'] : [])]);
+    expect(addons.map((a) => a.id)).toEqual([...(spec().monitoring.enabled ? ['monitoring'] : []), ...(spec().backup.enabled ? ['backup'] : []), ...(spec().profile === 'prod' ? ['tls'] : []), 'network']);
     const components = run().resources.filter((r) => r.type.startsWith('brokerplate:messaging:'));
     const brokerTypes = brokersOf(spec()).map((b) => `brokerplate:messaging:${b.charAt(0).toUpperCase()}${b.slice(1)}`);
     expect(components.map((r) => r.type).sort()).toEqual([...brokerTypes, ...addons.map(() => 'brokerplate:messaging:Addon')].sort());
@@ -533,7 +533,7 @@ describe('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): edited specs', 
     const run = runs.get('no-monitoring-prod') as MockRun;
     expect(run.errors).toEqual([]);
     const objects = k8sObjects(run);
-    expect(run.resources.filter((r) => r.type === 'brokerplate:messaging:Addon').map((r) => r.name)).toEqual(['backup', 'tls']);
+    expect(run.resources.filter((r) => r.type === 'brokerplate:messaging:Addon').map((r) => r.name)).toEqual(['backup', 'tls', 'network']);
     expect(objects.filter((o) => o.kind === 'Deployment')).toEqual([]);
     // Kafka alone has no secrets; Grafana's comes only with monitoring.
     expect(at(find(objects, 'Secret', secretName(spec)), 'stringData')).toEqual({});
@@ -556,8 +556,9 @@ describe('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): edited specs', 
     expect(run.errors).toEqual([]);
     const monitors = serviceMonitors(spec, ns);
     expect(serviceMonitorFindings(k8sObjects(run), monitors, OPERATOR_PEER)).toEqual([]);
-    // Without the setting the same Prometheus is refused by every broker (the control: the check can fail).
+    // Without the setting the same Prometheus is refused by every broker, exporter, Alertmanager and the
+    // Pushgateway (the namespace denies by default; the control: the check can fail).
     const refused = serviceMonitorFindings(k8sObjects(runs.get('hybrid-prod') as MockRun), monitors, OPERATOR_PEER);
-    expect(refused.map((f) => f.split(' ')[0]).sort()).toEqual(['ServiceMonitor/kafka', 'ServiceMonitor/rabbitmq', 'ServiceMonitor/rabbitmq-queues']);
+    expect([...new Set(refused.map((f) => f.split(' ')[0]))].sort()).toEqual(['ServiceMonitor/alertmanager', 'ServiceMonitor/kafka', 'ServiceMonitor/kafka-lag', 'ServiceMonitor/pushgateway', 'ServiceMonitor/rabbitmq', 'ServiceMonitor/rabbitmq-queues', 'ServiceMonitor/redis']);
   });
 });
