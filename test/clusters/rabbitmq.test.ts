@@ -102,7 +102,7 @@ beforeAll(async () => {
   await assertClusterNetwork(SERVICES);
   project = await generateClusterProject('rabbitmq', spec);
   cluster = new RabbitCluster({ project: project.root, home, services: SERVICES, cookie: project.env.RABBITMQ_ERLANG_COOKIE ?? '', env: project.serviceEnv('rabbitmq-1') });
-  published = await publishPorts(SERVICES.flatMap((service, i) => [{ hostPort: rabbitHostPorts(i).amqp, service, port: 5672 }]));
+  published = await publishPorts(SERVICES.flatMap((service, i) => [{ hostPort: rabbitHostPorts(spec, i).amqp, service, port: 5671 }]));
   // In parallel, as compose starts them: whichever node imports the definitions first declares the queues.
   await startAll(cluster.nodes, 240_000);
   await runInit();

@@ -22,7 +22,7 @@ const SHELL_QUOTED = 'a command line built with shellCommand (generators/brokers
 
 /** Values that may be output raw, by the last segment of their path, and why. */
 const SAFE: Readonly<Record<string, string>> = {
-  admin: NAME, user: NAME, name: NAME, id: NAME, key: NAME, env: NAME, vhost: NAME, vhostEncoded: 'a vhost name percent-encoded',
+  admin: NAME, user: NAME, name: NAME, id: NAME, key: NAME, env: NAME, vhost: NAME,
   typeName: NAME, replyTypeName: NAME, className: NAME, constName: NAME,
   typeModule: CONST, varyField: NAME, deadLetter: NAME, broker: NAME, kind: NAME, semantics: NAME, profile: NAME, project: NAME, namespace: NAME,
   secretName: NAME, service: NAME, group: NAME, alert: NAME, severity: NAME, job: NAME, metric: NAME, policyName: NAME, master: NAME,
