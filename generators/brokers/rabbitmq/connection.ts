@@ -79,14 +79,23 @@ export function appPermissions(spec: StackSpec): RabbitPermissions {
   };
 }
 
+/** The stack's principals (their passwords are secrets of every stack with RabbitMQ, whatever its channels). */
+const PRINCIPALS = [
+  { name: APP_USER, passwordEnv: 'RABBITMQ_PASSWORD', tags: [], purpose: "the application: its channels' exchanges and queues only" },
+  { name: ADMIN_USER, passwordEnv: 'RABBITMQ_ADMIN_PASSWORD', tags: ['administrator'], purpose: 'bootstrap (init step), restores and operators' },
+  { name: MONITOR_USER, passwordEnv: 'RABBITMQ_MONITOR_PASSWORD', tags: ['monitoring'], purpose: 'metrics and overview (management API); reads no message' },
+  { name: BACKUP_USER, passwordEnv: 'RABBITMQ_BACKUP_PASSWORD', tags: ['management'], purpose: "the definitions export: lists the vhost's objects, reads and publishes no message" },
+] as const;
+
 /** The stack's users and what each may do; the init step and the restore script apply exactly these. */
 export function rabbitUsers(spec: StackSpec): RabbitUser[] {
-  return [
-    { name: ADMIN_USER, passwordEnv: 'RABBITMQ_ADMIN_PASSWORD', tags: ['administrator'], permissions: EVERYTHING, purpose: 'bootstrap (init step), restores and operators' },
-    { name: APP_USER, passwordEnv: 'RABBITMQ_PASSWORD', tags: [], permissions: appPermissions(spec), purpose: "the application: its channels' exchanges and queues only" },
-    { name: MONITOR_USER, passwordEnv: 'RABBITMQ_MONITOR_PASSWORD', tags: ['monitoring'], permissions: null, purpose: 'metrics (Prometheus); reads no message' },
-    { name: BACKUP_USER, passwordEnv: 'RABBITMQ_BACKUP_PASSWORD', tags: ['management'], permissions: { configure: NOTHING, write: NOTHING, read: NOTHING }, purpose: "the definitions export: lists the vhost's objects, reads and publishes no message" },
-  ];
+  const permissions: Readonly<Record<string, RabbitPermissions | null>> = {
+    [ADMIN_USER]: EVERYTHING,
+    [APP_USER]: appPermissions(spec),
+    [MONITOR_USER]: null,
+    [BACKUP_USER]: { configure: NOTHING, write: NOTHING, read: NOTHING },
+  };
+  return PRINCIPALS.map((p) => ({ ...p, tags: [...p.tags], permissions: permissions[p.name] ?? null }));
 }
 
 /** Whether the stack's listeners speak TLS (prod) or plain TCP on loopback (dev). */
@@ -114,8 +123,8 @@ function hostList(spec: StackSpec): string {
 export const RABBITMQ_CA_PATH = 'secrets/tls/ca.crt';
 
 export const rabbitmqConnection: BrokerConnection = {
-  secrets: (spec) => [
-    ...rabbitUsers(spec).map((u) => ({ env: u.passwordEnv, description: `Password of the RabbitMQ user "${u.name}" (${u.purpose})` })),
+  secrets: () => [
+    ...PRINCIPALS.map((u) => ({ env: u.passwordEnv, description: `Password of the RabbitMQ user "${u.name}" (${u.purpose})` })),
     { env: 'RABBITMQ_ERLANG_COOKIE', description: 'Shared secret of the RabbitMQ cluster nodes and CLI tools' },
   ],
   connection: (spec) => [
