@@ -29,7 +29,7 @@ import { specFor } from '../support/stack.ts';
 import { inDebianRoot } from '../support/tools.ts';
 
 // Below the ephemeral range; the plain defaults (5672, 15672) are only ever probed, never bound.
-const PORTS = { amqps: 27671, https: 27871, prometheus: 27692, mqtts: 27883, dist: 27674, epmd: 27369 } as const;
+const PORTS = { amqps: 27671, https: 27871, prometheus: 27693, mqtts: 27884, dist: 27675, epmd: 27370 } as const;
 const NODE = 'bptls@localhost';
 const RABBITMQ_BIN = '/usr/lib/rabbitmq/bin';
 const VHOST = 'rabbit-prod';
@@ -54,7 +54,8 @@ function rabbitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...base, PATH: `${join(dir, 'bin')}:${RABBITMQ_BIN}:/usr/sbin:/usr/bin:/sbin:/bin`, ERL_EPMD_PORT: String(PORTS.epmd), RABBITMQ_CONF_ENV_FILE: join(dir, 'rabbitmq-env.conf'), ...extra };
 }
 
-function inRoot(argv: string[], env: NodeJS.ProcessEnv, timeout = 240_000) {
+/** Each rabbitmqctl of init.sh starts an Erlang VM: minutes on 2 loaded cores. */
+function inRoot(argv: string[], env: NodeJS.ProcessEnv, timeout = 600_000) {
   const { command, args } = inDebianRoot(argv);
   return spawnSync(command, args, { env, encoding: 'utf8', timeout });
 }
@@ -181,7 +182,7 @@ beforeAll(async () => {
   const init = inRoot(['bash', join(project.root, 'config/rabbitmq/init.sh')], rabbitEnv({ HOME: join(dir, 'home'), RABBITMQ_NODE: NODE, ...project.secretFiles }));
   if (init.status !== 0) throw new Error(`init.sh failed:\n${init.stdout}${init.stderr}\n${broker.tail()}`);
   mod = await importMessaging(project.root);
-}, 400_000);
+}, 900_000);
 
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
