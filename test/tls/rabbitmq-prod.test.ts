@@ -24,6 +24,7 @@ import { importMessaging, type MessagingModule, type RabbitMessaging } from '../
 import { sharedNodeModules } from '../clients/support.ts';
 import { tempDir } from '../support/cli.ts';
 import { launchInRoot, portOpen, remapLines, waitFor, writeFile, type Launched } from '../support/launch.ts';
+import { mqttConnect } from '../support/mqtt.ts';
 import { httpsRequest, writeProject, type WrittenProject } from '../support/rabbitmq-tls.ts';
 import { specFor } from '../support/stack.ts';
 import { inDebianRoot } from '../support/tools.ts';
@@ -38,7 +39,9 @@ const spec = specFor('complex-routing', 'prod', {
   name: VHOST,
   targets: ['compose'],
   edit: (raw) => {
-    raw.channels.push(...seedChannels('background-jobs', ['rabbitmq']), ...seedChannels('rpc', ['rabbitmq']));
+    raw.channels.push(...seedChannels('background-jobs', ['rabbitmq']), ...seedChannels('rpc', ['rabbitmq']), ...seedChannels('iot-mqtt', ['rabbitmq']));
+    const settings = raw.brokers.rabbitmq;
+    if (settings) settings.plugins = ['rabbitmq_mqtt'];
   },
 });
 
@@ -141,6 +144,7 @@ beforeAll(async () => {
       'listeners.ssl.default': String(PORTS.amqps),
       'management.ssl.port': String(PORTS.https),
       'prometheus.tcp.port': String(PORTS.prometheus),
+      'mqtt.listeners.ssl.default': String(PORTS.mqtts),
       load_definitions: join(project.root, 'config/rabbitmq/definitions.json'),
       'cluster_formation.peer_discovery_backend': null,
       'cluster_formation.classic_config.nodes.1': null,
@@ -199,9 +203,8 @@ describe('RabbitMQ prod: TLS only, on the real broker', () => {
     const overview = await api('/overview', admin());
     expect(overview.status).toBe(200);
     const protocols = (JSON.parse(overview.body) as { listeners: { protocol: string; port: number }[] }).listeners.map((l) => `${l.protocol}:${l.port}`).sort();
-    expect(protocols).toEqual([`amqp/ssl:${PORTS.amqps}`, 'clustering:' + PORTS.dist, `http/prometheus:${PORTS.prometheus}`, `https:${PORTS.https}`].sort());
-    expect(await portOpen(5672)).toBe(false);
-    expect(await portOpen(15672)).toBe(false);
+    expect(protocols).toEqual([`amqp/ssl:${PORTS.amqps}`, 'clustering:' + PORTS.dist, `http/prometheus:${PORTS.prometheus}`, `https:${PORTS.https}`, `mqtt/ssl:${PORTS.mqtts}`].sort());
+    for (const plain of [5672, 15672, 1883]) expect(await portOpen(plain), `port ${plain}`).toBe(false);
   });
 
   it('a plain AMQP client on the AMQPS port gets no AMQP answer: the connection is closed', async () => {
@@ -241,6 +244,21 @@ describe('RabbitMQ prod: authentication through the generated client (amqps://, 
     const r = await connectOutcome(url('app', project.env.RABBITMQ_PASSWORD ?? '', '127.0.0.2'));
     expect(r).toMatchObject({ ok: false, code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
   });
+});
+
+describe('RabbitMQ prod: MQTT over TLS', () => {
+  it('devices log in over TLS (certificate checked) as app and publish into amq.topic; a wrong password is refused', async () => {
+    const password = project.env.RABBITMQ_PASSWORD ?? '';
+    expect((await mqttConnect(PORTS.mqtts, { clientId: 'wrong', username: 'app', password: `${password}x`, tls: { ca } })).returnCode).not.toBe(0);
+    expect((await mqttConnect(PORTS.mqtts, { clientId: 'anon', tls: { ca } })).returnCode).not.toBe(0);
+    const device = await mqttConnect(PORTS.mqtts, { clientId: 'dev1', username: 'app', password, tls: { ca } });
+    expect(device.returnCode).toBe(0);
+    device.publish('sensors/dev1/temp', '{"value":21.5}');
+    await expect
+      .poll(async () => (JSON.parse((await api(`/queues/${encodeURIComponent(VHOST)}/telemetry`, admin())).body) as { messages?: number }).messages, { timeout: 20_000 })
+      .toBe(1);
+    device.close();
+  }, 60_000);
 });
 
 describe('RabbitMQ prod: the permission matrix on the real broker', () => {
