@@ -2,14 +2,15 @@
  * RabbitMQ configuration from the spec: `rabbitmq.conf`, `enabled_plugins`, the definitions
  * (vhost, policies, and the exchanges/queues/bindings of ./topology.ts, the one source of queue
  * arguments that the generated clients declare too) imported at boot, and the
- * scripts that bring the Erlang cookie and the users in from the environment. Shared by the
+ * scripts that bring the Erlang cookie and the users in from secret files (<NAME>_FILE). Shared by the
  * compose and Kubernetes emitters; only the Topology (node host names) and the peer discovery
  * differ between them.
  *
  * Users are deliberately NOT in definitions.json: a definitions file would need the password or
  * its hash, and nothing secret may be committed. A node that imports definitions at boot creates
  * no default user either, so no guest/guest ever exists; the init script creates the users from
- * .env (compose) or a Secret (Kubernetes) and re-sets their passwords on every run.
+ * .env (compose secrets) or a Secret (Kubernetes, mounted as files) and re-sets their passwords on every run.
+ * prod listens with TLS only (AMQPS, HTTPS, MQTTS), the material at RABBITMQ_TLS_FILES.
  */
 import { channelsOf, durationMs, scalingOf, settingsOf, type StackSpec } from '../../stack/index.ts';
 import { render } from '../../emit/render.ts';
@@ -132,7 +133,7 @@ export function rabbitConfSections(spec: StackSpec, topology: Topology, options:
           ],
         },
     {
-      comment: 'Access: guest may only ever log in from localhost (the image\'s conf.d default allows it from anywhere),\nand nobody logs in anonymously. Users come from the init step, with passwords from the environment.',
+      comment: 'Access: guest may only ever log in from localhost (the image\'s conf.d default allows it from anywhere),\nand nobody logs in anonymously. Users come from the init step, with passwords from secret files.',
       entries: [
         ['loopback_users.guest', 'true'],
         // RabbitMQ 4: connections without credentials would act as this user; "none" refuses them.
