@@ -94,7 +94,7 @@ function compose(spec: StackSpec): ComposePieces {
         ...service,
         // The CA certificate only (public): the script checks the node's certificate with it.
         volumes: [...(service.volumes ?? []), ...(tls ? [{ type: 'bind' as const, source: `./${CA_FILES.cert}`, target: RABBITMQ_TLS_FILES.ca, read_only: true as const }] : [])],
-        secrets: [composeSecret(BACKUP_PASSWORD)],
+        secrets: [...(service.secrets ?? []), composeSecret(BACKUP_PASSWORD)],
       },
     },
     volumes: ['rabbitmq-backups'],
