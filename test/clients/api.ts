@@ -111,6 +111,7 @@ export interface RabbitSettings {
   url: string;
   hosts: readonly string[];
   connectionName: string;
+  tls?: { ca?: string };
 }
 
 export interface RabbitMessaging {

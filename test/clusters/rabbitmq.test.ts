@@ -12,6 +12,9 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rabbitHostPorts } from '../../generators/brokers/rabbitmq/connection.ts';
+import { RABBITMQ_TLS_PORTS } from '../../generators/brokers/rabbitmq/config.ts';
+import { CA_FILES } from '../../generators/emit/tls-model.ts';
+import { httpsRequest } from '../support/rabbitmq-tls.ts';
 import { settingsOf } from '../../generators/stack/index.ts';
 import { importMessaging, type MessagingModule, type RabbitMessaging } from '../clients/api.ts';
 import { specFor } from '../support/stack.ts';
@@ -40,19 +43,14 @@ interface QueueInfo {
   messages?: number;
 }
 
-/** The management API of a running node, as the admin user init.sh created. */
+/** The management API (HTTPS, the certificate checked against the project CA) of a running node, as the admin user init.sh created. */
 async function api<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; json: T }> {
   let last: unknown;
+  const ca = project.read(CA_FILES.cert);
   for (const node of cluster.nodes.filter((n) => n.running)) {
     try {
-      const res = await fetch(`http://${node.address}:15672/api${path}`, {
-        method: init.method ?? 'GET',
-        headers: { authorization: `Basic ${Buffer.from(`admin:${project.env.RABBITMQ_ADMIN_PASSWORD}`).toString('base64')}`, 'content-type': 'application/json' },
-        ...(init.body !== undefined && { body: JSON.stringify(init.body) }),
-        signal: AbortSignal.timeout(10_000),
-      });
-      const text = await res.text();
-      return { status: res.status, json: (text ? JSON.parse(text) : undefined) as T };
+      const res = await httpsRequest({ host: node.service, port: RABBITMQ_TLS_PORTS.management, path: `/api${path}`, ca, auth: `admin:${project.env.RABBITMQ_ADMIN_PASSWORD}`, ...init });
+      return { status: res.status, json: (res.body ? JSON.parse(res.body) : undefined) as T };
     } catch (error) {
       last = error;
     }
@@ -89,8 +87,9 @@ async function waitClustered(timeoutMs = 120_000): Promise<void> {
   }
 }
 
+/** The generated client with `.env` as generated (amqps://, every node in RABBITMQ_HOSTS); the CA path is relative to the project, where the client runs. */
 function client(): RabbitMessaging {
-  return new mod.RabbitMessaging(mod.rabbitmqSettings(project.env), { log: () => undefined });
+  return new mod.RabbitMessaging(mod.rabbitmqSettings({ ...project.env, RABBITMQ_CA_FILE: join(project.root, project.env.RABBITMQ_CA_FILE ?? '') }), { log: () => undefined });
 }
 
 async function runInit(): Promise<void> {
@@ -102,7 +101,7 @@ beforeAll(async () => {
   await assertClusterNetwork(SERVICES);
   project = await generateClusterProject('rabbitmq', spec);
   cluster = new RabbitCluster({ project: project.root, home, services: SERVICES, cookie: project.env.RABBITMQ_ERLANG_COOKIE ?? '', env: project.serviceEnv('rabbitmq-1') });
-  published = await publishPorts(SERVICES.flatMap((service, i) => [{ hostPort: rabbitHostPorts(i).amqp, service, port: 5672 }]));
+  published = await publishPorts(SERVICES.flatMap((service, i) => [{ hostPort: rabbitHostPorts(spec, i).amqp, service, port: 5671 }]));
   // In parallel, as compose starts them: whichever node imports the definitions first declares the queues.
   await startAll(cluster.nodes, 240_000);
   await runInit();
@@ -196,8 +195,9 @@ describe('CLUSTER RabbitMQ 4: a lost vhost, restored with the generated restore 
   it('the client reports the refused vhost as such, and works again after restore.sh (topology and permissions back)', async () => {
     await waitClustered();
     const backups = join(home, 'backups');
-    const lib = { BACKUP_DIR: backups, RABBITMQ_API: 'http://rabbitmq-1:15672', RABBITMQ_PASSWORD: project.env.RABBITMQ_ADMIN_PASSWORD ?? '' };
-    const backup = await cluster.run(['bash', join(project.root, 'backup/rabbitmq/backup.sh')], lib);
+    // The backup runs as its own principal (backup), the restore as the administrator; both over HTTPS.
+    const lib = { BACKUP_DIR: backups, RABBITMQ_API: `https://rabbitmq-1:${RABBITMQ_TLS_PORTS.management}`, HTTP_CA_FILE: join(project.root, CA_FILES.cert) };
+    const backup = await cluster.run(['bash', join(project.root, 'backup/rabbitmq/backup.sh')], { ...lib, RABBITMQ_PASSWORD: project.env.RABBITMQ_BACKUP_PASSWORD ?? '' });
     expect(backup.code, backup.output).toBe(0);
     const [file] = (await cluster.run(['ls', backups])).stdout.trim().split('\n');
     expect(file).toMatch(/^definitions-.*\.json$/);
@@ -208,7 +208,7 @@ describe('CLUSTER RabbitMQ 4: a lost vhost, restored with the generated restore 
     // The vhost is gone, its permissions with it: the broker refuses the app, and the client says so.
     await expect(app.publish(QUEUE, { type: 'send_email', payload: { step: 'lost' } })).rejects.toMatchObject({ name: 'RabbitAccessError', message: expect.stringMatching(/NOT_ALLOWED|ACCESS_REFUSED/) });
 
-    const restore = await cluster.run(['bash', join(project.root, 'backup/rabbitmq/restore.sh'), join(backups, file ?? '')], lib);
+    const restore = await cluster.run(['bash', join(project.root, 'backup/rabbitmq/restore.sh'), join(backups, file ?? '')], { ...lib, RABBITMQ_PASSWORD: project.env.RABBITMQ_ADMIN_PASSWORD ?? '' });
     expect(restore.code, restore.output).toBe(0);
     expect(restore.stdout).toMatch(/app may use vhost/);
     const got: string[] = [];

@@ -84,6 +84,8 @@ function runInit(files: ReadonlyMap<string, string>, secrets: Record<string, str
     RABBITMQ_ERLANG_COOKIE: env.RABBITMQ_ERLANG_COOKIE ?? '',
     RABBITMQ_ADMIN_PASSWORD: secrets.RABBITMQ_ADMIN_PASSWORD ?? '',
     RABBITMQ_PASSWORD: secrets.RABBITMQ_PASSWORD ?? '',
+    RABBITMQ_MONITOR_PASSWORD: secrets.RABBITMQ_MONITOR_PASSWORD ?? '',
+    RABBITMQ_BACKUP_PASSWORD: secrets.RABBITMQ_BACKUP_PASSWORD ?? '',
   });
   return inRoot(['bash', script], secretsEnv, 240_000);
 }
@@ -197,9 +199,9 @@ afterAll(async () => {
 });
 
 describe('RabbitMQ dev: the generated config, definitions and init script on a real node', () => {
-  it('the init script created exactly the admin and app users, and no guest', async () => {
+  it('the init script created exactly the admin, app, backup and monitor users, and no guest', async () => {
     const users = (await api('/users')).json as { name: string }[];
-    expect(users.map((u) => u.name).sort()).toEqual(['admin', 'app']);
+    expect(users.map((u) => u.name).sort()).toEqual(['admin', 'app', 'backup', 'monitor']);
     const whoami = await api('/whoami');
     expect(whoami.status).toBe(200);
     expect(JSON.stringify(whoami.json)).toContain('administrator');

@@ -63,7 +63,7 @@ describe('mergeEnv: the .env of a run', () => {
 
   it('fills every empty secret of `cp .env.example .env` and rebuilds the URL (compose then has every password)', () => {
     const merged = mergeEnv(spec, envExample(spec), random);
-    expect(merged.filled).toEqual(['RABBITMQ_PASSWORD', 'RABBITMQ_ADMIN_PASSWORD', 'RABBITMQ_ERLANG_COOKIE', 'GRAFANA_ADMIN_PASSWORD']);
+    expect(merged.filled).toEqual(['RABBITMQ_PASSWORD', 'RABBITMQ_ADMIN_PASSWORD', 'RABBITMQ_MONITOR_PASSWORD', 'RABBITMQ_BACKUP_PASSWORD', 'RABBITMQ_ERLANG_COOKIE', 'GRAFANA_ADMIN_PASSWORD']);
     const values = nodeParseEnv(merged.text);
     for (const key of merged.filled) expect(values[key]).toMatch(/^rnd\d+$/);
     expect(values.RABBITMQ_URL).toBe(`amqp://app:${values.RABBITMQ_PASSWORD}@127.0.0.1:5672/shop`);
@@ -72,7 +72,7 @@ describe('mergeEnv: the .env of a run', () => {
   it('keeps the user\'s values (quoted for both readers), percent-encodes them in URLs, keeps their own keys verbatim', () => {
     const existing = "RABBITMQ_PASSWORD='abc$def #x'\nRABBITMQ_ADMIN_PASSWORD=\"it's\"\nRABBITMQ_URL=amqp://old\nMY_OWN=$HOME # as I wrote it\n";
     const merged = mergeEnv(spec, existing, random);
-    expect(merged.filled).toEqual(['RABBITMQ_ERLANG_COOKIE', 'GRAFANA_ADMIN_PASSWORD']);
+    expect(merged.filled).toEqual(['RABBITMQ_MONITOR_PASSWORD', 'RABBITMQ_BACKUP_PASSWORD', 'RABBITMQ_ERLANG_COOKIE', 'GRAFANA_ADMIN_PASSWORD']);
     expect(merged.text).toContain("RABBITMQ_PASSWORD='abc$def #x'\n");
     expect(merged.text).toContain('MY_OWN=$HOME # as I wrote it\n');
     const values = nodeParseEnv(merged.text);

@@ -54,7 +54,7 @@ describe('the generated project skeleton', () => {
     let n = 0;
     const env = parseEnv(buildEnv(s, undefined, () => `secret-${++n}`));
     expect([...env.keys()].filter((k) => env.get(k)?.startsWith('secret-'))).toEqual([
-      'RABBITMQ_PASSWORD', 'RABBITMQ_ADMIN_PASSWORD', 'RABBITMQ_ERLANG_COOKIE', 'REDIS_PASSWORD', 'REDIS_ADMIN_PASSWORD', 'REDIS_MONITOR_PASSWORD', 'GRAFANA_ADMIN_PASSWORD',
+      'RABBITMQ_PASSWORD', 'RABBITMQ_ADMIN_PASSWORD', 'RABBITMQ_MONITOR_PASSWORD', 'RABBITMQ_BACKUP_PASSWORD', 'RABBITMQ_ERLANG_COOKIE', 'REDIS_PASSWORD', 'REDIS_ADMIN_PASSWORD', 'REDIS_MONITOR_PASSWORD', 'GRAFANA_ADMIN_PASSWORD',
       'MONITORING_ADMIN_PASSWORD', 'PROMETHEUS_PASSWORD', 'GRAFANA_DATASOURCE_PASSWORD', 'PUSHGATEWAY_BACKUP_PASSWORD',
     ]);
     // dev: the monitoring services stay open on 127.0.0.1, so no logins.

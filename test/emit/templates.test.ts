@@ -22,7 +22,7 @@ const SHELL_QUOTED = 'a command line built with shellCommand (generators/brokers
 
 /** Values that may be output raw, by the last segment of their path, and why. */
 const SAFE: Readonly<Record<string, string>> = {
-  admin: NAME, user: NAME, name: NAME, id: NAME, key: NAME, env: NAME, vhost: NAME, vhostEncoded: 'a vhost name percent-encoded',
+  admin: NAME, user: NAME, name: NAME, id: NAME, key: NAME, env: NAME, vhost: NAME,
   typeName: NAME, replyTypeName: NAME, className: NAME, constName: NAME,
   typeModule: CONST, varyField: NAME, deadLetter: NAME, broker: NAME, kind: NAME, semantics: NAME, profile: NAME, project: NAME, namespace: NAME,
   secretName: NAME, service: NAME, group: NAME, alert: NAME, severity: NAME, job: NAME, metric: NAME, policyName: NAME, master: NAME,
@@ -44,6 +44,7 @@ const SAFE: Readonly<Record<string, string>> = {
   text: 'Markdown the generator writes (backup and monitoring notes)',
   families: 'metric family names of the RabbitMQ Prometheus plugin (constants)', chosen: 'broker titles (guide text)', recommended: 'broker titles (guide text)',
   passwordEnv: NAME, tags: SHELL_QUOTED, configure: SHELL_QUOTED, write: SHELL_QUOTED, read: SHELL_QUOTED, permissions: SHELL_QUOTED, users: 'user names joined by ", " (names)',
+  amqps: NUMBER, https: NUMBER, metrics: NUMBER,
   property: NAME, highFrom: NUMBER, max: NUMBER, lowTop: NUMBER, majority: NUMBER, members: NUMBER, total: NUMBER, rate: NUMBER, downSeconds: NUMBER, runs: NUMBER,
   nodeEngine: 'the engines range from generators/versions (a constant)', sentinel: NAME, sentinelPort: NUMBER, sentinels: 'a Sentinel count (number)', downAfterS: NUMBER, discoverySeconds: NUMBER, adminUser: NAME,
   leafDays: NUMBER, caYears: NUMBER, renewDays: NUMBER, count: NUMBER, cert: 'a path under secrets/tls/ built from names', dir: CONST,

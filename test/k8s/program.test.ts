@@ -453,11 +453,31 @@ describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id
     const initNodes = /^\[ -n "\$NODES" \] \|\| NODES=(.*)$/m.exec(data['init.sh'] ?? '')?.[1]?.replace(/^'|'$/g, '');
     expect(initNodes?.split(' ')).toEqual(Array.from({ length: nodes }, (_, i) => `rabbit@rabbitmq-${i}.rabbitmq-headless`));
     expect(at(byName, 'RABBITMQ_USE_LONGNAME', 'value')).toBe('true');
-    // The server pods get only the cookie; the init Job also gets the passwords.
-    expect(env.filter((e) => isObj(e.valueFrom) && isObj(e.valueFrom.secretKeyRef)).map((e) => e.name)).toEqual(['RABBITMQ_ERLANG_COOKIE']);
+    // Secrets are files, never environment variables: the server pods get only the cookie; the init Job also gets the passwords.
+    const secretItems = (podSpec: unknown) =>
+      list(at(podSpec, 'volumes')).filter(isObj).flatMap((v) => (isObj(v.secret) && v.secret.secretName === `${spec().name}-secrets` ? list(v.secret.items).filter(isObj).map((i) => String(i.key)) : [])).sort();
+    const podSpec = at(set, 'spec', 'template', 'spec');
+    expect(env.filter((e) => isObj(e.valueFrom) && isObj(e.valueFrom.secretKeyRef))).toEqual([]);
+    expect(secretItems(podSpec)).toEqual(['RABBITMQ_ERLANG_COOKIE']);
+    expect(at(byName, 'RABBITMQ_ERLANG_COOKIE_FILE', 'value')).toBe('/run/secrets/rabbitmq_erlang_cookie');
     const job = find(objects(), 'Job', 'rabbitmq-init');
     const jobEnv = list(at(job, 'spec', 'template', 'spec', 'containers', 0, 'env')).filter(isObj);
-    expect(jobEnv.filter((e) => isObj(e.valueFrom)).map((e) => at(e, 'valueFrom', 'secretKeyRef', 'key')).sort()).toEqual(['RABBITMQ_ADMIN_PASSWORD', 'RABBITMQ_ERLANG_COOKIE', 'RABBITMQ_PASSWORD']);
+    expect(jobEnv.filter((e) => isObj(e.valueFrom))).toEqual([]);
+    expect(secretItems(at(job, 'spec', 'template', 'spec'))).toEqual(['RABBITMQ_ADMIN_PASSWORD', 'RABBITMQ_BACKUP_PASSWORD', 'RABBITMQ_ERLANG_COOKIE', 'RABBITMQ_MONITOR_PASSWORD', 'RABBITMQ_PASSWORD']);
+    // prod: the cert-manager Secret where rabbitmq.conf reads the node's certificate, and TLS listeners only.
+    const tlsVolume = list(at(podSpec, 'volumes')).filter(isObj).find((v) => v.name === 'tls');
+    if (c.profile === 'prod') {
+      expect(at(tlsVolume, 'secret', 'secretName')).toBe('rabbitmq-tls');
+      const mount = list(at(set, 'spec', 'template', 'spec', 'containers', 0, 'volumeMounts')).filter(isObj).find((m) => m.name === 'tls');
+      expect(mount?.mountPath).toBe('/etc/brokerplate/tls');
+      expect(data['rabbitmq.conf']).toMatch(/^listeners\.tcp = none$/m);
+      expect(data['rabbitmq.conf']).toContain('ssl_options.certfile = /etc/brokerplate/tls/tls.crt');
+      const ports = list(at(set, 'spec', 'template', 'spec', 'containers', 0, 'ports')).filter(isObj).map((p) => p.containerPort);
+      expect(ports).toContain(5671);
+      expect(ports).not.toContain(5672);
+    } else {
+      expect(tlsVolume).toBeUndefined();
+    }
     expect(at(job, 'spec', 'template', 'spec', 'subdomain')).toBe('rabbitmq-headless');
   });
 

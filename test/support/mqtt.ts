@@ -1,5 +1,6 @@
 /** A minimal MQTT 3.1.1 client (CONNECT, QoS 0 PUBLISH): enough to check a broker's MQTT listener and its auth. */
 import net from 'node:net';
+import tls from 'node:tls';
 
 function remainingLength(n: number): Buffer {
   const bytes: number[] = [];
@@ -28,12 +29,13 @@ export interface MqttSession {
   close(): void;
 }
 
-export function mqttConnect(port: number, options: { clientId: string; username?: string; password?: string }): Promise<MqttSession> {
+/** `tls`: MQTT over TLS, the server certificate checked against `ca` and 127.0.0.1 (Node's default checks). */
+export function mqttConnect(port: number, options: { clientId: string; username?: string; password?: string; tls?: { ca: string } }): Promise<MqttSession> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ port, host: '127.0.0.1' });
+    const socket = options.tls ? tls.connect({ port, host: '127.0.0.1', ca: options.tls.ca }) : net.connect({ port, host: '127.0.0.1' });
     const timer = setTimeout(() => (socket.destroy(), reject(new Error('no CONNACK'))), 10_000);
     socket.once('error', (e) => (clearTimeout(timer), reject(e)));
-    socket.once('connect', () => {
+    socket.once(options.tls ? 'secureConnect' : 'connect', () => {
       let flags = 0x02; // clean session
       if (options.username !== undefined) flags |= 0x80;
       if (options.password !== undefined) flags |= 0x40;

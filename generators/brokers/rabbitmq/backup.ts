@@ -14,8 +14,10 @@ import type { ComposePieces } from '../../emit/monitoring-model.ts';
 import { render } from '../../emit/render.ts';
 import { IMAGES } from '../../versions/images.ts';
 import { composeTopology, type Topology } from '../topology.ts';
-import { RABBITMQ_PORTS, rabbitNodeCount } from './config.ts';
-import { ADMIN_USER, rabbitUsers } from './connection.ts';
+import { rabbitNodeCount, rabbitPorts, RABBITMQ_TLS_FILES, rabbitSecretFile } from './config.ts';
+import { ADMIN_USER, BACKUP_USER, rabbitTls, rabbitUsers } from './connection.ts';
+import { composeSecret } from '../../emit/compose-model.ts';
+import { CA_FILES, tlsSecretName } from '../../emit/tls-model.ts';
 import { shellQuote } from '../formats.ts';
 
 /** Plugins the standby broker needs (the primary needs none: federation is set up downstream). */
@@ -41,24 +43,34 @@ export function federationPolicy(spec: StackSpec): object {
 }
 
 function api(spec: StackSpec, host = composeTopology({ rabbitmq: rabbitNodeCount(spec) }).host('rabbitmq', 0)): string {
-  return `http://${host}:${RABBITMQ_PORTS.management}`;
+  return `${rabbitTls(spec) ? 'https' : 'http'}://${host}:${rabbitPorts(spec).management}`;
 }
+
+/** The backup principal's password, as a file. */
+const BACKUP_PASSWORD = 'RABBITMQ_BACKUP_PASSWORD';
 
 function scripts(spec: StackSpec): Record<'backup' | 'restore' | 'standby', string> {
   const vhost = settingsOf(spec, 'rabbitmq').vhost;
-  const ctx = { name: spec.name, vhost, vhostEncoded: encodeURIComponent(vhost), api: api(spec), user: ADMIN_USER, keep: spec.backup.keep };
+  const ctx = { name: spec.name, vhost, api: api(spec), keep: spec.backup.keep };
+  const admin = { ...ctx, user: ADMIN_USER };
   const exchanges = federatedExchanges(spec);
+  const tls = rabbitTls(spec);
+  const vhostEncoded = encodeURIComponent(vhost);
   return {
-    backup: render('backup/rabbitmq-export.sh', ctx),
+    backup: render('backup/rabbitmq-export.sh', { ...ctx, user: BACKUP_USER }),
     restore: render('backup/rabbitmq-restore.sh', {
-      ...ctx,
-      users: rabbitUsers()
+      ...admin,
+      users: rabbitUsers(spec)
         .map((u) => u.name)
         .join(', '),
-      grants: rabbitUsers().map((u) => ({ user: shellQuote(u.name), permissions: shellQuote(JSON.stringify(u.permissions)) })),
+      grants: rabbitUsers(spec).flatMap((u) => (u.permissions ? [{ user: shellQuote(u.name), permissions: shellQuote(JSON.stringify(u.permissions)) }] : [])),
     }),
     standby: render('backup/rabbitmq-standby.sh', {
-      ...ctx,
+      ...admin,
+      apiExample: tls ? `https://standby:${rabbitPorts(spec).management}` : `http://standby:${rabbitPorts(spec).management}`,
+      uriExample: tls
+        ? `amqps://user:password@primary-host:${rabbitPorts(spec).amqp}/${vhostEncoded}?cacertfile=${RABBITMQ_TLS_FILES.ca}&verify=verify_peer&server_name_indication=primary-host`
+        : `amqp://user:password@primary-host:${rabbitPorts(spec).amqp}/${vhostEncoded}`,
       exchanges: exchanges.length > 0 ? exchanges.join(', ') : '(no exchanges)',
       policy: JSON.stringify(federationPolicy(spec)),
       policyName: FEDERATION_POLICY,
@@ -69,18 +81,47 @@ function scripts(spec: StackSpec): Record<'backup' | 'restore' | 'standby', stri
 
 function compose(spec: StackSpec): ComposePieces {
   const host = composeTopology({ rabbitmq: rabbitNodeCount(spec) }).host('rabbitmq', 0);
+  const tls = rabbitTls(spec);
+  const service = backupService(spec, 'rabbitmq', IMAGES.rabbitmq, {
+    RABBITMQ_API: api(spec),
+    RABBITMQ_USER: BACKUP_USER,
+    RABBITMQ_PASSWORD_FILE: rabbitSecretFile(BACKUP_PASSWORD),
+    ...(tls && { HTTP_CA_FILE: RABBITMQ_TLS_FILES.ca }),
+  }, [host]);
   return {
     services: {
-      'rabbitmq-backup': backupService(spec, 'rabbitmq', IMAGES.rabbitmq, {
-        RABBITMQ_API: api(spec),
-        RABBITMQ_USER: ADMIN_USER,
-        RABBITMQ_PASSWORD: '${RABBITMQ_ADMIN_PASSWORD:?RABBITMQ_ADMIN_PASSWORD is not set}',
-      }, [host]),
+      'rabbitmq-backup': {
+        ...service,
+        // The CA certificate only (public): the script checks the node's certificate with it.
+        volumes: [...(service.volumes ?? []), ...(tls ? [{ type: 'bind' as const, source: `./${CA_FILES.cert}`, target: RABBITMQ_TLS_FILES.ca, read_only: true as const }] : [])],
+        secrets: [...(service.secrets ?? []), composeSecret(BACKUP_PASSWORD)],
+      },
     },
     volumes: ['rabbitmq-backups'],
     files: [],
-    notes: ['**RabbitMQ backup**: `docker compose --profile backup run --rm rabbitmq-backup` exports the vhost definitions to the `rabbitmq-backups` volume.'],
+    notes: [`**RabbitMQ backup**: \`docker compose --profile backup run --rm rabbitmq-backup\` exports the vhost definitions to the \`rabbitmq-backups\` volume, as the \`${BACKUP_USER}\` user (lists the vhost's objects; reads and publishes no message)${tls ? ' over HTTPS' : ''}.`],
   };
+}
+
+/** The CronJob reads the backup password and (prod) the CA from files: the stack's Secret and the nodes' cert-manager Secret as volumes. */
+function withFiles(objects: K8sObject[], spec: StackSpec): K8sObject[] {
+  const tls = rabbitTls(spec);
+  return objects.map((o) => {
+    if (o.kind !== 'CronJob') return o;
+    const cron = JSON.parse(JSON.stringify(o)) as CronJobShape;
+    const pod = cron.spec.jobTemplate.spec.template.spec;
+    for (const c of pod.containers) {
+      c.volumeMounts.push({ name: 'secrets', mountPath: rabbitSecretFile(BACKUP_PASSWORD), subPath: BACKUP_PASSWORD.toLowerCase(), readOnly: true });
+      if (tls) c.volumeMounts.push({ name: 'tls', mountPath: RABBITMQ_TLS_FILES.ca, subPath: 'ca.crt', readOnly: true });
+    }
+    pod.volumes.push({ name: 'secrets', secret: { secretName: `${spec.name}-secrets`, items: [{ key: BACKUP_PASSWORD, path: BACKUP_PASSWORD.toLowerCase() }], defaultMode: 0o440 } });
+    if (tls) pod.volumes.push({ name: 'tls', secret: { secretName: tlsSecretName('rabbitmq'), items: [{ key: 'ca.crt', path: 'ca.crt' }], defaultMode: 0o444 } });
+    return cron as unknown as K8sObject;
+  });
+}
+
+interface CronJobShape {
+  spec: { jobTemplate: { spec: { template: { spec: { containers: { volumeMounts: object[] }[]; volumes: object[] } } } } };
 }
 
 function k8s(spec: StackSpec, namespace: string, topology: Topology): K8sObject[] {
@@ -88,11 +129,15 @@ function k8s(spec: StackSpec, namespace: string, topology: Topology): K8sObject[
   const s = scripts(spec);
   return [
     scriptsConfigMap(spec, namespace, 'rabbitmq', { 'lib.sh': libScript(spec), 'backup.sh': s.backup, 'restore.sh': s.restore, 'standby.sh': s.standby }),
-    ...backupCronJob(spec, namespace, 'rabbitmq', IMAGES.rabbitmq, [
-      { name: 'RABBITMQ_API', value: api(spec, `rabbitmq.${namespace}.svc`) },
-      { name: 'RABBITMQ_USER', value: ADMIN_USER },
-      { name: 'RABBITMQ_PASSWORD', secret: 'RABBITMQ_ADMIN_PASSWORD' },
-    ], '1Gi'),
+    ...withFiles(
+      backupCronJob(spec, namespace, 'rabbitmq', IMAGES.rabbitmq, [
+        { name: 'RABBITMQ_API', value: api(spec, `rabbitmq.${namespace}.svc`) },
+        { name: 'RABBITMQ_USER', value: BACKUP_USER },
+        { name: 'RABBITMQ_PASSWORD_FILE', value: rabbitSecretFile(BACKUP_PASSWORD) },
+        ...(rabbitTls(spec) ? [{ name: 'HTTP_CA_FILE', value: RABBITMQ_TLS_FILES.ca }] : []),
+      ], '1Gi'),
+      spec,
+    ),
   ];
 }
 

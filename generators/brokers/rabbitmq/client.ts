@@ -8,6 +8,8 @@ import type { ChannelView, ClientPart, ClientsContext } from '../../emit/clients
 import { file } from '../../emit/files.ts';
 import { render } from '../../emit/render.ts';
 import { priorityLevels, queueType, rabbitTopology } from './topology.ts';
+import { rabbitPorts } from './config.ts';
+import { rabbitTls, rabbitUsers } from './connection.ts';
 
 /** The payload field whose value is the routing key, when its enum lists exactly the binding keys (the guide's task['type']). */
 function routeBy(channel: RabbitQueueChannel): string | undefined {
@@ -96,6 +98,21 @@ export const rabbitmqClient: ClientPart<'rabbitmq'> = {
       strict: levels.filter((l) => l.kind === 'strict'),
       twoLevel: levels.flatMap((l) => (l.kind === 'two-level' ? [{ ...l, lowTop: l.highFrom - 1 }] : [])),
       cluster: nodes > 1 && queueType(spec) === 'quorum' ? { nodes, members, majority: Math.floor(members / 2) + 1, measured: MEASURED_FAILOVER } : false,
+      security: {
+        tls: rabbitTls(spec),
+        amqps: rabbitPorts(spec).amqp,
+        https: rabbitPorts(spec).management,
+        metrics: rabbitPorts(spec).prometheus,
+        users: rabbitUsers(spec).map((u) => ({
+          name: u.name,
+          passwordEnv: u.passwordEnv,
+          tags: u.tags.length > 0 ? u.tags.join(', ') : '(none)',
+          configure: u.permissions?.configure ?? '(no access to the vhost)',
+          write: u.permissions?.write ?? '(none)',
+          read: u.permissions?.read ?? '(none)',
+          purpose: u.purpose,
+        })),
+      },
     });
   },
   // RPC is request-reply, not a throughput path: not measured.

@@ -2,20 +2,21 @@
  * RabbitMQ configuration from the spec: `rabbitmq.conf`, `enabled_plugins`, the definitions
  * (vhost, policies, and the exchanges/queues/bindings of ./topology.ts, the one source of queue
  * arguments that the generated clients declare too) imported at boot, and the
- * scripts that bring the Erlang cookie and the users in from the environment. Shared by the
+ * scripts that bring the Erlang cookie and the users in from secret files (<NAME>_FILE). Shared by the
  * compose and Kubernetes emitters; only the Topology (node host names) and the peer discovery
  * differ between them.
  *
  * Users are deliberately NOT in definitions.json: a definitions file would need the password or
  * its hash, and nothing secret may be committed. A node that imports definitions at boot creates
  * no default user either, so no guest/guest ever exists; the init script creates the users from
- * .env (compose) or a Secret (Kubernetes) and re-sets their passwords on every run.
+ * .env (compose secrets) or a Secret (Kubernetes, mounted as files) and re-sets their passwords on every run.
+ * prod listens with TLS only (AMQPS, HTTPS, MQTTS), the material at RABBITMQ_TLS_FILES.
  */
 import { channelsOf, durationMs, scalingOf, settingsOf, type StackSpec } from '../../stack/index.ts';
 import { render } from '../../emit/render.ts';
 import { enabledPluginsText, rabbitConfText, shellQuote, type ConfigSection } from '../formats.ts';
 import type { Topology } from '../topology.ts';
-import { rabbitUsers } from './connection.ts';
+import { rabbitTls, rabbitUsers } from './connection.ts';
 import { rabbitTopology, type QueueArgument, type RabbitTopology } from './topology.ts';
 
 /** Paths inside the official rabbitmq image. */
@@ -32,6 +33,38 @@ export const RABBITMQ_PATHS = {
 } as const;
 
 export const RABBITMQ_PORTS = { amqp: 5672, management: 15672, prometheus: 15692, mqtt: 1883, dist: 25672 } as const;
+/** prod: the TLS listeners instead (RabbitMQ's conventional ports); the plain ones are off. */
+export const RABBITMQ_TLS_PORTS = { amqp: 5671, management: 15671, mqtt: 8883 } as const;
+
+/** The listener ports of a profile: TLS in prod, plain in dev. */
+export function rabbitPorts(spec: StackSpec): { amqp: number; management: number; prometheus: number; mqtt: number } {
+  return rabbitTls(spec) ? { ...RABBITMQ_TLS_PORTS, prometheus: RABBITMQ_PORTS.prometheus } : RABBITMQ_PORTS;
+}
+
+/**
+ * Where a node finds its TLS material, compose and Kubernetes alike (the mount of
+ * generators/emit/tls-compose.ts and of the cert-manager Secret; test/tls/rabbitmq checks they agree).
+ */
+export const RABBITMQ_TLS_FILES = { ca: '/etc/brokerplate/tls/ca.crt', cert: '/etc/brokerplate/tls/tls.crt', key: '/etc/brokerplate/tls/tls.key' } as const;
+
+/** Where passwords and the cookie are files, compose (`secrets:`) and Kubernetes (the Secret as a volume) alike. */
+export const RABBITMQ_SECRETS_DIR = '/run/secrets';
+
+/** The file of a secret (an .env name) inside a container: /run/secrets/<name in lower case>, as composeSecret() mounts it. */
+export function rabbitSecretFile(env: string): string {
+  return `${RABBITMQ_SECRETS_DIR}/${env.toLowerCase()}`;
+}
+
+/** TLS options of a listener family (`ssl_options`, `management.ssl`, `prometheus.ssl`, `mqtt.ssl`... share them). */
+function tlsEntries(prefix: string): [string, string][] {
+  return [
+    [`${prefix}.cacertfile`, RABBITMQ_TLS_FILES.ca],
+    [`${prefix}.certfile`, RABBITMQ_TLS_FILES.cert],
+    [`${prefix}.keyfile`, RABBITMQ_TLS_FILES.key],
+    [`${prefix}.versions.1`, 'tlsv1.3'],
+    [`${prefix}.versions.2`, 'tlsv1.2'],
+  ];
+}
 
 /** Always on: the management UI/API (and the definitions tooling) and the Prometheus endpoint. */
 const BASE_PLUGINS = ['rabbitmq_management', 'rabbitmq_prometheus'] as const;
@@ -73,16 +106,34 @@ export function rabbitConfSections(spec: StackSpec, topology: Topology, options:
   const scaling = scalingOf(spec, 'rabbitmq');
   const nodes = scaling.nodes;
   const sections: ConfigSection[] = [
+    rabbitTls(spec)
+      ? {
+          comment:
+            'Listeners: TLS only for clients. No plain AMQP listener at all; the management API over HTTPS only. The metrics endpoint\n' +
+            'stays plain HTTP inside the network (not published; Prometheus scrapes it). The node asks clients for a certificate and checks one that is presented\n' +
+            '(verify_peer), without requiring it: users authenticate with passwords. Certificates: /etc/brokerplate/tls/ (see the README).',
+          entries: [
+            ['listeners.tcp', 'none'],
+            ['listeners.ssl.default', String(RABBITMQ_TLS_PORTS.amqp)],
+            ...tlsEntries('ssl_options'),
+            ['ssl_options.verify', 'verify_peer'],
+            ['ssl_options.fail_if_no_peer_cert', 'false'],
+            ['management.ssl.port', String(RABBITMQ_TLS_PORTS.management)],
+            ...tlsEntries('management.ssl'),
+            // Plain, read-only metrics, never published on the host (see the README's limits).
+            ['prometheus.tcp.port', String(RABBITMQ_PORTS.prometheus)],
+          ],
+        }
+      : {
+          comment: 'Listeners (dev: plain TCP; compose publishes them on 127.0.0.1 only)',
+          entries: [
+            ['listeners.tcp.default', String(RABBITMQ_PORTS.amqp)],
+            ['management.tcp.port', String(RABBITMQ_PORTS.management)],
+            ['prometheus.tcp.port', String(RABBITMQ_PORTS.prometheus)],
+          ],
+        },
     {
-      comment: 'Listeners',
-      entries: [
-        ['listeners.tcp.default', String(RABBITMQ_PORTS.amqp)],
-        ['management.tcp.port', String(RABBITMQ_PORTS.management)],
-        ['prometheus.tcp.port', String(RABBITMQ_PORTS.prometheus)],
-      ],
-    },
-    {
-      comment: 'Access: guest may only ever log in from localhost (the image\'s conf.d default allows it from anywhere),\nand nobody logs in anonymously. Users come from the init step, with passwords from the environment.',
+      comment: 'Access: guest may only ever log in from localhost (the image\'s conf.d default allows it from anywhere),\nand nobody logs in anonymously. Users come from the init step, with passwords from secret files.',
       entries: [
         ['loopback_users.guest', 'true'],
         // RabbitMQ 4: connections without credentials would act as this user; "none" refuses them.
@@ -124,7 +175,9 @@ export function rabbitConfSections(spec: StackSpec, topology: Topology, options:
     sections.push({
       comment: 'MQTT: devices publish to amq.topic in this vhost (topic sensors/a/b becomes routing key sensors.a.b); no anonymous devices',
       entries: [
-        ['mqtt.listeners.tcp.default', String(RABBITMQ_PORTS.mqtt)],
+        ...(rabbitTls(spec)
+          ? ([['mqtt.listeners.tcp', 'none'], ['mqtt.listeners.ssl.default', String(RABBITMQ_TLS_PORTS.mqtt)]] as const)
+          : ([['mqtt.listeners.tcp.default', String(RABBITMQ_PORTS.mqtt)]] as const)),
         ['mqtt.allow_anonymous', 'false'],
         ['mqtt.vhost', settings.vhost],
         ['mqtt.exchange', 'amq.topic'],
@@ -245,31 +298,33 @@ export function rabbitDefinitions(spec: StackSpec): RabbitDefinitions {
 
 // ---------------------------------------------------------------- scripts
 
-/** The server container's entrypoint: writes the Erlang cookie from the environment, then runs the image's entrypoint. */
+/** The server container's entrypoint: writes the Erlang cookie from its secret file, then runs the image's entrypoint. */
 export function rabbitEntrypoint(): string {
   return render('config/rabbitmq/entrypoint.sh', { data: RABBITMQ_PATHS.data });
 }
 
 /**
  * The one-shot init step: waits for the node, then creates or updates every user of
- * rabbitUsers() from the environment (password, tags, permissions on the vhost). Quorum queues
+ * rabbitUsers() from its password file (password, tags, permissions on the vhost). Quorum queues
  * need nothing from it: continuous membership reconciliation (rabbitmq.conf) grows each one to
  * the target size on whichever nodes it was declared, and again when a node joins.
  */
 export function rabbitInitScript(spec: StackSpec, topology: Topology): string {
-  const users = rabbitUsers();
+  const users = rabbitUsers(spec);
   return render('config/rabbitmq/init.sh', {
     profile: spec.profile,
     vhost: shellQuote(settingsOf(spec, 'rabbitmq').vhost),
     nodes: shellQuote(Array.from({ length: rabbitNodeCount(spec) }, (_, i) => rabbitNodeName(topology, i)).join(' ')),
-    passwordEnvs: users.map((u) => `{${u.passwordEnv}:?${u.passwordEnv} is not set}`),
     users: users.map((u) => ({
       name: shellQuote(u.name),
       passwordEnv: u.passwordEnv,
       tags: shellQuote(u.tags.join(' ')),
-      configure: shellQuote(u.permissions.configure),
-      write: shellQuote(u.permissions.write),
-      read: shellQuote(u.permissions.read),
+      permissions: u.permissions && { configure: shellQuote(u.permissions.configure), write: shellQuote(u.permissions.write), read: shellQuote(u.permissions.read) },
     })),
   });
+}
+
+/** The environment that points a script at its secret files (`<ENV>_FILE=/run/secrets/<env>`), compose and Kubernetes alike. */
+export function secretFileEnv(envs: readonly string[]): Record<string, string> {
+  return Object.fromEntries(envs.map((e) => [`${e}_FILE`, rabbitSecretFile(e)]));
 }

@@ -10,8 +10,9 @@
 import { scalingOf, settingsOf, type StackSpec } from '../../stack/index.ts';
 import { headlessServiceName, imageVersion, k8sTopology, workload, type ImageUser, type K8sPart, type WorkloadSettings } from '../../emit/k8s-model.ts';
 import { IMAGES } from '../../versions/images.ts';
-import { enabledPluginsFile, rabbitConf, rabbitDefinitions, rabbitEntrypoint, rabbitInitScript, rabbitNodeCount, RABBITMQ_PATHS, RABBITMQ_PORTS } from './config.ts';
-import { rabbitmqConnection } from './connection.ts';
+import { tlsSecretName } from '../../emit/tls-model.ts';
+import { enabledPluginsFile, rabbitConf, rabbitDefinitions, rabbitEntrypoint, rabbitInitScript, rabbitNodeCount, rabbitPorts, RABBITMQ_PATHS, RABBITMQ_PORTS, RABBITMQ_SECRETS_DIR, RABBITMQ_TLS_FILES } from './config.ts';
+import { rabbitmqConnection, rabbitTls } from './connection.ts';
 
 /** The official image's `rabbitmq` user (uid/gid 999, `useradd --uid 999` in its Dockerfile). */
 const RABBITMQ_USER: ImageUser = { uid: 999, gid: 999 };
@@ -39,8 +40,13 @@ export interface RabbitK8sSettings {
   /** Node names are `rabbit@<pod><nodeSuffix>`; the config files name the nodes the same way (k8sTopology). */
   readonly nodeSuffix: string;
   readonly vhost: string;
-  /** Secret keys (the .env names) each kind of pod receives as environment variables. */
-  readonly secrets: { readonly server: readonly string[]; readonly init: readonly string[] };
+  /**
+   * Secret keys (the .env names) each kind of pod receives as files: the stack's Secret mounted at
+   * `dir`, each key at its lower-case name, and `<KEY>_FILE` pointing at it (as compose's secrets).
+   */
+  readonly secrets: { readonly dir: string; readonly server: readonly string[]; readonly init: readonly string[] };
+  /** prod: the cert-manager Secret of the StatefulSet (tls.crt, tls.key, ca.crt) mounted where rabbitmq.conf reads it. */
+  readonly tls: { readonly secretName: string; readonly mountPath: string } | null;
 }
 
 export const rabbitmqK8s: K8sPart<RabbitK8sSettings> = {
@@ -61,6 +67,7 @@ export const rabbitmqK8s: K8sPart<RabbitK8sSettings> = {
   settings(spec: StackSpec): RabbitK8sSettings {
     const settings = settingsOf(spec, 'rabbitmq');
     const secrets = rabbitmqConnection.secrets(spec).map((s) => s.env);
+    const ports = rabbitPorts(spec);
     if (!secrets.includes(COOKIE_ENV)) throw new Error(`rabbitmq: the broker module no longer declares ${COOKIE_ENV}`);
     return {
       image: IMAGES.rabbitmq,
@@ -68,24 +75,29 @@ export const rabbitmqK8s: K8sPart<RabbitK8sSettings> = {
       user: RABBITMQ_USER,
       workload: workload(spec.profile, rabbitNodeCount(spec), scalingOf(spec, 'rabbitmq').resources),
       ports: {
-        amqp: RABBITMQ_PORTS.amqp,
-        management: RABBITMQ_PORTS.management,
-        prometheus: RABBITMQ_PORTS.prometheus,
-        mqtt: settings.plugins.includes('rabbitmq_mqtt') ? RABBITMQ_PORTS.mqtt : null,
+        amqp: ports.amqp,
+        management: ports.management,
+        prometheus: ports.prometheus,
+        mqtt: settings.plugins.includes('rabbitmq_mqtt') ? ports.mqtt : null,
         dist: RABBITMQ_PORTS.dist,
         epmd: EPMD_PORT,
       },
       paths: { ...RABBITMQ_PATHS },
       nodeSuffix: `.${headlessServiceName('rabbitmq')}`,
       vhost: settings.vhost,
-      secrets: { server: [COOKIE_ENV], init: secrets },
+      secrets: { dir: RABBITMQ_SECRETS_DIR, server: [COOKIE_ENV], init: secrets },
+      tls: rabbitTls(spec) ? { secretName: tlsSecretName('rabbitmq'), mountPath: RABBITMQ_TLS_FILES.ca.replace(/\/[^/]+$/, '') } : null,
     };
   },
   readme(spec: StackSpec): string {
     const scaling = scalingOf(spec, 'rabbitmq');
     const nodes = rabbitNodeCount(spec);
     const shape = nodes > 1 ? `${nodes} nodes clustered by \`rabbitmq_peer_discovery_k8s\` (no Kubernetes API access needed since RabbitMQ 4.1)` : 'one node';
-    const hosts = Array.from({ length: nodes }, (_, i) => `rabbitmq-${i}.${headlessServiceName('rabbitmq')}:${RABBITMQ_PORTS.amqp}`).join(',');
-    return `**RabbitMQ** (${spec.profile}): StatefulSet \`rabbitmq\` with ${shape}, ${scaling.queueType} queues, ${scaling.resources.storage} per node; definitions (vhost \`${settingsOf(spec, 'rabbitmq').vhost}\`, exchanges, queues, policies) are imported at boot and the Job \`rabbitmq-init\` creates the users from the Secret. Clients in the namespace set \`RABBITMQ_HOSTS=${hosts}\` (the stack output \`rabbitmqHosts\`: every pod, so a client moves to another node when its own dies) with \`RABBITMQ_URL\` on the Service \`rabbitmq:${RABBITMQ_PORTS.amqp}\`.`;
+    const port = rabbitPorts(spec).amqp;
+    const hosts = Array.from({ length: nodes }, (_, i) => `rabbitmq-${i}.${headlessServiceName('rabbitmq')}:${port}`).join(',');
+    const tls = rabbitTls(spec)
+      ? ` TLS only: AMQPS on ${port} and the management API over HTTPS on ${rabbitPorts(spec).management}, with the cert-manager Secret \`${tlsSecretName('rabbitmq')}\` mounted at ${RABBITMQ_TLS_FILES.ca.replace(/\/[^/]+$/, '')}; clients use \`amqps://\` and trust its \`ca.crt\` (\`RABBITMQ_CA_FILE\`).`
+      : '';
+    return `**RabbitMQ** (${spec.profile}): StatefulSet \`rabbitmq\` with ${shape}, ${scaling.queueType} queues, ${scaling.resources.storage} per node; definitions (vhost \`${settingsOf(spec, 'rabbitmq').vhost}\`, exchanges, queues, policies) are imported at boot and the Job \`rabbitmq-init\` creates the users (\`app\`, \`monitor\`, \`backup\`, \`admin\`) from the Secret, mounted as files. Clients in the namespace set \`RABBITMQ_HOSTS=${hosts}\` (the stack output \`rabbitmqHosts\`: every pod, so a client moves to another node when its own dies) with \`RABBITMQ_URL\` on the Service \`rabbitmq:${port}\`.${tls}`;
   },
 };

@@ -15,11 +15,12 @@
  *   check that port 25672 is free on every interface (it is not: the other nodes hold it on theirs);
  * - its host name (RABBITMQ_NODENAME: the chroot shares the machine's host name);
  * - the listener addresses (the alias instead of every interface) and the paths of the mounted
- *   files (definitions.json, the data directory);
+ *   files (definitions.json, the data directory, the node's TLS certificate and key, the secret
+ *   files compose mounts at /run/secrets/);
  * - `docker-entrypoint.sh` of the official image (ownership, dropping to the rabbitmq user): a
  *   pass-through, the chroot runs as root;
- * - compose's published ports (127.0.0.1:5672 → rabbitmq-1:5672, 5673 → rabbitmq-2, ...): TCP
- *   forwarders, so the clients use `.env` exactly as generated.
+ * - compose's published ports (127.0.0.1:5671 → rabbitmq-1:5671, 5681 → rabbitmq-2, ...): TCP
+ *   forwarders, so the clients use `.env` exactly as generated (AMQPS, the certificates checked).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -29,6 +30,8 @@ import { toolPath } from '../../../scripts/tools/tools.mjs';
 import { runCommand, type RunResult } from '../../support/cli.ts';
 import { remapLines, writeFile } from '../../support/launch.ts';
 import { addressOf, ClusterNode } from './cluster.ts';
+import { RABBITMQ_TLS_FILES, RABBITMQ_TLS_PORTS } from '../../../generators/brokers/rabbitmq/config.ts';
+import { CA_FILES, certFiles } from '../../../generators/emit/tls-model.ts';
 
 /** The distribution port every node keeps (as in its container). */
 export const DIST_PORT = 25672;
@@ -75,12 +78,27 @@ export class RabbitCluster {
     this.nodes = options.services.map((service) => this.#node(service));
   }
 
-  /** The generated rabbitmq.conf with only the addresses and paths a container would differ in. */
+  /**
+   * The generated rabbitmq.conf with only the addresses and paths a container would differ in: the
+   * listeners on the node's alias, definitions.json's path, and the TLS files (/etc/brokerplate/tls/
+   * in the container, where certs-init copies the node's own) at this node's material in secrets/tls/.
+   */
   #conf(service: string): string {
     const generated = readFileSync(join(this.#o.project, 'config/rabbitmq/rabbitmq.conf'), 'utf8');
     const alias = addressOf(service);
-    const remapped = remapLines(generated, { 'listeners.tcp.default': `${alias}:5672`, load_definitions: join(this.#o.project, 'config/rabbitmq/definitions.json') }, ' = ');
-    return `${remapped}\n# Added by the test harness: a container binds these on every interface.\nmanagement.tcp.ip = ${alias}\nprometheus.tcp.ip = ${alias}\n`;
+    const material: Record<string, string> = {
+      [RABBITMQ_TLS_FILES.ca]: join(this.#o.project, CA_FILES.cert),
+      [RABBITMQ_TLS_FILES.cert]: join(this.#o.project, certFiles(service).cert),
+      [RABBITMQ_TLS_FILES.key]: join(this.#o.project, certFiles(service).key),
+    };
+    const files = Object.fromEntries(
+      generated.split('\n').flatMap((line) => {
+        const m = /^(\S+\.(?:cacertfile|certfile|keyfile)) = (\S+)$/.exec(line);
+        return m?.[1] && m[2] && material[m[2]] ? [[m[1], material[m[2]]]] : [];
+      }),
+    );
+    const remapped = remapLines(generated, { 'listeners.ssl.default': `${alias}:${RABBITMQ_TLS_PORTS.amqp}`, load_definitions: join(this.#o.project, 'config/rabbitmq/definitions.json'), ...files }, ' = ');
+    return `${remapped}\n# Added by the test harness: a container binds these on every interface.\nmanagement.ssl.ip = ${alias}\nprometheus.tcp.ip = ${alias}\n`;
   }
 
   #node(service: string): ClusterNode {
@@ -106,7 +124,7 @@ export class RabbitCluster {
       ERL_ZFLAGS: NO_EPMD,
     };
     const argv = ['bash', join(this.#o.project, 'config/rabbitmq/entrypoint.sh'), 'rabbitmq-server'];
-    return new ClusterNode(service, () => ({ ...inRoot(argv, env, [this.#o.home, this.#o.project]), env: process.env }), join(dir, 'rabbitmq.log'), 5672);
+    return new ClusterNode(service, () => ({ ...inRoot(argv, env, [this.#o.home, this.#o.project]), env: process.env }), join(dir, 'rabbitmq.log'), RABBITMQ_TLS_PORTS.amqp);
   }
 
   node(service: string): ClusterNode {

@@ -132,6 +132,13 @@ export function serviceFindings(objects: readonly K8sObject[]): string[] {
 export function referenceFindings(objects: readonly K8sObject[]): string[] {
   const out: string[] = [];
   const byName = (kind: string, ns: string, name: unknown) => all(objects, kind).find((o) => namespaceOf(o) === ns && nameOf(o) === name);
+  /** A Secret's keys: one the program creates, or the one a cert-manager Certificate of the program keeps its key pair in (tls.crt, tls.key, ca.crt). */
+  const secretKeys = (ns: string, name: unknown): string[] | undefined => {
+    const secret = byName('Secret', ns, name);
+    if (secret) return [...Object.keys(isObj(secret.stringData) ? secret.stringData : {}), ...Object.keys(isObj(secret.data) ? secret.data : {})];
+    const issued = all(objects, 'Certificate').some((c) => namespaceOf(c) === ns && at(c, 'spec', 'secretName') === name);
+    return issued ? ['tls.crt', 'tls.key', 'ca.crt'] : undefined;
+  };
   for (const pods of allPods(objects)) {
     const ns = namespaceOf(pods.obj);
     const spec = at(podTemplateOf(pods.obj), 'spec') as Obj;
@@ -139,7 +146,13 @@ export function referenceFindings(objects: readonly K8sObject[]): string[] {
     const volumes = new Map(list(spec.volumes).filter(isObj).map((v) => [String(v.name), v]));
     for (const v of volumes.values()) {
       if (isObj(v.configMap) && !byName('ConfigMap', ns, v.configMap.name)) out.push(`${pods.what}: volume ${String(v.name)} needs ConfigMap ${String(v.configMap.name)}`);
-      if (isObj(v.secret) && !byName('Secret', ns, v.secret.secretName)) out.push(`${pods.what}: volume ${String(v.name)} needs Secret ${String(v.secret.secretName)}`);
+      if (isObj(v.secret)) {
+        const keys = secretKeys(ns, v.secret.secretName);
+        if (!keys) out.push(`${pods.what}: volume ${String(v.name)} needs Secret ${String(v.secret.secretName)}`);
+        for (const item of list(v.secret.items).filter(isObj)) {
+          if (keys && !keys.includes(String(item.key))) out.push(`${pods.what}: volume ${String(v.name)} reads key ${String(item.key)} of Secret ${String(v.secret.secretName)}, which does not exist`);
+        }
+      }
       if (isObj(v.persistentVolumeClaim) && !byName('PersistentVolumeClaim', ns, v.persistentVolumeClaim.claimName)) out.push(`${pods.what}: volume ${String(v.name)} needs PersistentVolumeClaim ${String(v.persistentVolumeClaim.claimName)}`);
     }
     for (const c of [...list(spec.initContainers), ...list(spec.containers)].filter(isObj)) {
