@@ -27,11 +27,6 @@ const SECRET_KEY = /(PASSWORD|COOKIE|SECRET|TOKEN)$/;
 /** `<service without its ordinal>: <.env key>` whose value the resolved compose configuration shows (environment variables). */
 const ENV_DELIVERED = new Set([
   'grafana: GRAFANA_ADMIN_PASSWORD',
-  'rabbitmq: RABBITMQ_ERLANG_COOKIE',
-  'rabbitmq-init: RABBITMQ_ADMIN_PASSWORD',
-  'rabbitmq-init: RABBITMQ_ERLANG_COOKIE',
-  'rabbitmq-init: RABBITMQ_PASSWORD',
-  'rabbitmq-backup: RABBITMQ_ADMIN_PASSWORD',
   'redis: REDIS_ADMIN_PASSWORD',
   'redis: REDIS_MONITOR_PASSWORD',
   'redis: REDIS_PASSWORD',
