@@ -5,6 +5,7 @@
  * must validate against the Compose Specification schema, every bind mount must point at a
  * generated file or folder, ports bind 127.0.0.1 with healthchecks, one-shots run only on demand.
  */
+import { CA_FILES, TLS_DIR } from '../../generators/emit/tls-model.ts';
 import { describe, expect, it } from 'vitest';
 import { WEB_CONFIG_MOUNT, webConfigPath, webServices } from '../../generators/emit/monitoring-auth.ts';
 import { backupComposeAddon } from '../../generators/emit/backup.ts';
@@ -68,6 +69,8 @@ describe.each(LIVE_CASES)('compose with monitoring and backup: $scenario ($profi
       for (const v of s.volumes ?? []) {
         if (typeof v === 'string' || v.type !== 'bind') continue;
         const source = (v.source ?? '').replace(/^\.\//, '');
+        // The CA certificate (issued at the first prod run, public): the exporters and backups verify the brokers with it.
+        if (source === CA_FILES.cert || source === TLS_DIR) continue;
         expect(paths.some((p) => p === source || p.startsWith(`${source}/`)), `${name} mounts ${source}`).toBe(true);
       }
       for (const p of s.ports ?? []) expect(typeof p === 'string' ? p : p.host_ip, name).toBe(typeof p === 'string' ? p : '127.0.0.1');

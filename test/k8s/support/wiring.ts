@@ -139,7 +139,17 @@ export function referenceFindings(objects: readonly K8sObject[]): string[] {
     const volumes = new Map(list(spec.volumes).filter(isObj).map((v) => [String(v.name), v]));
     for (const v of volumes.values()) {
       if (isObj(v.configMap) && !byName('ConfigMap', ns, v.configMap.name)) out.push(`${pods.what}: volume ${String(v.name)} needs ConfigMap ${String(v.configMap.name)}`);
-      if (isObj(v.secret) && !byName('Secret', ns, v.secret.secretName)) out.push(`${pods.what}: volume ${String(v.name)} needs Secret ${String(v.secret.secretName)}`);
+      if (isObj(v.secret)) {
+        const secretName = v.secret.secretName;
+        const secret = byName('Secret', ns, secretName);
+        // cert-manager writes a Certificate's Secret (tls.crt, tls.key, ca.crt) once it is issued.
+        const certificate = all(objects, 'Certificate').find((o) => namespaceOf(o) === ns && at(o, 'spec', 'secretName') === secretName);
+        const keys = secret ? [...Object.keys(isObj(secret.stringData) ? secret.stringData : {}), ...Object.keys(isObj(secret.data) ? secret.data : {})] : certificate ? ['tls.crt', 'tls.key', 'ca.crt'] : [];
+        if (!secret && !certificate) out.push(`${pods.what}: volume ${String(v.name)} needs Secret ${String(secretName)}`);
+        for (const item of list(v.secret.items).filter(isObj)) {
+          if ((secret || certificate) && !keys.includes(String(item.key))) out.push(`${pods.what}: volume ${String(v.name)} reads key ${String(item.key)}, which Secret ${String(secretName)} lacks`);
+        }
+      }
       if (isObj(v.persistentVolumeClaim) && !byName('PersistentVolumeClaim', ns, v.persistentVolumeClaim.claimName)) out.push(`${pods.what}: volume ${String(v.name)} needs PersistentVolumeClaim ${String(v.persistentVolumeClaim.claimName)}`);
     }
     for (const c of [...list(spec.initContainers), ...list(spec.containers)].filter(isObj)) {
