@@ -4,6 +4,9 @@ import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'nod
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { buildEnv, emitProject, parseEnv } from '../../../generators/emit/index.ts';
+import { tlsMaterial } from '../../../generators/emit/tls-files.ts';
+import { x509Issuer } from '../../../generators/emit/tls-issuer.ts';
+import { caName, composeCertificates } from '../../../generators/emit/tls.ts';
 import type { StackSpec } from '../../../generators/stack/index.ts';
 import { ROOT } from '../../support/cli.ts';
 import { sharedNodeModules } from '../../clients/support.ts';
@@ -29,6 +32,12 @@ export async function generateClusterProject(dir: string, spec: StackSpec): Prom
   }
   const envText = buildEnv(spec, undefined, () => randomBytes(24).toString('base64url'));
   writeFileSync(join(root, '.env'), envText, { mode: 0o600 });
+  // prod: the TLS material a first run issues into secrets/tls/ (git-ignored, like .env).
+  const material = await tlsMaterial({ requests: composeCertificates(spec), caName: caName(spec), read: () => undefined, rotate: 'none', now: new Date(), loadIssuer: x509Issuer });
+  for (const f of material.files) {
+    mkdirSync(dirname(join(root, f.path)), { recursive: true });
+    writeFileSync(join(root, f.path), f.contents, { mode: f.mode });
+  }
   symlinkSync(await sharedNodeModules(), join(root, 'node_modules'), 'dir');
   const env = Object.fromEntries(parseEnv(envText));
   const read = (path: string) => readFileSync(join(root, path), 'utf8');
@@ -38,8 +47,8 @@ export async function generateClusterProject(dir: string, spec: StackSpec): Prom
     env,
     read,
     serviceEnv(service) {
-      const declared = compose.services[service]?.environment;
-      if (!declared) throw new Error(`compose.yaml has no environment for ${service}`);
+      if (!compose.services[service]) throw new Error(`compose.yaml has no service ${service}`);
+      const declared = compose.services[service]?.environment ?? {};
       return Object.fromEntries(Object.entries(declared).map(([k, v]) => [k, String(v).replace(/\$\{([A-Z0-9_]+)(?::?[?-][^}]*)?\}/g, (_m, name: string) => env[name] ?? '')]));
     },
   };
