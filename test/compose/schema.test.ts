@@ -190,6 +190,9 @@ describe('compose.yaml properties', () => {
     expect(doc.services['redis-cluster-init']?.depends_on).toBeDefined();
     expect(files.get('config/redis/redis-4.conf')).toMatch(/^cluster-enabled yes$/m);
     expect(files.get('config/redis/cluster-create.sh')).toContain('--cluster-replicas 1');
+    // prod: the slot assignment speaks TLS to the nodes, verifying them with the CA it mounts, as admin from its secret file.
+    expect(files.get('config/redis/cluster-create.sh')).toContain("--tls --cacert '/etc/brokerplate/tls/ca.crt' --user admin");
+    expect(doc.services['redis-cluster-init']?.volumes).toContainEqual({ type: 'bind', source: './secrets/tls/ca.crt', target: '/etc/brokerplate/tls/ca.crt', read_only: true });
     expect(schema.validate(doc)).toBe(true);
   });
 });

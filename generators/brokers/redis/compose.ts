@@ -8,7 +8,8 @@ import { file, type GeneratedFile } from '../../emit/files.ts';
 import { IMAGES } from '../../versions/images.ts';
 import { composeTopology } from '../topology.ts';
 import { redisAclTemplate, redisConf, redisNodes, REDIS_PATHS, REDIS_PORTS, SENTINEL_MASTER, sentinelConfTemplate } from './config.ts';
-import { ADMIN_USER, PASSWORD_ENV, redisHostPort } from './connection.ts';
+import { CA_FILES, TLS_FILES } from '../../emit/tls-model.ts';
+import { ADMIN_USER, PASSWORD_ENV, redisHostPort, redisTls } from './connection.ts';
 import { redisClusterCreateScript, redisEntrypoint, RUNTIME_CONF, sentinelEntrypoint, sentinelReconfigScript } from './startup.ts';
 import { healthCommand } from './health.ts';
 
@@ -112,7 +113,11 @@ export function redisCompose(spec: StackSpec): ComposePart {
       restart: 'no',
       entrypoint: ['/bin/sh', `${REDIS_PATHS.conf}/cluster-create.sh`],
       secrets: [composeSecret(PASSWORD_ENV[ADMIN_USER])],
-      volumes: [bindMount(script, `${REDIS_PATHS.conf}/cluster-create.sh`)],
+      volumes: [
+        bindMount(script, `${REDIS_PATHS.conf}/cluster-create.sh`),
+        // prod: the CA certificate (public) to verify the nodes with.
+        ...(redisTls(spec) ? [{ type: 'bind' as const, source: `./${CA_FILES.cert}`, target: TLS_FILES.ca, read_only: true as const }] : []),
+      ],
       depends_on: Object.fromEntries(data.map((n) => [topology.host(n.group, n.ordinal), { condition: 'service_healthy' as const }])),
     };
   }
