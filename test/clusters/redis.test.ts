@@ -6,9 +6,13 @@
  * the bind address (a container binds every interface of its own network namespace; here the
  * nodes share one, so each binds its alias) and where files and volumes live.
  *
+ * Every port speaks TLS only (prod): replication, Sentinel to node and Sentinel to Sentinel too,
+ * each with its own ACL user (replica, sentinel); the certificates are those a prod run issues,
+ * copied into each node's volume by the generated certs-init.sh; passwords are compose secrets.
+ *
  * Then the generated client, configured from the generated .env exactly as a program on the host
- * is (published ports forwarded from 127.0.0.1 as docker-proxy does), streams numbered entries
- * while the primary is SIGKILLed and restarted.
+ * is (published ports forwarded from 127.0.0.1 as docker-proxy does; TLS with the generated CA,
+ * host names verified), streams numbered entries while the primary is SIGKILLed and restarted.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +21,7 @@ import { specFor } from '../support/stack.ts';
 import { pairs, Resp, RespError, type RespValue } from '../support/resp.ts';
 import { importMessaging, type MessagingModule, type RedisMessaging } from '../clients/api.ts';
 import { addressOf, assertClusterNetwork, stopAll, type ClusterNode } from './support/cluster.ts';
-import { containerNode, runService, upInOrder, volumePath } from './support/container.ts';
+import { containerNode, fillTlsVolumes, runService, upInOrder, volumePath } from './support/container.ts';
 import { CLUSTER_WORK, generateClusterProject, type ClusterProject } from './support/project.ts';
 import { streamThroughFault, type StreamResult } from './support/workload.ts';
 
@@ -37,10 +41,15 @@ function bindToAlias(service: string) {
   return (_target: string, contents: string) => contents.replace(/^bind .*$/m, `bind ${addressOf(service)}`);
 }
 
-/** One command as admin on a node (by service name: data nodes on 6379, Sentinels on 26379). */
-async function admin(service: string, ...args: string[]): Promise<RespValue> {
+/** A TLS session with a node (by service name: data nodes on 6379, Sentinels on 26379), its certificate verified for that name. */
+function connectTo(service: string): Promise<Resp> {
   const port = service.includes('sentinel') ? PORT.sentinel : PORT.redis;
-  const c = await Resp.connect(port, addressOf(service));
+  return Resp.connectTls(port, addressOf(service), { servername: service, ca: readFileSync(join(project.root, 'secrets/tls/ca.crt')) });
+}
+
+/** One command as admin on a node. */
+async function admin(service: string, ...args: string[]): Promise<RespValue> {
+  const c = await connectTo(service);
   try {
     const auth = await c.call('AUTH', 'admin', project.env.REDIS_ADMIN_PASSWORD ?? '');
     if (auth !== 'OK') throw new Error(`AUTH admin on ${service}: ${String(auth)}`);
@@ -103,6 +112,8 @@ beforeAll(async () => {
   nodes = [...DATA, ...SENTINELS].map((service) =>
     containerNode(project, service, { home, readyPort: service.includes('sentinel') ? PORT.sentinel : PORT.redis, edit: bindToAlias(service) }),
   );
+  // `certs-init` (every node waits for it): each node's certificate and key into its TLS volume.
+  await fillTlsVolumes(project, home, [...DATA, ...SENTINELS]);
   await upInOrder(project, nodes);
   mod = await importMessaging(project.root);
 }, 300_000);
@@ -149,9 +160,11 @@ async function roleOf(service: string): Promise<{ role: string; following?: stri
 
 /** The client's environment: the generated .env as a program on the host reads it, or as a container in the compose network would have it. */
 function clientEnv(view: 'host' | 'network'): Record<string, string> {
-  if (view === 'host') return { ...project.env };
+  // REDIS_CA_FILE is relative to the project (where a program on the host runs); these tests run elsewhere.
+  const ca = { REDIS_CA_FILE: join(project.root, project.env.REDIS_CA_FILE ?? '') };
+  if (view === 'host') return { ...project.env, ...ca };
   const { REDIS_NODE_MAP: _map, ...env } = project.env;
-  return { ...env, REDIS_SENTINELS: SENTINELS.map((s) => `${s}:${PORT.sentinel}`).join(',') };
+  return { ...env, ...ca, REDIS_SENTINELS: SENTINELS.map((s) => `${s}:${PORT.sentinel}`).join(',') };
 }
 
 const quiet = { log: () => undefined };
@@ -360,9 +373,29 @@ describe('CLUSTER Redis: what survives a restart, and what never reaches a disk'
       .map((e) => ({ path: join(e.parentPath, e.name), text: readFileSync(join(e.parentPath, e.name)).toString('latin1') }));
   }
 
+  it('through the failovers above, no node refused anything to the app, replica, sentinel, monitor or backup users (their least-privilege ACLs suffice)', async () => {
+    await waitWhole();
+    const refused: string[] = [];
+    const replay: string[] = [];
+    for (const service of [...DATA, ...SENTINELS]) {
+      const log = (await admin(service, 'ACL', 'LOG')) as RespValue[];
+      for (const entry of log) {
+        const e = pairs(entry);
+        const line = `${service}: ${e.username} ${e.reason} ${e.object} (${e.context})`;
+        // Redis 8.0.2 re-checks ACLs inside EXEC while it replays its AOF, as the default user
+        // (redis/redis#14541, fixed by #14545): a known server bug, not one of the stack's principals.
+        if (e.username === 'default') replay.push(line);
+        else if (e.username !== 'admin') refused.push(line);
+      }
+    }
+    if (replay.length > 0) console.log(`[cluster] redis: the AOF replay refused as "default" (redis/redis#14541):\n${replay.join('\n')}`);
+    expect(refused).toEqual([]);
+  });
+
   it('no volume of any node holds a password, and each Sentinel keeps its state there: its id, and the primary of the last failover', async () => {
     const primary = await waitWhole();
-    const secrets = ['REDIS_PASSWORD', 'REDIS_ADMIN_PASSWORD', 'REDIS_MONITOR_PASSWORD'].map((k) => project.env[k] ?? '');
+    const secrets = ['REDIS_PASSWORD', 'REDIS_ADMIN_PASSWORD', 'REDIS_MONITOR_PASSWORD', 'REDIS_REPLICA_PASSWORD', 'REDIS_SENTINEL_PASSWORD', 'REDIS_BACKUP_PASSWORD'].map((k) => project.env[k] ?? '');
+    expect(secrets).toHaveLength(6);
     expect(secrets.every((s) => s.length >= 16)).toBe(true);
     for (const service of [...DATA, ...SENTINELS]) {
       for (const f of filesUnder(volumes(service))) {
@@ -378,7 +411,7 @@ describe('CLUSTER Redis: what survives a restart, and what never reaches a disk'
   });
 
   it('the application user can ask a Sentinel for the primary but cannot reconfigure it', async () => {
-    const app = await Resp.connect(PORT.sentinel, addressOf('redis-sentinel-1'));
+    const app = await connectTo('redis-sentinel-1');
     try {
       expect(String(await app.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', MASTER))).toMatch(/^NOAUTH/);
       expect(await app.call('AUTH', 'app', project.env.REDIS_PASSWORD ?? '')).toBe('OK');

@@ -8,7 +8,12 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { tlsMaterial } from '../../generators/emit/tls-files.ts';
+import { x509Issuer } from '../../generators/emit/tls-issuer.ts';
+import { TLS_DIR } from '../../generators/emit/tls-model.ts';
+import { caName, composeCertificates } from '../../generators/emit/tls.ts';
+import type { StackSpec } from '../../generators/stack/index.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/cli.ts';
 import { launch, launchInRoot, remapLines, waitFor, writeFile, type Launched } from '../support/launch.ts';
@@ -18,6 +23,7 @@ import { composeOutput, envFor, fileOf, specFor } from '../support/stack.ts';
 // Below the ephemeral port range (32768+), so an outgoing connection of another process never holds one.
 const PORTS = { queue: 27391, cache: 27392, cluster: 27396 } as const;
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const PASSWORDS = ['REDIS_PASSWORD', 'REDIS_ADMIN_PASSWORD', 'REDIS_MONITOR_PASSWORD', 'REDIS_REPLICA_PASSWORD', 'REDIS_SENTINEL_PASSWORD', 'REDIS_BACKUP_PASSWORD'] as const;
 
 const started: Launched[] = [];
 const dirs: string[] = [];
@@ -25,15 +31,22 @@ const clients: Resp[] = [];
 
 interface Node {
   port: number;
+  /** prod: the CA the node's certificate comes from (connect over TLS). */
+  ca?: Buffer;
   runDir: string;
   dataDir: string;
   env: Record<string, string>;
 }
 
 /** Writes the generated files for one node, remaps its paths/ports, and starts it through the generated entrypoint. */
-async function startDataNode(files: ReadonlyMap<string, string>, env: Record<string, string>, node: string, port: number, extra: Record<string, string> = {}): Promise<Node> {
+async function startDataNode(files: ReadonlyMap<string, string>, env: Record<string, string>, node: string, port: number, extra: Record<string, string> = {}, tlsDir?: string): Promise<Node> {
   const dir = tempDir('bp-redis-');
   dirs.push(dir);
+  // prod: TLS only; the certificate paths point at the material a prod run issues.
+  const listener: Record<string, string> = tlsDir
+    ? { 'tls-port': String(port), 'tls-cert-file': join(tlsDir, `${node}.crt`), 'tls-key-file': join(tlsDir, `${node}.key`), 'tls-ca-cert-file': join(tlsDir, 'ca.crt') }
+    : { port: String(port) };
+  const ca = tlsDir ? readFileSync(join(tlsDir, 'ca.crt')) : undefined;
   const confDir = join(dir, 'conf');
   const runDir = join(dir, 'run');
   const dataDir = join(dir, 'data');
@@ -44,7 +57,7 @@ async function startDataNode(files: ReadonlyMap<string, string>, env: Record<str
     generated,
     {
       bind: '127.0.0.1',
-      port: String(port),
+      ...listener,
       dir: dataDir,
       aclfile: join(runDir, 'users.acl'),
       ...extra,
@@ -53,24 +66,41 @@ async function startDataNode(files: ReadonlyMap<string, string>, env: Record<str
   );
   writeFile(join(confDir, 'redis.conf'), conf);
   writeFile(join(dataDir, '.keep'), '');
-  const nodeEnv = { REDIS_PASSWORD: env.REDIS_PASSWORD ?? '', REDIS_ADMIN_PASSWORD: env.REDIS_ADMIN_PASSWORD ?? '', REDIS_MONITOR_PASSWORD: env.REDIS_MONITOR_PASSWORD ?? '' };
+  const nodeEnv = Object.fromEntries(PASSWORDS.map((k) => [k, env[k] ?? '']));
+  // As compose mounts its secrets: one file per password under /run/secrets, named after the variable in lower case.
+  const secrets = join(dir, 'secrets');
+  for (const [k, v] of Object.entries(nodeEnv)) writeFile(join(secrets, k.toLowerCase()), v, 0o400);
   const proc = launchInRoot(`redis ${node}`, ['sh', join(confDir, 'entrypoint.sh'), 'redis-server', join(runDir, 'redis.conf')], {
-    env: { ...process.env, ...nodeEnv, BROKERPLATE_CONF_DIR: confDir, BROKERPLATE_RUN_DIR: runDir },
+    env: { PATH: process.env.PATH, BROKERPLATE_CONF_DIR: confDir, BROKERPLATE_RUN_DIR: runDir, BROKERPLATE_SECRETS_DIR: secrets },
     logFile: join(dir, 'redis.log'),
   });
   started.push(proc);
-  await waitFor(`redis ${node} on ${port}`, async () => (await call(port, 'PING')) instanceof RespError, { timeoutMs: 30_000, process: proc, intervalMs: 50 });
-  return { port, runDir, dataDir, env: nodeEnv };
+  const ping = async () => {
+    const c = ca ? await Resp.connectTls(port, '127.0.0.1', { ca }) : await Resp.connect(port);
+    try {
+      return await c.call('PING');
+    } finally {
+      c.close();
+    }
+  };
+  await waitFor(`redis ${node} on ${port}`, async () => (await ping()) instanceof RespError, { timeoutMs: 30_000, process: proc, intervalMs: 50 });
+  return { port, runDir, dataDir, env: nodeEnv, ...(ca && { ca }) };
 }
 
-async function session(port: number, user?: string, password?: string): Promise<Resp> {
-  const c = await Resp.connect(port);
+async function session(port: number | Node, user?: string, password?: string): Promise<Resp> {
+  const c = typeof port === 'number' ? await Resp.connect(port) : port.ca ? await Resp.connectTls(port.port, '127.0.0.1', { ca: port.ca }) : await Resp.connect(port.port);
   clients.push(c);
   if (user) {
     const ok = await c.call('AUTH', user, password ?? '');
     if (ok !== 'OK') throw new Error(`AUTH ${user}: ${String(ok)}`);
   }
   return c;
+}
+
+/** The certificates a prod run issues for `spec`, flat in `into` (`<node>.crt`, `<node>.key`, `ca.crt`). */
+async function issueInto(spec: StackSpec, into: string): Promise<void> {
+  const m = await tlsMaterial({ requests: composeCertificates(spec), caName: caName(spec), read: () => undefined, rotate: 'none', now: new Date(), loadIssuer: x509Issuer });
+  for (const f of m.files) writeFile(join(into, f.path.slice(TLS_DIR.length + 1)), f.contents, f.mode);
 }
 
 async function call(port: number, ...args: string[]) {
@@ -129,22 +159,22 @@ describe('redis role queue (queue-and-cache, dev)', () => {
     expect(await app.call('XGROUP', 'CREATE', 'orders', 'order-processors', '0')).toBe('OK');
     expect(await app.call('PUBLISH', 'cache:invalidate', 'user:1')).toBe(0);
     expect(await app.call('SET', 'k', 'v')).toBe('OK');
-    for (const cmd of [['CONFIG', 'GET', 'maxmemory'], ['FLUSHALL'], ['KEYS', '*'], ['ACL', 'LIST'], ['SHUTDOWN']]) {
+    for (const cmd of [['CONFIG', 'GET', 'maxmemory'], ['FLUSHALL'], ['KEYS', '*'], ['ACL', 'LIST'], ['SHUTDOWN'], ['FUNCTION', 'FLUSH'], ['SCRIPT', 'FLUSH'], ['EVAL', 'return 1', '0']]) {
       expect(String(await app.call(...cmd)), cmd.join(' ')).toMatch(/^NOPERM/);
     }
     expect(String(await call(node.port, 'AUTH', 'app', `${env.REDIS_PASSWORD}x`))).toMatch(/^WRONGPASS/);
   });
 
-  it('the monitor user (the exporter) reads server and stream metadata (XINFO), no GET/XRANGE, no writes, no administration', async () => {
+  it('the monitor user (the exporter) reads server and stream metadata (XINFO), no CONFIG, no GET/XRANGE, no writes, no administration', async () => {
     const app = await session(node.port, 'app', env.REDIS_PASSWORD);
     await app.call('XADD', 'monitored', '*', 'f', 'v');
     await app.call('SET', 'secret-value', 'v');
     const monitor = await session(node.port, 'monitor', env.REDIS_MONITOR_PASSWORD);
     expect(String(await monitor.call('INFO', 'memory'))).toContain('used_memory:');
-    expect(pairs(await monitor.call('CONFIG', 'GET', 'maxmemory'))).toHaveProperty('maxmemory');
+    expect(String(await monitor.call('INFO', 'memory'))).toMatch(/^maxmemory:\d+/m);
     expect(await monitor.call('TYPE', 'monitored')).toBe('stream');
     expect(await monitor.call('XLEN', 'monitored')).toBe(1);
-    for (const cmd of [['GET', 'secret-value'], ['XRANGE', 'monitored', '-', '+'], ['SET', 'k', 'v'], ['XADD', 'monitored', '*', 'f', 'v'], ['CONFIG', 'SET', 'maxmemory', '1'], ['CLIENT', 'KILL', 'TYPE', 'normal'], ['FLUSHALL'], ['ACL', 'LIST'], ['PUBLISH', 'c', 'm']]) {
+    for (const cmd of [['GET', 'secret-value'], ['XRANGE', 'monitored', '-', '+'], ['SET', 'k', 'v'], ['XADD', 'monitored', '*', 'f', 'v'], ['CONFIG', 'GET', 'masterauth'], ['CONFIG', 'GET', 'maxmemory'], ['CONFIG', 'SET', 'maxmemory', '1'], ['CLIENT', 'KILL', 'TYPE', 'normal'], ['FLUSHALL'], ['ACL', 'LIST'], ['PUBLISH', 'c', 'm']]) {
       expect(String(await monitor.call(...cmd)), cmd.join(' ')).toMatch(/^NOPERM/);
     }
   });
@@ -161,16 +191,17 @@ describe('redis role queue (queue-and-cache, dev)', () => {
     expect(app[app.indexOf('passwords') + 1]).toEqual([sha256(env.REDIS_PASSWORD ?? '')]);
   });
 
-  it('the entrypoint refuses to start without the passwords', async () => {
+  it('the entrypoint refuses to start without the password files', async () => {
     const dir = tempDir('bp-redis-');
     dirs.push(dir);
     writeFile(join(dir, 'entrypoint.sh'), fileOf(files, 'config/redis/entrypoint.sh'));
     const proc = launch('redis no-env', 'sh', [join(dir, 'entrypoint.sh'), 'true'], {
-      env: { PATH: process.env.PATH, BROKERPLATE_CONF_DIR: dir, BROKERPLATE_RUN_DIR: join(dir, 'run') },
+      env: { PATH: process.env.PATH, REDIS_PASSWORD: env.REDIS_PASSWORD, BROKERPLATE_CONF_DIR: dir, BROKERPLATE_RUN_DIR: join(dir, 'run'), BROKERPLATE_SECRETS_DIR: join(dir, 'no-secrets') },
       logFile: join(dir, 'out.log'),
     });
     await waitFor('entrypoint exits', async () => proc.exited(), { timeoutMs: 5_000 });
-    expect(proc.tail()).toMatch(/REDIS_PASSWORD must be set/);
+    // A password in the environment is not read: only the files count.
+    expect(proc.tail()).toMatch(/no-secrets\/redis_password must be set/);
   });
 });
 
@@ -203,7 +234,7 @@ describe('redis prod, sentinel mode (queue-and-cache, prod): the generated files
       expect(conf).toMatch(/^appendonly yes$/m);
       expect(conf).toMatch(/^maxmemory-policy noeviction$/m);
       expect(conf).toMatch(/^min-replicas-to-write 1$/m);
-      expect(conf).toMatch(/^masteruser admin$/m);
+      expect(conf).toMatch(/^masteruser replica$/m);
       expect(conf).not.toMatch(/^(replicaof|slaveof|masterauth|include) /m);
     }
   });
@@ -229,9 +260,15 @@ describe('redis cluster mode (when the spec asks for it)', () => {
     });
     const files = composeOutput(spec);
     const env = envFor(spec);
-    const node = await startDataNode(files, env, 'redis-1', PORTS.cluster, { 'cluster-announce-hostname': 'localhost' });
-    const admin = await session(node.port, 'admin', env.REDIS_ADMIN_PASSWORD);
+    const tlsDir = join(tempDir('bp-redis-tls-'), 'tls');
+    dirs.push(dirname(tlsDir));
+    await issueInto(spec, tlsDir);
+    const node = await startDataNode(files, env, 'redis-1', PORTS.cluster, { 'cluster-announce-hostname': 'localhost' }, tlsDir);
+    const admin = await session(node, 'admin', env.REDIS_ADMIN_PASSWORD);
     expect(String(await admin.call('INFO', 'cluster'))).toContain('cluster_enabled:1');
+    // The cluster bus and replication over TLS too.
+    expect(pairs(await admin.call('CONFIG', 'GET', 'tls-cluster'))).toEqual({ 'tls-cluster': 'yes' });
+    expect(pairs(await admin.call('CONFIG', 'GET', 'port'))).toEqual({ port: '0' });
     // No slots yet: redis-cluster-init (redis-cli --cluster create) assigns them once all six nodes are up.
     expect(String(await admin.call('CLUSTER', 'INFO'))).toContain('cluster_slots_assigned:0');
     expect(pairs(await admin.call('CONFIG', 'GET', 'cluster-preferred-endpoint-type'))).toEqual({ 'cluster-preferred-endpoint-type': 'hostname' });

@@ -101,7 +101,7 @@ describe('compose.yaml properties', () => {
             expect(webServices(spec).map((w) => [w, webConfigPath(w)]), `${name} mounts its own web config`).toContainEqual([name, source]);
             continue;
           }
-          // The CA certificate alone (public): a one-shot client checking the brokers' certificates (rabbitmq-backup).
+          // The CA certificate alone (public, 0644): clients of the brokers (exporters, backups) verify them with it.
           if (source === CA_FILES.cert) continue;
           expect(project.has(source) || [...project.keys()].some((p) => p.startsWith(`${source}/`)), `${name}: mounts generated ${v.source}`).toBe(true);
         }
@@ -190,6 +190,9 @@ describe('compose.yaml properties', () => {
     expect(doc.services['redis-cluster-init']?.depends_on).toBeDefined();
     expect(files.get('config/redis/redis-4.conf')).toMatch(/^cluster-enabled yes$/m);
     expect(files.get('config/redis/cluster-create.sh')).toContain('--cluster-replicas 1');
+    // prod: the slot assignment speaks TLS to the nodes, verifying them with the CA it mounts, as admin from its secret file.
+    expect(files.get('config/redis/cluster-create.sh')).toContain("--tls --cacert '/etc/brokerplate/tls/ca.crt' --user admin");
+    expect(doc.services['redis-cluster-init']?.volumes).toContainEqual({ type: 'bind', source: './secrets/tls/ca.crt', target: '/etc/brokerplate/tls/ca.crt', read_only: true });
     expect(schema.validate(doc)).toBe(true);
   });
 });

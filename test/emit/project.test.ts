@@ -54,13 +54,15 @@ describe('the generated project skeleton', () => {
     let n = 0;
     const env = parseEnv(buildEnv(s, undefined, () => `secret-${++n}`));
     expect([...env.keys()].filter((k) => env.get(k)?.startsWith('secret-'))).toEqual([
-      'RABBITMQ_PASSWORD', 'RABBITMQ_ADMIN_PASSWORD', 'RABBITMQ_MONITOR_PASSWORD', 'RABBITMQ_BACKUP_PASSWORD', 'RABBITMQ_ERLANG_COOKIE', 'REDIS_PASSWORD', 'REDIS_ADMIN_PASSWORD', 'REDIS_MONITOR_PASSWORD', 'GRAFANA_ADMIN_PASSWORD',
+      'RABBITMQ_PASSWORD', 'RABBITMQ_ADMIN_PASSWORD', 'RABBITMQ_MONITOR_PASSWORD', 'RABBITMQ_BACKUP_PASSWORD', 'RABBITMQ_ERLANG_COOKIE', 'REDIS_PASSWORD', 'REDIS_ADMIN_PASSWORD', 'REDIS_MONITOR_PASSWORD', 'REDIS_REPLICA_PASSWORD', 'REDIS_SENTINEL_PASSWORD', 'REDIS_BACKUP_PASSWORD', 'GRAFANA_ADMIN_PASSWORD',
       'MONITORING_ADMIN_PASSWORD', 'PROMETHEUS_PASSWORD', 'GRAFANA_DATASOURCE_PASSWORD', 'PUSHGATEWAY_BACKUP_PASSWORD',
     ]);
     // dev: the monitoring services stay open on 127.0.0.1, so no logins.
     const dev = parseEnv(buildEnv(spec('hybrid', 'dev'), undefined, () => 'x'));
     expect([...dev.keys()].filter((k) => k === 'PROMETHEUS_PASSWORD' || k === 'MONITORING_ADMIN_PASSWORD')).toEqual([]);
-    expect(env.get('REDIS_URL')).toBe(`redis://app:${env.get('REDIS_PASSWORD')}@127.0.0.1:6379/0`);
+    // prod: TLS only, verified with the generated CA.
+    expect(env.get('REDIS_URL')).toBe(`rediss://app:${env.get('REDIS_PASSWORD')}@127.0.0.1:6379/0`);
+    expect(env.get('REDIS_CA_FILE')).toBe('secrets/tls/ca.crt');
     const example = envExample(s);
     expect(example).toMatch(/^GRAFANA_ADMIN_PASSWORD=$/m);
     expect(example).not.toContain('secret-');

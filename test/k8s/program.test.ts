@@ -379,7 +379,7 @@ describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id
     if (s.brokers.redis) {
       const redis = job('redis');
       expect(redis && exporterOf(redis)).toBe(`redis-exporter.${ns}.svc:${MONITORING_PORTS.redisExporter}`);
-      expect(targets('redis')).toEqual(range(replicas.redis ?? 0).map((i) => `redis://redis-${i}.redis-headless:6379`));
+      expect(targets('redis')).toEqual(range(replicas.redis ?? 0).map((i) => `${s.profile === 'prod' ? 'rediss' : 'redis'}://redis-${i}.redis-headless:6379`));
       const env = list(at(find(objects(), 'Deployment', 'redis-exporter'), 'spec', 'template', 'spec', 'containers', 0, 'env')).filter(isObj);
       expect(at(env.find((e) => e.name === 'REDIS_PASSWORD'), 'valueFrom', 'secretKeyRef')).toEqual({ name: secretName(s), key: 'REDIS_MONITOR_PASSWORD' });
     }
@@ -504,7 +504,7 @@ describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id
       expect(mounts.find((m) => m.mountPath === '/run/redis')?.name).toBe('run');
       expect(list(at(sentinel, 'spec', 'template', 'spec', 'volumes')).filter(isObj).find((v) => v.name === 'run')?.emptyDir).toEqual({ medium: 'Memory', sizeLimit: '1Mi' });
       expect(run().outputs.redisEndpoint).toBe('redis-sentinel:26379');
-      expect(run().outputs.redisClientEnv).toEqual({ REDIS_SENTINELS: 'redis-sentinel:26379', REDIS_SENTINEL_MASTER: 'main' });
+      expect(run().outputs.redisClientEnv).toEqual({ REDIS_SENTINELS: 'redis-sentinel:26379', REDIS_SENTINEL_MASTER: 'main', REDIS_TLS: 'true' });
     } else {
       expect(run().outputs.redisEndpoint).toBe('redis:6379');
     }
@@ -514,6 +514,29 @@ describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id
     expect(list(at(container, 'volumeMounts')).filter(isObj).find((m) => m.mountPath === '/usr/local/etc/redis/redis.conf')?.subPathExpr).toBe('$(POD_NAME).conf');
     // The ACL, the runtime config and the replication secret are rendered into memory, never onto the data volume.
     expect(list(at(set, 'spec', 'template', 'spec', 'volumes')).filter(isObj).find((v) => v.name === 'run')?.emptyDir).toEqual({ medium: 'Memory', sizeLimit: '1Mi' });
+    // Passwords as files (the stack Secret, one file per principal), never environment variables; prod: cert-manager's Secret at /etc/brokerplate/tls.
+    const sets = [set, ...(c.profile === 'prod' ? [find(objects(), 'StatefulSet', 'redis-sentinel')] : [])];
+    for (const sts of sets) {
+      const name = String(at(sts, 'metadata', 'name'));
+      const pod = at(sts, 'spec', 'template', 'spec') as Obj;
+      const ctr = at(pod, 'containers', 0) as Obj;
+      expect(list(ctr.env).filter(isObj).filter((e) => isObj(e.valueFrom) && 'secretKeyRef' in e.valueFrom), `${name} env`).toEqual([]);
+      const volumes = list(pod.volumes).filter(isObj);
+      const mounts = list(ctr.volumeMounts).filter(isObj);
+      const secrets = volumes.find((v) => v.name === 'secrets')?.secret as Obj | undefined;
+      expect(secrets?.secretName).toBe(secretName(spec()));
+      expect(list(secrets?.items).filter(isObj).map((i) => `${String(i.key)}→${String(i.path)}`)).toContain('REDIS_MONITOR_PASSWORD→redis_monitor_password');
+      expect(mounts.find((m) => m.name === 'secrets')?.mountPath).toBe('/run/secrets');
+      const tls = volumes.find((v) => v.name === 'tls')?.secret as Obj | undefined;
+      if (c.profile === 'prod') {
+        expect(tls?.secretName).toBe(`${name}-tls`);
+        expect(mounts.find((m) => m.name === 'tls')).toMatchObject({ mountPath: '/etc/brokerplate/tls', readOnly: true });
+        expect(JSON.stringify(at(ctr, 'readinessProbe'))).toContain('--tls --cacert /etc/brokerplate/tls/ca.crt --user monitor');
+      } else {
+        expect(tls).toBeUndefined();
+      }
+    }
+    if (c.profile === 'prod') for (let i = 0; i < dataNodes; i++) expect(data[`redis-${i}.conf`]).toMatch(/^port 0\ntls-port 6379$/m);
   });
 });
 

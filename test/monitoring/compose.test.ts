@@ -5,9 +5,9 @@
  * must validate against the Compose Specification schema, every bind mount must point at a
  * generated file or folder, ports bind 127.0.0.1 with healthchecks, one-shots run only on demand.
  */
+import { TLS_DIR } from '../../generators/emit/tls-model.ts';
 import { describe, expect, it } from 'vitest';
 import { WEB_CONFIG_MOUNT, webConfigPath, webServices } from '../../generators/emit/monitoring-auth.ts';
-import { TLS_DIR } from '../../generators/emit/tls-model.ts';
 import { backupComposeAddon } from '../../generators/emit/backup.ts';
 import { BROKER_PLUGINS } from '../../generators/brokers/index.ts';
 import type { ComposeService } from '../../generators/emit/compose.ts';

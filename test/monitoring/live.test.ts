@@ -114,7 +114,8 @@ function remap(config: Record<string, unknown>, i: number): Record<string, unkno
   const patterns: [RegExp, string][] = [
     [/^kafka(-\d+)?:7071$/, `127.0.0.1:${b.jmxPort}`],
     [/^rabbitmq(-\d+)?:15692$/, `127.0.0.1:${b.rabbitProm}`],
-    [/^redis:\/\/redis(-\d+)?:6379$/, `redis://127.0.0.1:${b.redisPort}`],
+    // The shared test Redis is plaintext: prod's rediss:// targets reach it as redis:// (the exporter over TLS: test/compose/redis-tls.test.ts).
+    [/^rediss?:\/\/redis(-\d+)?:6379$/, `redis://127.0.0.1:${b.redisPort}`],
   ];
   const target = (t: string): string => {
     const hit = exact[t] ?? patterns.find(([re]) => re.test(t))?.[1];
@@ -204,8 +205,10 @@ beforeAll(async () => {
     ]);
     if (spec.brokers.redis) {
       // Generated settings and the generated monitor user (its rules granted on the test Redis).
+      // Without the prod CA setting: the shared test Redis is plaintext (TLS: test/compose/redis-tls.test.ts).
+      const { REDIS_EXPORTER_TLS_CA_CERT_FILE: _ca, ...settings } = exporterEnvironment(spec);
       startInRoot(`redis-exporter-${scenario}`, ['prometheus-redis-exporter'], {
-        ...exporterEnvironment(spec),
+        ...settings,
         REDIS_EXPORTER_WEB_LISTEN_ADDRESS: `127.0.0.1:${redisExporterPort(i)}`,
         REDIS_PASSWORD: MONITOR_PASSWORD,
       });

@@ -1,5 +1,6 @@
 /** A tiny RESP2 client: enough to talk to a test Redis/Sentinel and see its exact replies and errors. */
 import net from 'node:net';
+import tls from 'node:tls';
 
 export type RespValue = string | number | null | RespError | RespValue[];
 
@@ -17,7 +18,7 @@ export class Resp {
   private buffer = Buffer.alloc(0);
   private readonly waiting: ((v: RespValue) => void)[] = [];
   private readonly socket: net.Socket;
-  private constructor(socket: net.Socket) {
+  private constructor(socket: net.Socket | tls.TLSSocket) {
     this.socket = socket;
     socket.on('data', (d: Buffer) => {
       this.buffer = Buffer.concat([this.buffer, d]);
@@ -34,6 +35,15 @@ export class Resp {
     return new Promise((resolve, reject) => {
       const s = net.connect({ port, host });
       s.once('connect', () => resolve(new Resp(s)));
+      s.once('error', reject);
+    });
+  }
+
+  /** Over TLS (hostname verification on, as Node does by default); rejects when the handshake fails. */
+  static connectTls(port: number, host: string, options: tls.ConnectionOptions): Promise<Resp> {
+    return new Promise((resolve, reject) => {
+      const s = tls.connect({ port, host, ...options });
+      s.once('secureConnect', () => resolve(new Resp(s)));
       s.once('error', reject);
     });
   }

@@ -13,8 +13,15 @@ import { render } from '../../emit/render.ts';
 import { IMAGES } from '../../versions/images.ts';
 import { composeTopology, type Topology } from '../topology.ts';
 import { REDIS_PATHS, REDIS_PORTS, SENTINEL_MASTER } from './config.ts';
-import { ADMIN_USER } from './connection.ts';
+import { CA_FILES, TLS_FILES, TLS_MOUNT, tlsSecretName } from '../../emit/tls-model.ts';
+import { BACKUP_USER, PASSWORD_ENV, redisTls } from './connection.ts';
+import { healthCommand } from './health.ts';
 import { redisNodeCount } from './monitoring.ts';
+
+/** redis-cli on a Sentinel as the monitor user, as the healthcheck runs it (TLS in prod), without its PING. */
+function sentinelCli(spec: StackSpec): string {
+  return healthCommand(spec, REDIS_PORTS.sentinel).replace(/ -h 127\.0\.0\.1 /, ' ').replace(/ ping \| grep -q PONG$/, '');
+}
 import { sentinelAddresses } from './startup.ts';
 
 /** The node the snapshot is taken from: the last data node (a replica when generated; with Sentinels, backup.sh asks them for a healthy replica). */
@@ -43,7 +50,7 @@ function scheduled(spec: StackSpec): string[] {
 function scripts(spec: StackSpec): { backup: string; restore: string } {
   const source = sourceNode(spec);
   return {
-    backup: render('backup/redis-backup.sh', { name: spec.name, host: source.host, port: REDIS_PORTS.redis, user: ADMIN_USER, keep: spec.backup.keep }),
+    backup: render('backup/redis-backup.sh', { name: spec.name, host: source.host, port: REDIS_PORTS.redis, user: BACKUP_USER, keep: spec.backup.keep }),
     restore: render('backup/redis-restore.sh', { name: spec.name, appendonly: appendonly(spec), service: composeTopology({ redis: redisNodeCount(spec) }).host('redis', 0) }),
   };
 }
@@ -51,15 +58,24 @@ function scripts(spec: StackSpec): { backup: string; restore: string } {
 function compose(spec: StackSpec): ComposePieces {
   if (scheduled(spec).length === 0) return { services: {}, volumes: [], files: [], notes: [] };
   const source = sourceNode(spec);
+  const password = PASSWORD_ENV[BACKUP_USER];
+  const service = backupService(
+    spec,
+    'redis',
+    IMAGES.redis,
+    {
+      REDIS_HOST: source.host,
+      REDIS_USER: BACKUP_USER,
+      REDIS_PASSWORD: `\${${password}:?${password} is not set}`,
+      ...(redisTls(spec) && { REDIS_CA_FILE: TLS_FILES.ca }),
+      ...sentinelEnv(spec, composeTopology({ 'redis-sentinel': scalingOf(spec, 'redis').sentinels })),
+    },
+    [source.host],
+  );
   return {
     services: {
-      'redis-backup': backupService(
-        spec,
-        'redis',
-        IMAGES.redis,
-        { REDIS_HOST: source.host, REDIS_USER: ADMIN_USER, REDIS_PASSWORD: '${REDIS_ADMIN_PASSWORD:?REDIS_ADMIN_PASSWORD is not set}', ...sentinelEnv(spec, composeTopology({ 'redis-sentinel': scalingOf(spec, 'redis').sentinels })) },
-        [source.host],
-      ),
+      // prod: the CA certificate (public) to verify the nodes with.
+      'redis-backup': redisTls(spec) ? { ...service, volumes: [...(service.volumes ?? []), { type: 'bind', source: `./${CA_FILES.cert}`, target: TLS_FILES.ca, read_only: true }] } : service,
     },
     volumes: ['redis-backups'],
     files: [],
@@ -71,15 +87,31 @@ function k8s(spec: StackSpec, namespace: string, topology: Topology): K8sObject[
   if (scheduled(spec).length === 0) return [];
   const s = scripts(spec);
   const host = topology.host('redis', sourceNode(spec).ordinal);
-  return [
+  const objects = [
     scriptsConfigMap(spec, namespace, 'redis', { 'lib.sh': libScript(spec), 'backup.sh': s.backup, 'restore.sh': s.restore }),
     ...backupCronJob(spec, namespace, 'redis', IMAGES.redis, [
       { name: 'REDIS_HOST', value: host },
-      { name: 'REDIS_USER', value: ADMIN_USER },
-      { name: 'REDIS_PASSWORD', secret: 'REDIS_ADMIN_PASSWORD' },
+      { name: 'REDIS_USER', value: BACKUP_USER },
+      { name: 'REDIS_PASSWORD', secret: PASSWORD_ENV[BACKUP_USER] },
+      ...(redisTls(spec) ? [{ name: 'REDIS_CA_FILE', value: TLS_FILES.ca }] : []),
       ...Object.entries(sentinelEnv(spec, topology)).map(([name, value]) => ({ name, value })),
     ], scalingOf(spec, 'redis').resources.storage),
   ];
+  return redisTls(spec) ? objects.map(withCa) : objects;
+}
+
+interface PodTemplate {
+  spec: { containers: { volumeMounts?: unknown[] }[]; volumes?: unknown[] };
+}
+
+/** prod: the CronJob's pod mounts ca.crt of the data nodes' cert-manager Secret at TLS_MOUNT. */
+function withCa(object: K8sObject): K8sObject {
+  if (object.kind !== 'CronJob') return object;
+  const copy = structuredClone(object) as K8sObject & { spec: { jobTemplate: { spec: { template: PodTemplate } } } };
+  const pod = copy.spec.jobTemplate.spec.template.spec;
+  for (const c of pod.containers) c.volumeMounts = [...(c.volumeMounts ?? []), { name: 'tls', mountPath: TLS_MOUNT, readOnly: true }];
+  pod.volumes = [...(pod.volumes ?? []), { name: 'tls', secret: { secretName: tlsSecretName('redis'), items: [{ key: 'ca.crt', path: 'ca.crt' }] } }];
+  return copy;
 }
 
 export const redisBackup: BackupPart = {
@@ -102,8 +134,8 @@ export const redisBackup: BackupPart = {
       source: sourceNode(spec).host,
       primary: composeTopology({ redis: redisNodeCount(spec) }).host('redis', 0),
       sentinel: composeTopology({ 'redis-sentinel': scalingOf(spec, 'redis').sentinels }).host('redis-sentinel', 0),
-      sentinelPort: REDIS_PORTS.sentinel,
       master: SENTINEL_MASTER,
+      askPrimary: `${sentinelCli(spec)} SENTINEL get-master-addr-by-name ${SENTINEL_MASTER}`,
       data: REDIS_PATHS.data,
       project: spec.name,
       scheduled: scheduled(spec).length > 0,

@@ -3,18 +3,20 @@
  * Sentinels (prod), or a cluster with a one-shot slot assignment; ACL users from .env.
  */
 import { scalingOf, settingsOf, type StackSpec } from '../../stack/index.ts';
-import { bindMount, composeResources, envRef, loopbackPort, type ComposeMount, type ComposePart, type ComposeService } from '../../emit/compose-model.ts';
+import { bindMount, composeResources, composeSecret, loopbackPort, type ComposeMount, type ComposePart, type ComposeService } from '../../emit/compose-model.ts';
 import { file, type GeneratedFile } from '../../emit/files.ts';
 import { IMAGES } from '../../versions/images.ts';
 import { composeTopology } from '../topology.ts';
 import { redisAclTemplate, redisConf, redisNodes, REDIS_PATHS, REDIS_PORTS, SENTINEL_MASTER, sentinelConfTemplate } from './config.ts';
-import { ADMIN_USER, MONITOR_USER, redisHostPort } from './connection.ts';
+import { CA_FILES, TLS_FILES } from '../../emit/tls-model.ts';
+import { ADMIN_USER, PASSWORD_ENV, redisHostPort, redisTls } from './connection.ts';
 import { redisClusterCreateScript, redisEntrypoint, RUNTIME_CONF, sentinelEntrypoint, sentinelReconfigScript } from './startup.ts';
+import { healthCommand } from './health.ts';
 
-/** PING as the admin user (REDISCLI_AUTH holds its password), so a healthy node also proves the ACL loaded. */
-function ping(port: number): ComposeService['healthcheck'] {
+/** PING as the monitor user over the node's own listener (TLS in prod), so a healthy node also proves the ACL and certificate loaded. */
+function ping(spec: StackSpec, port: number): ComposeService['healthcheck'] {
   return {
-    test: ['CMD-SHELL', `redis-cli --no-auth-warning --user ${ADMIN_USER} -p ${port} ping | grep -q PONG`],
+    test: ['CMD-SHELL', healthCommand(spec, port)],
     interval: '10s',
     timeout: '5s',
     retries: 10,
@@ -23,12 +25,8 @@ function ping(port: number): ComposeService['healthcheck'] {
   };
 }
 
-const SECRETS_ENV = {
-  REDIS_PASSWORD: envRef('REDIS_PASSWORD'),
-  REDIS_ADMIN_PASSWORD: envRef('REDIS_ADMIN_PASSWORD'),
-  REDIS_MONITOR_PASSWORD: envRef('REDIS_MONITOR_PASSWORD'),
-  REDISCLI_AUTH: envRef('REDIS_ADMIN_PASSWORD'),
-};
+/** Every principal's password as a file under /run/secrets (the entrypoints hash them into the ACL). */
+const SECRETS = Object.values(PASSWORD_ENV).map(composeSecret);
 
 const RUNTIME_TMPFS: ComposeMount = { type: 'tmpfs', target: REDIS_PATHS.run, tmpfs: { size: 1024 * 1024 } };
 
@@ -59,7 +57,7 @@ export function redisCompose(spec: StackSpec): ComposePart {
       restart: 'unless-stopped',
       entrypoint: ['/bin/sh', `${REDIS_PATHS.conf}/entrypoint.sh`],
       command: ['redis-server', RUNTIME_CONF.redis],
-      environment: SECRETS_ENV,
+      secrets: SECRETS,
       ports: [loopbackPort(redisHostPort('redis', node.ordinal), REDIS_PORTS.redis)],
       volumes: [
         bindMount(conf, `${REDIS_PATHS.conf}/redis.conf`),
@@ -68,7 +66,7 @@ export function redisCompose(spec: StackSpec): ComposePart {
         RUNTIME_TMPFS,
         { type: 'volume', source: volume, target: REDIS_PATHS.data },
       ],
-      healthcheck: ping(REDIS_PORTS.redis),
+      healthcheck: ping(spec, REDIS_PORTS.redis),
       // A node starts as the Sentinels say (primary or replica of their primary), so they come first, answering.
       ...(sentinelNames.length > 0 && { depends_on: Object.fromEntries(sentinelNames.map((s) => [s, { condition: 'service_healthy' as const }])) }),
       deploy: composeResources(scaling.resources),
@@ -92,7 +90,7 @@ export function redisCompose(spec: StackSpec): ComposePart {
         restart: 'unless-stopped',
         entrypoint: ['/bin/sh', `${REDIS_PATHS.conf}/sentinel-entrypoint.sh`],
         command: ['redis-server', RUNTIME_CONF.sentinel, '--sentinel'],
-        environment: SECRETS_ENV,
+        secrets: SECRETS,
         ports: [loopbackPort(redisHostPort('redis-sentinel', node.ordinal), REDIS_PORTS.sentinel)],
         volumes: [
           bindMount(template, `${REDIS_PATHS.conf}/sentinel.conf.template`),
@@ -101,7 +99,7 @@ export function redisCompose(spec: StackSpec): ComposePart {
           RUNTIME_TMPFS,
           { type: 'volume', source: volume, target: REDIS_PATHS.data },
         ],
-        healthcheck: ping(REDIS_PORTS.sentinel),
+        healthcheck: ping(spec, REDIS_PORTS.sentinel),
         deploy: { resources: { limits: { cpus: '0.25', memory: '64m' }, reservations: { cpus: '0.05', memory: '32m' } } },
       };
     }
@@ -114,8 +112,12 @@ export function redisCompose(spec: StackSpec): ComposePart {
       image: IMAGES.redis,
       restart: 'no',
       entrypoint: ['/bin/sh', `${REDIS_PATHS.conf}/cluster-create.sh`],
-      environment: { REDIS_ADMIN_PASSWORD: envRef('REDIS_ADMIN_PASSWORD') },
-      volumes: [bindMount(script, `${REDIS_PATHS.conf}/cluster-create.sh`)],
+      secrets: [composeSecret(PASSWORD_ENV[ADMIN_USER])],
+      volumes: [
+        bindMount(script, `${REDIS_PATHS.conf}/cluster-create.sh`),
+        // prod: the CA certificate (public) to verify the nodes with.
+        ...(redisTls(spec) ? [{ type: 'bind' as const, source: `./${CA_FILES.cert}`, target: TLS_FILES.ca, read_only: true as const }] : []),
+      ],
       depends_on: Object.fromEntries(data.map((n) => [topology.host(n.group, n.ordinal), { condition: 'service_healthy' as const }])),
     };
   }
@@ -130,7 +132,7 @@ export function redisCompose(spec: StackSpec): ComposePart {
     cluster: `a cluster of ${scaling.shards} primaries with ${scaling.replicas} replica(s) each; \`redis-cluster-init\` assigns the hash slots. Cluster clients follow redirects to container host names, so run them inside the compose network.`,
   }[scaling.mode];
   const notes = [
-    `**Redis**: ${shape} ${role}, \`maxmemory ${scaling.maxmemory}\`. The default user is off: clients authenticate as \`app\` (\`REDIS_URL\`), replication and Sentinel as \`${ADMIN_USER}\`, the metrics exporter as \`${MONITOR_USER}\` (read-only introspection). \`config/redis/users.acl.template\` holds placeholders; the entrypoint writes SHA-256 hashes of the \`.env\` passwords into a tmpfs at start.`,
+    `**Redis**: ${shape} ${role}, \`maxmemory ${scaling.maxmemory}\`. The default user is off; one ACL user per component: \`app\` (applications, \`REDIS_URL\`), \`monitor\` (the exporter and healthchecks, read-only introspection, no CONFIG), \`replica\` (replication), \`sentinel\` (Sentinels), \`backup\` (the backup job), \`${ADMIN_USER}\` (operators). The containers read the passwords as compose secrets (files under \`/run/secrets\`, filled from \`.env\`), never environment variables; \`config/redis/users.acl.template\` holds placeholders and the entrypoint writes their SHA-256 hashes into a tmpfs at start.${spec.profile === 'prod' ? ' prod: every Redis and Sentinel port speaks TLS only (`port 0`), replication too; clients verify the nodes with `secrets/tls/ca.crt` (`REDIS_CA_FILE`).' : ' dev: plaintext, published on 127.0.0.1 only.'}`,
   ];
   return { services, volumes, files, notes };
 }

@@ -10,7 +10,8 @@
 import { scalingOf, settingsOf, type RedisPersistence, type StackSpec } from '../../stack/index.ts';
 import { redisConfText, type ConfigSection } from '../formats.ts';
 import type { Topology } from '../topology.ts';
-import { ADMIN_USER, APP_USER, MONITOR_USER, REDIS_PORTS, SENTINEL_MASTER } from './connection.ts';
+import { TLS_FILES } from '../../emit/tls-model.ts';
+import { ADMIN_USER, APP_USER, BACKUP_USER, MONITOR_USER, PASSWORD_ENV, REDIS_PORTS, redisTls, REPLICA_USER, SENTINEL_MASTER, SENTINEL_USER } from './connection.ts';
 
 /** Paths inside the official redis image. */
 export const REDIS_PATHS = {
@@ -80,22 +81,49 @@ function persistenceSection(persistence: RedisPersistence, role: 'queue' | 'cach
   };
 }
 
+/**
+ * Listeners. prod: TLS only (`port 0`), on the usual port numbers, with the node's certificate
+ * from TLS_MOUNT; replication (and the cluster bus) over TLS too. Clients authenticate with their
+ * ACL user's password and need no certificate (`tls-auth-clients optional`: a certificate they do
+ * present must come from the CA); nodes present theirs to each other. dev: plaintext.
+ */
+function networkSection(spec: StackSpec, port: number, links: 'none' | 'replication' | 'cluster'): ConfigSection {
+  const common = [
+    ['bind', '* -::*'],
+    ['protected-mode', 'yes'],
+  ] as const;
+  if (!redisTls(spec)) {
+    return {
+      comment: 'Network (dev: plaintext; compose publishes it on 127.0.0.1 only). Protected mode stays on; it only ever blocks a passwordless default user, and ours is off.',
+      entries: [...common, ['port', String(port)], ['tcp-keepalive', '300'], ['timeout', '0']],
+    };
+  }
+  return {
+    comment: `Network (prod): TLS only, the plaintext port is off. Certificates from ${TLS_FILES.cert.slice(0, TLS_FILES.cert.lastIndexOf('/'))} (compose: certs-init; Kubernetes: cert-manager).\nClients authenticate with a password; a client certificate is optional (one presented must come from the CA).`,
+    entries: [
+      ...common,
+      ['port', '0'],
+      ['tls-port', String(port)],
+      ['tls-cert-file', TLS_FILES.cert],
+      ['tls-key-file', TLS_FILES.key],
+      ['tls-ca-cert-file', TLS_FILES.ca],
+      ['tls-auth-clients', 'optional'],
+      ['tls-protocols', '"TLSv1.2 TLSv1.3"'],
+      // Also for a single node: a replica added later (or a Sentinel) links over TLS.
+      ['tls-replication', 'yes'],
+      ...(links === 'cluster' ? ([['tls-cluster', 'yes']] as const) : []),
+      ...(port === REDIS_PORTS.redis ? ([['tcp-keepalive', '300'], ['timeout', '0']] as const) : []),
+    ],
+  };
+}
+
 /** The sections of one data node's redis.conf. */
 export function redisConfSections(spec: StackSpec, topology: Topology, node: RedisNode): ConfigSection[] {
   const settings = settingsOf(spec, 'redis');
   const scaling = scalingOf(spec, 'redis');
   const host = topology.host(node.group, node.ordinal);
   const sections: ConfigSection[] = [
-    {
-      comment: 'Network. Protected mode stays on; it only ever blocks a passwordless default user, and ours is off.',
-      entries: [
-        ['bind', '* -::*'],
-        ['port', String(REDIS_PORTS.redis)],
-        ['protected-mode', 'yes'],
-        ['tcp-keepalive', '300'],
-        ['timeout', '0'],
-      ],
-    },
+    networkSection(spec, REDIS_PORTS.redis, node.kind === 'cluster' ? 'cluster' : node.kind === 'standalone' ? 'none' : 'replication'),
     {
       comment: `Users: ${ACL_SUMMARY}`,
       entries: [
@@ -119,7 +147,7 @@ export function redisConfSections(spec: StackSpec, topology: Topology, node: Red
     sections.push({
       comment: `Replication (sentinel mode). Every node may be primary or replica, so all carry the same settings and none names\nits role: the entrypoint asks the Sentinels at start (the first primary is ${topology.host('redis', 0)}, in their config).\nWrites are refused when no replica is in sync, which bounds what a cut-off primary can lose.`,
       entries: [
-        ['masteruser', ADMIN_USER],
+        ['masteruser', REPLICA_USER],
         ['replica-read-only', 'yes'],
         ['replica-announce-ip', host],
         ['min-replicas-to-write', '1'],
@@ -136,7 +164,7 @@ export function redisConfSections(spec: StackSpec, topology: Topology, node: Red
         ['cluster-node-timeout', '5000'],
         ['cluster-announce-hostname', host],
         ['cluster-preferred-endpoint-type', 'hostname'],
-        ['masteruser', ADMIN_USER],
+        ['masteruser', REPLICA_USER],
         ['replica-read-only', 'yes'],
       ],
     });
@@ -166,35 +194,80 @@ export interface RedisAclUser {
   readonly purpose: string;
 }
 
-const ACL_SUMMARY = 'the default user is off (every client authenticates), "app" is for applications (no server administration,\nno KEYS/FLUSHALL/DEBUG), "admin" for replication, Sentinel, backups and operators, "monitor" for the metrics exporter\n(read-only introspection). users.acl is rendered at start from users.acl.template with SHA-256 hashes of the .env passwords';
+const ACL_SUMMARY = 'the default user is off (every client authenticates); one user per component, each with only what it needs:\n"app" (applications: no administration, no scripting, no KEYS/FLUSHALL/DEBUG), "monitor" (the metrics exporter and\nhealthchecks: read-only introspection, no CONFIG), "replica" (PSYNC/REPLCONF/PING), "sentinel" (what Sentinel sends),\n"backup" (an RDB snapshot over the replication protocol), "admin" (operators, cluster set-up). users.acl is rendered\nat start from users.acl.template with SHA-256 hashes of the passwords (files under /run/secrets)';
 
-/** The users of every data node. Monitoring/backup may extend this list with their own users. */
+/** The password variable of a principal. */
+const pass = (user: keyof typeof PASSWORD_ENV) => PASSWORD_ENV[user];
+
+/** The users of every data node. */
 export function redisAclUsers(): RedisAclUser[] {
   return [
     { name: 'default', rules: ['resetpass', 'resetkeys', 'resetchannels', '-@all'], purpose: 'disabled: every client must authenticate' },
     {
       name: APP_USER,
-      passwordEnv: 'REDIS_PASSWORD',
-      // Everything an application needs (streams, pub/sub, keys) but no server administration
-      // and none of the commands that can take the server down (KEYS, FLUSHALL, DEBUG, ...).
-      rules: ['~*', '&*', '+@all', '-@admin', '-@dangerous'],
+      passwordEnv: pass(APP_USER),
+      // Everything an application needs (streams, pub/sub, keys) but no server administration, none of
+      // the commands that can take the server down (KEYS, FLUSHALL, DEBUG, ...) and no scripting
+      // (FUNCTION LOAD/FLUSH, SCRIPT FLUSH, EVAL): no generated channel uses a script.
+      rules: APP_RULES,
       purpose: 'applications (REDIS_URL)',
     },
-    { name: ADMIN_USER, passwordEnv: 'REDIS_ADMIN_PASSWORD', rules: ['~*', '&*', '+@all'], purpose: 'replication, Sentinel, backups and operators' },
+    { name: ADMIN_USER, passwordEnv: pass(ADMIN_USER), rules: ['~*', '&*', '+@all'], purpose: 'operators and the cluster set-up' },
     {
       name: MONITOR_USER,
-      passwordEnv: 'REDIS_MONITOR_PASSWORD',
+      passwordEnv: pass(MONITOR_USER),
       // What redis_exporter sends (server introspection, and SCAN/TYPE/XINFO for the stream checks;
       // XINFO STREAM shows a stream's first and last entries), keys read-only: a leaked exporter
-      // password reads metadata, never GET/XRANGE, writes or administration. Proven against the
-      // real exporter by test/monitoring/live.test.ts (Redis's ACL LOG stays empty).
+      // password reads metadata, never GET/XRANGE, writes, administration or CONFIG (CONFIG GET
+      // would show masterauth; the exporter runs with -config-command=- and reads maxmemory from
+      // INFO). Proven against the real exporter by test/compose/redis-tls.test.ts (ACL LOG stays empty).
       rules: MONITOR_RULES,
-      purpose: 'the metrics exporter (read-only introspection)',
+      purpose: 'the metrics exporter and healthchecks (read-only introspection)',
     },
+    { name: REPLICA_USER, passwordEnv: pass(REPLICA_USER), rules: REPLICA_RULES, purpose: 'replicas of their primary (masteruser)' },
+    { name: SENTINEL_USER, passwordEnv: pass(SENTINEL_USER), rules: SENTINEL_RULES, purpose: 'the Sentinels (auth-user)' },
+    { name: BACKUP_USER, passwordEnv: pass(BACKUP_USER), rules: BACKUP_RULES, purpose: 'the backup job (redis-cli --rdb)' },
   ];
 }
 
-/** The monitor user's ACL rules (exported for the tests, which grant them on a test server). */
+/** The application user's rules (exported for the tests). */
+export const APP_RULES: readonly string[] = ['~*', '&*', '+@all', '-@admin', '-@dangerous', '-@scripting'];
+
+/** A replica's link to its primary: nothing but the replication handshake and stream (Redis' documented replica user). */
+export const REPLICA_RULES: readonly string[] = ['resetchannels', '-@all', '+psync', '+replconf', '+ping'];
+
+/**
+ * What a Sentinel sends to a data node (Redis' documented Sentinel user, plus REPLICAOF, the
+ * current name of SLAVEOF): INFO and ROLE to watch it, its hello messages on __sentinel__:hello,
+ * and at a failover REPLICAOF, CONFIG REWRITE and CLIENT KILL inside MULTI/EXEC.
+ */
+export const SENTINEL_RULES: readonly string[] = [
+  'resetchannels',
+  '&__sentinel__:*',
+  '-@all',
+  '+multi',
+  '+exec',
+  '+slaveof',
+  '+replicaof',
+  '+ping',
+  '+subscribe',
+  '+publish',
+  '+config|rewrite',
+  '+role',
+  '+info',
+  '+client|setname',
+  '+client|kill',
+  '+script|kill',
+];
+
+/** redis-cli --rdb: REPLCONF, then SYNC/PSYNC for the snapshot; no key, no other command. */
+export const BACKUP_RULES: readonly string[] = ['resetchannels', '-@all', '+ping', '+replconf', '+sync', '+psync', '+info'];
+
+/**
+ * The monitor user's rules (exported for the tests). Narrower than redis_exporter's documented
+ * user (which adds +config|get, all of +client, +get and +eval): only what this exporter, with
+ * -config-command=- and the generated stream checks, sends.
+ */
 export const MONITOR_RULES: readonly string[] = [
   'resetchannels',
   '%R~*',
@@ -211,7 +284,6 @@ export const MONITOR_RULES: readonly string[] = [
   '+info',
   '+role',
   '+dbsize',
-  '+config|get',
   '+client|setname',
   '+client|info',
   '+cluster|info',
@@ -241,25 +313,36 @@ export function redisAclTemplate(users: readonly RedisAclUser[] = redisAclUsers(
 }
 
 /**
- * Sentinel's own users: the default user off, `admin` for sentinel-to-sentinel traffic and
- * operators, `app` for applications that discover the primary (no failover, no reconfiguration).
+ * Sentinel's own users: the default user off, `admin` for operators, `sentinel` for the other
+ * Sentinels (hello messages and failure votes), `app` for applications that discover the primary
+ * (no failover, no reconfiguration), `backup` to find a healthy replica.
  */
 export function sentinelAclUsers(): RedisAclUser[] {
+  // Every SENTINEL subcommand is @admin; grant the read-only ones clients use for discovery
+  // (and the +switch-master notifications), never FAILOVER, SET, MONITOR, REMOVE or RESET.
+  const discovery = ['get-master-addr-by-name', 'master', 'masters', 'replicas', 'slaves', 'sentinels', 'myid'].map((sub) => `+sentinel|${sub}`);
   return [
     { name: 'default', rules: ['resetpass', '-@all'], purpose: 'disabled' },
-    { name: ADMIN_USER, passwordEnv: 'REDIS_ADMIN_PASSWORD', rules: ['~*', '&*', '+@all'], purpose: 'other sentinels and operators' },
+    { name: ADMIN_USER, passwordEnv: pass(ADMIN_USER), rules: ['~*', '&*', '+@all'], purpose: 'operators' },
+    {
+      name: SENTINEL_USER,
+      passwordEnv: pass(SENTINEL_USER),
+      rules: ['resetchannels', '&__sentinel__:*', '-@all', '+ping', '+publish', '+client|setname', '+info', '+role', '+sentinel|is-master-down-by-addr'],
+      purpose: 'the other Sentinels (sentinel-user)',
+    },
     {
       name: APP_USER,
-      passwordEnv: 'REDIS_PASSWORD',
-      // Every SENTINEL subcommand is @admin; grant the read-only ones clients use for discovery
-      // (and the +switch-master notifications), never FAILOVER, SET, MONITOR, REMOVE or RESET.
-      rules: [
-        '&*', '-@all', '+@connection', '+ping', '+role', '+info',
-        '+subscribe', '+psubscribe', '+unsubscribe', '+punsubscribe',
-        ...['get-master-addr-by-name', 'master', 'masters', 'replicas', 'slaves', 'sentinels', 'myid'].map((sub) => `+sentinel|${sub}`),
-      ],
+      passwordEnv: pass(APP_USER),
+      rules: ['&*', '-@all', '+@connection', '+ping', '+role', '+info', '+subscribe', '+psubscribe', '+unsubscribe', '+punsubscribe', ...discovery],
       purpose: 'applications discovering the primary',
     },
+    {
+      name: MONITOR_USER,
+      passwordEnv: pass(MONITOR_USER),
+      rules: ['resetchannels', '-@all', '+ping', '+info', '+role', '+sentinel|master', '+sentinel|masters', '+sentinel|get-master-addr-by-name'],
+      purpose: 'healthchecks, and data nodes asking for the primary',
+    },
+    { name: BACKUP_USER, passwordEnv: pass(BACKUP_USER), rules: ['resetchannels', '-@all', '+ping', '+sentinel|replicas', '+sentinel|get-master-addr-by-name'], purpose: 'the backup job finding a healthy replica' },
   ];
 }
 
@@ -271,12 +354,10 @@ export function sentinelConfTemplate(spec: StackSpec, topology: Topology, ordina
   const s = scalingOf(spec, 'redis');
   const quorum = Math.floor(s.sentinels / 2) + 1;
   const sections: ConfigSection[] = [
+    networkSection(spec, REDIS_PORTS.sentinel, 'replication'),
     {
-      comment: 'Network; hostnames instead of IPs, which change when a container is recreated',
+      comment: 'Hostnames instead of IPs, which change when a container is recreated',
       entries: [
-        ['port', String(REDIS_PORTS.sentinel)],
-        ['bind', '* -::*'],
-        ['protected-mode', 'yes'],
         ['dir', REDIS_PATHS.data],
         ['sentinel resolve-hostnames', 'yes'],
         ['sentinel announce-hostnames', 'yes'],
@@ -290,8 +371,8 @@ export function sentinelConfTemplate(spec: StackSpec, topology: Topology, ordina
         ['sentinel down-after-milliseconds', `${SENTINEL_MASTER} ${SENTINEL_TIMINGS.downAfterMs}`],
         ['sentinel failover-timeout', `${SENTINEL_MASTER} ${SENTINEL_TIMINGS.failoverTimeoutMs}`],
         ['sentinel parallel-syncs', `${SENTINEL_MASTER} 1`],
-        ['sentinel auth-user', `${SENTINEL_MASTER} ${ADMIN_USER}`],
-        ['sentinel sentinel-user', ADMIN_USER],
+        ['sentinel auth-user', `${SENTINEL_MASTER} ${SENTINEL_USER}`],
+        ['sentinel sentinel-user', SENTINEL_USER],
       ],
     },
     {

@@ -7,8 +7,10 @@ import { scalingOf, settingsOf, type StackSpec } from '../../stack/index.ts';
 import { imageVersion, k8sTopology, podName, workload, type ImageUser, type K8sPart, type WorkloadSettings } from '../../emit/k8s-model.ts';
 import { IMAGES } from '../../versions/images.ts';
 import { redisAclTemplate, redisConf, redisDataNodes, redisNodes, REDIS_PATHS, REDIS_PORTS, SENTINEL_MASTER, sentinelConfTemplate } from './config.ts';
-import { ADMIN_USER, redisConnection } from './connection.ts';
-import { redisClusterCreateScript, redisEntrypoint, RUNTIME_CONF, sentinelEntrypoint, sentinelReconfigScript } from './startup.ts';
+import { TLS_MOUNT, tlsSecretName } from '../../emit/tls-model.ts';
+import { ADMIN_USER, PASSWORD_ENV, redisConnection, redisTls } from './connection.ts';
+import { healthCommand } from './health.ts';
+import { redisClusterCreateScript, redisEntrypoint, RUNTIME_CONF, SECRETS_DIR, secretFile, sentinelEntrypoint, sentinelReconfigScript } from './startup.ts';
 
 /** The official image's `redis` user (uid/gid 999: `groupadd -r -g 999`, `useradd -r -u 999` in its Dockerfile). */
 const REDIS_USER: ImageUser = { uid: 999, gid: 999 };
@@ -16,8 +18,8 @@ const REDIS_USER: ImageUser = { uid: 999, gid: 999 };
 /** Sentinel keeps a few KB of state; these are its whole needs. */
 const SENTINEL_RESOURCES = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '250m', memory: '128Mi' }, storage: '1Gi' };
 
-/** The admin password: probes authenticate with it (REDISCLI_AUTH), as the compose healthchecks do. */
-const ADMIN_SECRET = 'REDIS_ADMIN_PASSWORD';
+/** The admin password: the cluster set-up Job authenticates with it. */
+const ADMIN_SECRET = PASSWORD_ENV[ADMIN_USER];
 
 export interface RedisK8sSettings {
   readonly image: string;
@@ -31,13 +33,17 @@ export interface RedisK8sSettings {
   /** The configs Redis and Sentinel run, which the entrypoints render into memory (`paths.run`). */
   readonly runtimeConf: { readonly redis: string; readonly sentinel: string };
   readonly adminUser: string;
-  /** Secret keys every Redis pod receives; `admin` also feeds REDISCLI_AUTH for the probes. */
-  readonly secrets: { readonly env: readonly string[]; readonly admin: string };
+  /** The stack Secret's keys every Redis pod reads as files (`dir`/`path`), never as environment variables; `admin` for the cluster Job. */
+  readonly secrets: { readonly dir: string; readonly files: readonly { readonly key: string; readonly path: string }[]; readonly admin: { readonly key: string; readonly path: string } };
+  /** Readiness: PING as the monitor user (TLS in prod). */
+  readonly probes: { readonly redis: string; readonly sentinel: string };
+  /** prod: cert-manager's Secrets (tls.crt, tls.key, ca.crt) mounted read-only at `mount`. */
+  readonly tls: { readonly mount: string; readonly redisSecret: string; readonly sentinelSecret: string } | null;
 }
 
 export const redisK8s: K8sPart<RedisK8sSettings> = {
   broker: 'redis',
-  outputs: [{ property: 'clientEnv', doc: 'What Redis clients in the namespace set besides REDIS_PASSWORD (sentinel mode: REDIS_SENTINELS, REDIS_SENTINEL_MASTER).' }],
+  outputs: [{ property: 'clientEnv', doc: 'What Redis clients in the namespace set besides REDIS_PASSWORD (sentinel mode: REDIS_SENTINELS, REDIS_SENTINEL_MASTER; prod: REDIS_TLS, and REDIS_CA_FILE where the client mounts ca.crt of the redis-tls Secret).' }],
   files(spec: StackSpec) {
     const topology = k8sTopology();
     const nodes = redisNodes(spec);
@@ -73,7 +79,9 @@ export const redisK8s: K8sPart<RedisK8sSettings> = {
       paths: { conf: REDIS_PATHS.conf, run: REDIS_PATHS.run, data: REDIS_PATHS.data },
       runtimeConf: { redis: RUNTIME_CONF.redis, sentinel: RUNTIME_CONF.sentinel },
       adminUser: ADMIN_USER,
-      secrets: { env: secrets, admin: ADMIN_SECRET },
+      secrets: { dir: SECRETS_DIR, files: secrets.map((key) => ({ key, path: secretFile(key) })), admin: { key: ADMIN_SECRET, path: secretFile(ADMIN_SECRET) } },
+      probes: { redis: healthCommand(spec, REDIS_PORTS.redis), sentinel: healthCommand(spec, REDIS_PORTS.sentinel) },
+      tls: redisTls(spec) ? { mount: TLS_MOUNT, redisSecret: tlsSecretName('redis'), sentinelSecret: tlsSecretName('redis-sentinel') } : null,
     };
   },
   readme(spec: StackSpec): string {
@@ -85,6 +93,9 @@ export const redisK8s: K8sPart<RedisK8sSettings> = {
       sentinel: `a primary (\`redis-0\`) with ${scaling.replicas} replica(s) and ${scaling.sentinels} Sentinels (StatefulSet \`redis-sentinel\`); clients ask \`redis-sentinel:${REDIS_PORTS.sentinel}\` for master \`${SENTINEL_MASTER}\``,
       cluster: `a cluster of ${scaling.shards} primaries with ${scaling.replicas} replica(s) each (Service \`redis:${REDIS_PORTS.redis}\`; the Job \`redis-cluster-init\` assigns the slots)`,
     }[scaling.mode];
-    return `**Redis** (${spec.profile}): StatefulSet \`redis\` with ${data} data node(s): ${shape}; role ${settings.role}, \`maxmemory ${scaling.maxmemory}\` (${settings.evictionPolicy}), ${settings.persistence} persistence on ${scaling.resources.storage} per node.`;
+    const security = redisTls(spec)
+      ? ' Every port speaks TLS only, with the certificates cert-manager keeps in the Secrets `redis-tls` and `redis-sentinel-tls` (mounted at `/etc/brokerplate/tls`); clients set `REDIS_TLS=true` and `REDIS_CA_FILE` to a mounted `ca.crt` of `redis-tls`.'
+      : ' Plaintext (dev).';
+    return `**Redis** (${spec.profile}): StatefulSet \`redis\` with ${data} data node(s): ${shape}; role ${settings.role}, \`maxmemory ${scaling.maxmemory}\` (${settings.evictionPolicy}), ${settings.persistence} persistence on ${scaling.resources.storage} per node.${security} Passwords reach the pods as files (the stack Secret mounted at \`${SECRETS_DIR}\`, one file per ACL user), never environment variables.`;
   },
 };

@@ -10,10 +10,11 @@ import { MONITORING_PORTS, type AlertRule, type ComposePieces, type ComposeServi
 import { render } from '../../emit/render.ts';
 import { IMAGES } from '../../versions/images.ts';
 import { composeTopology, type Topology } from '../topology.ts';
+import { CA_FILES, TLS_FILES, TLS_MOUNT, tlsSecretName } from '../../emit/tls-model.ts';
 import { REDIS_PORTS } from './config.ts';
-import { MONITOR_USER } from './connection.ts';
+import { MONITOR_USER, redisTls } from './connection.ts';
 
-/** The exporter logs in as the monitor ACL user: INFO, CONFIG GET, SLOWLOG, and SCAN/TYPE/XINFO for the stream checks, keys read-only. */
+/** The exporter logs in as the monitor ACL user: INFO, SLOWLOG, and SCAN/TYPE/XINFO for the stream checks, keys read-only, no CONFIG. */
 const EXPORTER_USER = MONITOR_USER;
 const EXPORTER_PASSWORD = 'REDIS_MONITOR_PASSWORD';
 
@@ -24,7 +25,8 @@ export function redisNodeCount(spec: StackSpec): number {
 }
 
 function nodeAddresses(spec: StackSpec, topology: Topology): string[] {
-  return Array.from({ length: redisNodeCount(spec) }, (_, i) => `redis://${topology.host('redis', i)}:${REDIS_PORTS.redis}`);
+  const scheme = redisTls(spec) ? 'rediss' : 'redis';
+  return Array.from({ length: redisNodeCount(spec) }, (_, i) => `${scheme}://${topology.host('redis', i)}:${REDIS_PORTS.redis}`);
 }
 
 /** The exporter's `-check-streams` value: the spec's streams and their dead-letter streams, in db0. */
@@ -200,13 +202,20 @@ function panels(spec: StackSpec): Panel[] {
   return list;
 }
 
-/** Exporter settings shared by compose and Kubernetes (password from the environment). */
+/**
+ * Exporter settings shared by compose and Kubernetes (password from the environment). No CONFIG
+ * command (`-`): the monitor user may not run CONFIG GET, which would show masterauth;
+ * redis_memory_max_bytes comes from INFO. prod: rediss:// targets verified with the CA (host names
+ * included), no client certificate.
+ */
 export function exporterEnvironment(spec: StackSpec): Record<string, string> {
   const streams = streamPatterns(spec);
   return {
     REDIS_ADDR: '', // multi-target only: Prometheus names the node in ?target=
     REDIS_USER: EXPORTER_USER,
     REDIS_EXPORTER_WEB_LISTEN_ADDRESS: `:${MONITORING_PORTS.redisExporter}`,
+    REDIS_EXPORTER_CONFIG_COMMAND: '-',
+    ...(redisTls(spec) && { REDIS_EXPORTER_TLS_CA_CERT_FILE: TLS_FILES.ca }),
     ...(streams && { REDIS_EXPORTER_CHECK_STREAMS: streams }),
   };
 }
@@ -221,6 +230,8 @@ function compose(spec: StackSpec, brokers: Readonly<Record<string, ComposeServic
         restart: 'unless-stopped',
         environment: { ...exporterEnvironment(spec), REDIS_PASSWORD: envRef(EXPORTER_PASSWORD) },
         ports: [loopbackPort(MONITORING_PORTS.redisExporter, MONITORING_PORTS.redisExporter)],
+        // prod: the CA certificate only (public), to verify the nodes.
+        ...(redisTls(spec) && { volumes: [{ type: 'bind' as const, source: `./${CA_FILES.cert}`, target: TLS_FILES.ca, read_only: true }] }),
         depends_on: Object.fromEntries(nodes.map((h) => [h, { condition: 'service_healthy' as const }])),
         healthcheck: { test: ['CMD', 'wget', '-qO-', `http://127.0.0.1:${MONITORING_PORTS.redisExporter}/health`], interval: '15s', timeout: '5s', retries: 5, start_period: '10s' },
       },
@@ -259,8 +270,11 @@ function k8s(spec: StackSpec, namespace: string): K8sObject[] {
                 ports: [{ name: 'metrics', containerPort: MONITORING_PORTS.redisExporter }],
                 readinessProbe: { httpGet: { path: '/health', port: 'metrics' }, periodSeconds: 15 },
                 resources: { requests: { cpu: '20m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+                ...(redisTls(spec) && { volumeMounts: [{ name: 'tls', mountPath: TLS_MOUNT, readOnly: true }] }),
               },
             ],
+            // prod: ca.crt of the data nodes' cert-manager Secret, to verify them.
+            ...(redisTls(spec) && { volumes: [{ name: 'tls', secret: { secretName: tlsSecretName('redis'), items: [{ key: 'ca.crt', path: 'ca.crt' }] } }] }),
           },
         },
       },

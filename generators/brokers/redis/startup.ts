@@ -14,11 +14,19 @@
 import { scalingOf, type StackSpec } from '../../stack/index.ts';
 import { render } from '../../emit/render.ts';
 import type { Topology } from '../topology.ts';
+import { TLS_FILES } from '../../emit/tls-model.ts';
 import { hashPlaceholder, redisDataNodes, redisNodes, REDIS_PATHS, REDIS_PORTS, SENTINEL_MASTER } from './config.ts';
-import { ADMIN_USER } from './connection.ts';
+import { ADMIN_USER, MONITOR_USER, PASSWORD_ENV, redisTls, REPLICA_USER, SENTINEL_USER } from './connection.ts';
 
-const HASHED_ENVS = ['REDIS_PASSWORD', 'REDIS_ADMIN_PASSWORD', 'REDIS_MONITOR_PASSWORD'] as const;
-const ADMIN_ENV = 'REDIS_ADMIN_PASSWORD';
+const HASHED_ENVS = Object.values(PASSWORD_ENV);
+
+/** Where the passwords are files, one per principal (compose `secrets:`, the Kubernetes Secret mounted as a volume). */
+export const SECRETS_DIR = '/run/secrets';
+
+/** The file name of a password variable under SECRETS_DIR (compose's secret name: the variable in lower case). */
+export function secretFile(env: string): string {
+  return env.toLowerCase();
+}
 
 /** How long a data node waits for a majority of the Sentinels before it gives up (and its container is restarted). */
 export const SENTINEL_DISCOVERY_SECONDS = 60;
@@ -26,7 +34,12 @@ export const SENTINEL_DISCOVERY_SECONDS = 60;
 /** Files Redis and Sentinel run, rendered by the entrypoints (the compose/Kubernetes command names them). */
 export const RUNTIME_CONF = { redis: `${REDIS_PATHS.run}/redis.conf`, sentinel: `${REDIS_PATHS.run}/sentinel.conf` } as const;
 
-const envs = () => HASHED_ENVS.map((env) => ({ env, placeholder: hashPlaceholder(env) }));
+const envs = () => HASHED_ENVS.map((env) => ({ env, file: secretFile(env), placeholder: hashPlaceholder(env) }));
+
+/** redis-cli's TLS options (prod) for the scripts: the CA only, no client certificate. */
+export function cliTls(spec: StackSpec): { readonly tls: boolean; readonly ca: string } {
+  return { tls: redisTls(spec), ca: TLS_FILES.ca };
+}
 
 /** The Sentinels as `host:port` words, in their order. */
 export function sentinelAddresses(spec: StackSpec, topology: Topology): string[] {
@@ -43,8 +56,11 @@ export function redisEntrypoint(spec: StackSpec, topology: Topology): string {
     conf: REDIS_PATHS.conf,
     run: REDIS_PATHS.run,
     envs: envs(),
-    admin: ADMIN_ENV,
-    adminUser: ADMIN_USER,
+    secrets: SECRETS_DIR,
+    ...cliTls(spec),
+    monitor: PASSWORD_ENV[MONITOR_USER],
+    monitorUser: MONITOR_USER,
+    replica: PASSWORD_ENV[REPLICA_USER],
     replication: redisDataNodes(spec).length > 1,
     sentinels: scaling.mode === 'sentinel' ? sentinels.join(' ') : '',
     master: SENTINEL_MASTER,
@@ -62,7 +78,8 @@ export function sentinelEntrypoint(): string {
     run: REDIS_PATHS.run,
     master: SENTINEL_MASTER,
     envs: envs(),
-    admin: ADMIN_ENV,
+    secrets: SECRETS_DIR,
+    sentinel: PASSWORD_ENV[SENTINEL_USER],
   });
 }
 
@@ -77,6 +94,8 @@ export function redisClusterCreateScript(spec: StackSpec, topology: Topology): s
   return render('config/redis/cluster-create.sh', {
     profile: spec.profile,
     admin: ADMIN_USER,
+    adminFile: `${SECRETS_DIR}/${secretFile(PASSWORD_ENV[ADMIN_USER])}`,
+    ...cliTls(spec),
     replicas: s.replicas,
     firstHost: topology.host('redis', 0),
     port: REDIS_PORTS.redis,

@@ -9,7 +9,7 @@
  * service binds (its alias instead of every interface of its own network namespace) through
  * `edit`, and where files and volumes live on this machine. Nothing else of the generated files.
  */
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { dirname, join, posix } from 'node:path';
 import { parse } from 'yaml';
@@ -27,6 +27,8 @@ interface ComposeService {
   entrypoint?: string[];
   command?: string[];
   volumes?: ComposeMount[];
+  /** compose secrets: files at `target` (/run/secrets/<source>), filled from .env (`secrets: { <source>: { environment: <ENV> } }`). */
+  secrets?: { source: string; target: string }[];
   ports?: { host_ip: string; published: string; target: number }[];
   depends_on?: Record<string, { condition: string }>;
 }
@@ -163,6 +165,21 @@ function serviceCommand(
       mounts.push(['bind', volume, m.target]);
     }
   }
+  // compose secrets: each a file at its target, holding the .env value the top-level secret names (compose: /run/secrets, a tmpfs).
+  const topSecrets = (parse(project.read('compose.yaml')) as { secrets?: Record<string, { environment?: string }> }).secrets ?? {};
+  for (const secret of definition.secrets ?? []) {
+    const env = topSecrets[secret.source]?.environment;
+    const value = env === undefined ? undefined : project.env[env];
+    if (value === undefined) throw new Error(`${service}: secret ${secret.source} has no value in .env`);
+    const targetDir = posix.dirname(secret.target);
+    let local = fileDirs.get(targetDir);
+    if (!local) {
+      local = join(home, 'mounts', targetDir);
+      fileDirs.set(targetDir, local);
+      mounts.push(['bind', local, targetDir]);
+    }
+    writeFileAt(join(local, posix.basename(secret.target)), value);
+  }
   for (const [source, target] of options.extraMounts ?? []) mounts.push(['bind', source, target]);
   const argv = options.argv ?? [...(definition.entrypoint ?? []), ...(definition.command ?? [])];
   if (argv.length === 0) throw new Error(`${service}: compose.yaml gives no entrypoint or command (the image's default is not known here)`);
@@ -228,3 +245,22 @@ export async function upInOrder(project: ClusterProject, nodes: readonly Cluster
   await Promise.all(nodes.map(up));
 }
 
+
+/**
+ * What `certs-init` leaves in each node's TLS volume (compose prod): the generated certs-init.sh run
+ * (here with the host's sh) from the project's secrets/tls/ into one folder per node, then each
+ * folder moved into that node's named volume. Call it after containerNode() (which empties a node's folder).
+ */
+export async function fillTlsVolumes(project: ClusterProject, home: string, services: readonly string[]): Promise<void> {
+  const out = join(home, 'certs-init', 'out');
+  rmSync(out, { recursive: true, force: true });
+  for (const s of services) mkdirSync(join(out, s), { recursive: true });
+  const r = await runCommand('sh', [join(project.root, 'config/tls/certs-init.sh'), join(project.root, 'secrets/tls'), out], { timeoutMs: 30_000 });
+  if (r.code !== 0) throw new Error(`certs-init.sh: ${r.output}`);
+  for (const s of services) {
+    const volume = volumePath(home, s, `${s}-tls`);
+    rmSync(volume, { recursive: true, force: true });
+    mkdirSync(dirname(volume), { recursive: true });
+    renameSync(join(out, s), volume);
+  }
+}

@@ -40,6 +40,7 @@ export async function generateClusterProject(dir: string, spec: StackSpec): Prom
   }
   const envText = buildEnv(spec, undefined, () => randomBytes(24).toString('base64url'));
   writeFileSync(join(root, '.env'), envText, { mode: 0o600 });
+  // prod: the TLS material a first run issues into secrets/tls/ (git-ignored, like .env).
   const material = await tlsMaterial({ requests: composeCertificates(spec), caName: caName(spec), read: () => undefined, rotate: 'none', now: new Date(), loadIssuer: x509Issuer });
   for (const f of material.files) {
     mkdirSync(dirname(join(root, f.path)), { recursive: true });
@@ -58,8 +59,8 @@ export async function generateClusterProject(dir: string, spec: StackSpec): Prom
     read,
     secretsDir,
     serviceEnv(service) {
-      const declared = compose.services[service]?.environment;
-      if (!declared) throw new Error(`compose.yaml has no environment for ${service}`);
+      if (!compose.services[service]) throw new Error(`compose.yaml has no service ${service}`);
+      const declared = compose.services[service]?.environment ?? {};
       return Object.fromEntries(
         Object.entries(declared).map(([k, v]) => [
           k,
