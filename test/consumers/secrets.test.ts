@@ -27,13 +27,7 @@ const SECRET_KEY = /(PASSWORD|COOKIE|SECRET|TOKEN)$/;
 /** `<service without its ordinal>: <.env key>` whose value the resolved compose configuration shows (environment variables). */
 const ENV_DELIVERED = new Set([
   'grafana: GRAFANA_ADMIN_PASSWORD',
-  'redis: REDIS_ADMIN_PASSWORD',
-  'redis: REDIS_MONITOR_PASSWORD',
-  'redis: REDIS_PASSWORD',
-  'redis-sentinel: REDIS_ADMIN_PASSWORD',
-  'redis-sentinel: REDIS_MONITOR_PASSWORD',
-  'redis-sentinel: REDIS_PASSWORD',
-  'redis-backup: REDIS_ADMIN_PASSWORD',
+  'redis-backup: REDIS_BACKUP_PASSWORD',
   'redis-exporter: REDIS_MONITOR_PASSWORD',
 ]);
 
