@@ -12,17 +12,9 @@ import { type ComposeAddon, type ComposeService, type ServiceAdditions } from '.
 import { file } from './files.ts';
 import { sh } from './escape.ts';
 import { composeCertificates } from './tls.ts';
-import { CA_FILES, certFiles, TLS_DIR, type CertRequest } from './tls-model.ts';
+import { CA_FILES, certFiles, TLS_DIR, TLS_MOUNT, type CertRequest } from './tls-model.ts';
 
-/** Where every node finds its material, compose and Kubernetes alike: ca.crt, tls.crt, tls.key (and tls.pem). */
-export const TLS_MOUNT = '/etc/brokerplate/tls';
-export const TLS_FILES = {
-  ca: `${TLS_MOUNT}/ca.crt`,
-  cert: `${TLS_MOUNT}/tls.crt`,
-  key: `${TLS_MOUNT}/tls.key`,
-  /** Key, certificate and CA in one PEM file (Kafka's `ssl.keystore.type=PEM`). */
-  pem: `${TLS_MOUNT}/tls.pem`,
-} as const;
+export { TLS_FILES, TLS_MOUNT } from './tls-model.ts';
 
 export const CERTS_INIT = 'certs-init';
 const SCRIPT = 'config/tls/certs-init.sh';

@@ -43,6 +43,18 @@ export interface TlsPart {
   certificates(spec: StackSpec, site: TlsSite): readonly CertRequest[];
 }
 
+// ---------------------------------------------------------------- where a node finds its material
+
+/** Where every node finds its material, compose and Kubernetes alike: ca.crt, tls.crt, tls.key (and tls.pem). */
+export const TLS_MOUNT = '/etc/brokerplate/tls';
+export const TLS_FILES = {
+  ca: `${TLS_MOUNT}/ca.crt`,
+  cert: `${TLS_MOUNT}/tls.crt`,
+  key: `${TLS_MOUNT}/tls.key`,
+  /** Key, certificate and CA in one PEM file (Kafka's `ssl.keystore.type=PEM`). */
+  pem: `${TLS_MOUNT}/tls.pem`,
+} as const;
+
 // ---------------------------------------------------------------- where the material lives (compose)
 
 /** The git-ignored folder of the generated CA and certificates (compose, prod). */

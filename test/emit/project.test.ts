@@ -54,6 +54,7 @@ describe('the generated project skeleton', () => {
     let n = 0;
     const env = parseEnv(buildEnv(s, undefined, () => `secret-${++n}`));
     expect([...env.keys()].filter((k) => env.get(k)?.startsWith('secret-'))).toEqual([
+      'KAFKA_SASL_PASSWORD', 'KAFKA_ADMIN_PASSWORD', 'KAFKA_MONITOR_PASSWORD', 'KAFKA_BACKUP_PASSWORD', 'KAFKA_MIRRORMAKER_PASSWORD',
       'RABBITMQ_PASSWORD', 'RABBITMQ_ADMIN_PASSWORD', 'RABBITMQ_ERLANG_COOKIE', 'REDIS_PASSWORD', 'REDIS_ADMIN_PASSWORD', 'REDIS_MONITOR_PASSWORD', 'GRAFANA_ADMIN_PASSWORD',
       'MONITORING_ADMIN_PASSWORD', 'PROMETHEUS_PASSWORD', 'GRAFANA_DATASOURCE_PASSWORD', 'PUSHGATEWAY_BACKUP_PASSWORD',
     ]);

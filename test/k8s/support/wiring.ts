@@ -139,7 +139,18 @@ export function referenceFindings(objects: readonly K8sObject[]): string[] {
     const volumes = new Map(list(spec.volumes).filter(isObj).map((v) => [String(v.name), v]));
     for (const v of volumes.values()) {
       if (isObj(v.configMap) && !byName('ConfigMap', ns, v.configMap.name)) out.push(`${pods.what}: volume ${String(v.name)} needs ConfigMap ${String(v.configMap.name)}`);
-      if (isObj(v.secret) && !byName('Secret', ns, v.secret.secretName)) out.push(`${pods.what}: volume ${String(v.name)} needs Secret ${String(v.secret.secretName)}`);
+      if (isObj(v.secret)) {
+        const name = v.secret.secretName;
+        const secret = byName('Secret', ns, name);
+        // A cert-manager Certificate writes its Secret at run time: tls.crt, tls.key, ca.crt, and tls-combined.pem when asked for.
+        const cert = all(objects, 'Certificate').find((o) => namespaceOf(o) === ns && at(o, 'spec', 'secretName') === name);
+        const certKeys = cert ? ['tls.crt', 'tls.key', 'ca.crt', ...(list(at(cert, 'spec', 'additionalOutputFormats')).some((f) => isObj(f) && f.type === 'CombinedPEM') ? ['tls-combined.pem'] : [])] : [];
+        const keys = secret ? [...Object.keys(isObj(secret.stringData) ? secret.stringData : {}), ...Object.keys(isObj(secret.data) ? secret.data : {})] : certKeys;
+        if (!secret && !cert) out.push(`${pods.what}: volume ${String(v.name)} needs Secret ${String(name)}`);
+        for (const item of list(v.secret.items).filter(isObj)) {
+          if ((secret || cert) && !keys.includes(String(item.key))) out.push(`${pods.what}: volume ${String(v.name)} projects key ${String(item.key)}, which Secret ${String(name)} lacks`);
+        }
+      }
       if (isObj(v.persistentVolumeClaim) && !byName('PersistentVolumeClaim', ns, v.persistentVolumeClaim.claimName)) out.push(`${pods.what}: volume ${String(v.name)} needs PersistentVolumeClaim ${String(v.persistentVolumeClaim.claimName)}`);
     }
     for (const c of [...list(spec.initContainers), ...list(spec.containers)].filter(isObj)) {
