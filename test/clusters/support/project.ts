@@ -4,6 +4,9 @@ import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'nod
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { buildEnv, emitProject, parseEnv } from '../../../generators/emit/index.ts';
+import { caName, composeCertificates } from '../../../generators/emit/tls.ts';
+import { tlsMaterial } from '../../../generators/emit/tls-files.ts';
+import { x509Issuer } from '../../../generators/emit/tls-issuer.ts';
 import type { StackSpec } from '../../../generators/stack/index.ts';
 import { ROOT } from '../../support/cli.ts';
 import { sharedNodeModules } from '../../clients/support.ts';
@@ -17,6 +20,8 @@ export interface ClusterProject {
   read(path: string): string;
   /** The `environment:` of a compose service, as compose.yaml declares it (`${VAR}`s resolved from .env). */
   serviceEnv(service: string): Record<string, string>;
+  /** What compose mounts at /run/secrets: every compose secret of compose.yaml as a file, filled from .env. */
+  readonly secretsDir: string;
 }
 
 export async function generateClusterProject(dir: string, spec: StackSpec): Promise<ClusterProject> {
@@ -29,14 +34,24 @@ export async function generateClusterProject(dir: string, spec: StackSpec): Prom
   }
   const envText = buildEnv(spec, undefined, () => randomBytes(24).toString('base64url'));
   writeFileSync(join(root, '.env'), envText, { mode: 0o600 });
+  // The CA and certificates a first prod run issues into secrets/tls/ (none in dev).
+  const material = await tlsMaterial({ requests: composeCertificates(spec), caName: caName(spec), read: () => undefined, rotate: 'none', now: new Date(), loadIssuer: x509Issuer });
+  for (const f of material.files) {
+    mkdirSync(dirname(join(root, f.path)), { recursive: true });
+    writeFileSync(join(root, f.path), f.contents, { mode: f.mode });
+  }
   symlinkSync(await sharedNodeModules(), join(root, 'node_modules'), 'dir');
   const env = Object.fromEntries(parseEnv(envText));
   const read = (path: string) => readFileSync(join(root, path), 'utf8');
-  const compose = parse(read('compose.yaml')) as { services: Record<string, { environment?: Record<string, string> }> };
+  const compose = parse(read('compose.yaml')) as { services: Record<string, { environment?: Record<string, string> }>; secrets?: Record<string, { environment?: string }> };
+  const secretsDir = join(root, 'test-run-secrets');
+  mkdirSync(secretsDir, { recursive: true });
+  for (const [name, def] of Object.entries(compose.secrets ?? {})) writeFileSync(join(secretsDir, name), env[def.environment ?? ''] ?? '', { mode: 0o600 });
   return {
     root,
     env,
     read,
+    secretsDir,
     serviceEnv(service) {
       const declared = compose.services[service]?.environment;
       if (!declared) throw new Error(`compose.yaml has no environment for ${service}`);
