@@ -363,7 +363,7 @@ describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id
       expect(list(pod.volumes).filter(isObj).find((v) => v.name === rules?.name)?.configMap).toMatchObject({ name: 'kafka-jmx-exporter' });
       expect(rules?.subPath).toBe(JMX_EXPORTER.config);
       expect(targets('kafka')).toEqual(range(replicas.kafka ?? 0).map((i) => `kafka-${i}.kafka-headless:${MONITORING_PORTS.kafkaJmx}`));
-      expect(targets('kafka-lag')).toEqual([`kafka-lag-exporter.${ns}.svc:${MONITORING_PORTS.kafkaLag}`]);
+      expect(targets('kafka-lag')).toEqual([`kafka-exporter.${ns}.svc:${MONITORING_PORTS.kafkaLag}`]);
       expect(policyPorts('kafka', 'monitoring')).toContain(MONITORING_PORTS.kafkaJmx);
       expect(policyPorts('kafka', 'client')).not.toContain(MONITORING_PORTS.kafkaJmx);
     }
