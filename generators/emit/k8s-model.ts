@@ -75,7 +75,8 @@ export const IMAGE_UIDS = {
   pushgateway: 65534,
   grafana: 472,
   redisExporter: 59000,
-  node: 1000,
+  /** kafka_exporter's image runs as root by default: run it as nobody. */
+  kafkaExporter: 65534,
   curl: 100,
   redis: 999,
   rabbitmq: 999,

@@ -44,7 +44,8 @@ export const IMAGE_HARDENING: Readonly<Record<ImageId, ImageHardening>> = {
   // The same scratch directories as its Kubernetes Deployment (logs, tmp).
   grafana: { user: '472:0', readOnly: true, tmpfs: { '/tmp': 64, '/var/log/grafana': 16 }, ownedDirs: ['/var/lib/grafana'] },
   redisExporter: { user: '59000:59000', readOnly: true, tmpfs: {}, ownedDirs: [] },
-  node: { user: '1000:1000', readOnly: true, tmpfs: { '/tmp': 16 }, ownedDirs: ['/home/node'] },
+  // Its Dockerfile ends with USER nobody (a static binary on busybox; reads only the mounted CA).
+  kafkaExporter: { user: '65534:65534', readOnly: true, tmpfs: {}, ownedDirs: [] },
   curl: { user: '100:101', readOnly: true, tmpfs: { '/tmp': 16 }, ownedDirs: ['/home/curl_user'] },
   busybox: { user: '65534:65534', readOnly: true, tmpfs: {}, ownedDirs: [] },
 };

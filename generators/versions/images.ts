@@ -17,7 +17,9 @@
  *   dashboards are type-checked against @grafana/schema of the same version (a devDependency,
  *   pinned exact; test/monitoring/grafana-schema.test.ts).
  * - oliver006/redis_exporter `-alpine`: the scratch variant has no shell or wget for a healthcheck.
- * - node: runs the dependency-free Kafka lag exporter script.
+ * - danielqsj/kafka-exporter: kafka_exporter, Kafka consumer lag (the alert rules use its metric names);
+ *   release 1.10.0 as its repository's README names it (read 2026-12-05); not buildable here (the Go
+ *   module proxy refuses github.com/danielqsj/kafka_exporter), so only its documented names are tested.
  * - curlimages/curl: one-shot that fetches the JMX exporter agent (checked against its sha256).
  * - busybox: the one-shot `certs-init` that copies each node's TLS files into its own volume, owned
  *   by the uid the broker image runs as (IMAGE_UIDS).
@@ -31,7 +33,7 @@ export const IMAGES = {
   pushgateway: 'prom/pushgateway:v1.11.5',
   grafana: 'grafana/grafana:13.2.3',
   redisExporter: 'oliver006/redis_exporter:v1.91.1-alpine',
-  node: 'node:24.11.1-alpine',
+  kafkaExporter: 'danielqsj/kafka-exporter:v1.10.0',
   curl: 'curlimages/curl:8.10.1',
   busybox: 'busybox:1.37.0',
 } as const;

@@ -1,9 +1,12 @@
 /**
  * CLUSTER: the generated prod Kafka files as a real 3-node KRaft cluster (Kafka jars on Java 17,
- * each node on its compose service name's loopback alias). The harness changes only what a
- * container provides: listener bind addresses (a container binds every interface; compose
- * publishes EXTERNAL on 127.0.0.1:9092/9192/9292), the data directory and the heap. The node's
- * entrypoint.sh, properties and create-topics.sh run as generated.
+ * each node on its compose service name's loopback alias), secured as generated: mutual TLS between
+ * the nodes (controller and replication listeners), SASL_SSL/SCRAM-SHA-512 for clients, ACLs. The
+ * harness changes only what a container provides: listener bind addresses (a container binds every
+ * interface; compose publishes EXTERNAL on 127.0.0.1:9092/9192/9292), the data directory, where the
+ * node's TLS files (certs-init's volume) and password files (compose secrets) are. The node's
+ * entrypoint.sh, properties and create-topics.sh run as generated; the tools and the client
+ * authenticate as the generated users (admin, app).
  *
  * Then numbered at-least-once events go through the generated client while one node is killed:
  * the partition leaders' node, and (second case) the KRaft quorum leader.
@@ -38,19 +41,45 @@ function containerListeners(properties: string, service: string): string {
     .join(',');
 }
 
+/** What certs-init copies into the node's TLS volume: its combined PEM and the CA. */
+function nodeTls(service: string): string {
+  const dir = join(home, service, 'tls');
+  writeFile(join(dir, 'tls.pem'), project.read(`secrets/tls/${service}.pem`));
+  writeFile(join(dir, 'ca.crt'), project.read('secrets/tls/ca.crt'));
+  return dir;
+}
+
 function kafkaNode(service: string): ClusterNode {
-  const generated = project.read(`config/kafka/${service}.properties`);
+  const generated = project.read(`config/kafka/${service}.properties`).replaceAll('/etc/brokerplate/tls/', `${nodeTls(service)}/`);
   const config = join(home, service, 'server.properties');
   writeFile(config, remapLines(generated, { listeners: containerListeners(generated, service), 'log.dirs': join(home, service, 'data') }, '='));
-  const env = { ...process.env, ...project.serviceEnv(service), KAFKA_HOME: home, KAFKA_CONFIG: config };
+  const env = { ...process.env, ...project.serviceEnv(service), KAFKA_HOME: home, KAFKA_CONFIG: config, KAFKA_SECRETS_DIR: project.secretsDir };
   return new ClusterNode(service, () => ({ command: 'bash', args: [join(project.root, 'config/kafka/entrypoint.sh')], env }), join(home, service, 'kafka.log'), 19092);
 }
 
 const TOPICS = ['events', 'events.dlq'];
 const bootstrap = SERVICES.map((s) => `${s}:19092`).join(',');
 
+/** The admin tools' client config: SASL_SSL as the generated admin user, the stack's CA (what create-topics.sh writes for itself). */
+function adminConfig(): string {
+  const file = join(home, 'admin.properties');
+  writeFile(
+    file,
+    [
+      'security.protocol=SASL_SSL',
+      'sasl.mechanism=SCRAM-SHA-512',
+      `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="${project.env.KAFKA_ADMIN_PASSWORD ?? ''}";`,
+      'ssl.truststore.type=PEM',
+      `ssl.truststore.location=${join(project.root, 'secrets/tls/ca.crt')}`,
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
 async function tool(name: string, args: string[]): Promise<string> {
-  const r = await runTool(home, name, args);
+  // Before any subcommand (kafka-metadata-quorum.sh describe …): a top-level option.
+  const r = await runTool(home, name, ['--command-config', join(home, 'admin.properties'), ...args]);
   if (r.code !== 0) throw new Error(`${name} ${args.join(' ')} failed:\n${r.stderr}`);
   return r.stdout;
 }
@@ -84,6 +113,7 @@ beforeAll(async () => {
   project = await generateClusterProject('kafka', specFor('hybrid', 'prod', { targets: ['compose'] }));
   fakeKafkaHome(home, (await kafkaClasspath()).classpath);
   nodes = SERVICES.map(kafkaNode);
+  adminConfig();
   await startAll(nodes);
   mod = await importMessaging(project.root);
 }, 300_000);
@@ -95,14 +125,18 @@ afterAll(async () => {
 describe('CLUSTER Kafka: the generated prod files form a 3-node KRaft cluster', () => {
   it('has 3 voters, and create-topics.sh makes every topic with 3 in-sync replicas', async () => {
     await expect.poll(async () => (await quorum().catch(() => ({ voters: 0 }))).voters, { timeout: 60_000, interval: 1_000 }).toBe(3);
-    const r = await runCommand('bash', [join(project.root, 'config/kafka/create-topics.sh')], { env: { KAFKA_HOME: home }, timeoutMs: 120_000 });
+    const r = await runCommand('bash', [join(project.root, 'config/kafka/create-topics.sh')], {
+      env: { KAFKA_HOME: home, KAFKA_SECRETS_DIR: project.secretsDir, KAFKA_CA_FILE: join(project.root, 'secrets/tls/ca.crt') },
+      // A JVM per topic and per ACL grant: ~4 min measured on two loaded cores.
+      timeoutMs: 360_000,
+    });
     expect(r.code, r.output).toBe(0);
     for (const topic of TOPICS) {
       const parts = await partitions(topic);
       expect(parts.length).toBeGreaterThan(0);
       expect(parts.every((p) => p.isr === 3)).toBe(true);
     }
-  }, 180_000);
+  }, 480_000);
 });
 
 /**
@@ -135,13 +169,19 @@ describe('CLUSTER Kafka: a node killed mid-stream, generated client (acks=all, i
     for (const service of SERVICES) expect(project.read(`config/kafka/${service}.properties`)).not.toMatch(/^broker\.session\.timeout\.ms=/m);
   });
 
+  /** The hybrid spec's consumer groups of `events`: the app user may use only these (ACLs). */
+  const GROUPS = ['analytics', 'audit'] as const;
+  let cases = 0;
+
   async function run(name: string, shape: Shape, pick: () => Promise<number>) {
     expect(await waitWhole()).toMatchObject({ voters: 3 });
     // Chosen before the stream starts: the admin tools are JVMs that take seconds to answer.
     const victim = nodes[(await pick()) - 1];
     if (!victim) throw new Error(`${name}: no such node`);
-    const kafka = new mod.KafkaMessaging(mod.kafkaSettings(project.env), { log: () => undefined });
-    // The group reads from the earliest offset: only this case's messages count.
+    // The generated client as the app user over SASL_SSL (.env; KAFKA_CA_FILE is relative to the project folder).
+    const kafka = new mod.KafkaMessaging(mod.kafkaSettings({ ...project.env, KAFKA_CA_FILE: join(project.root, project.env.KAFKA_CA_FILE ?? '') }), { log: () => undefined });
+    const group = GROUPS[cases++ % GROUPS.length] ?? 'audit';
+    // Each case uses one of the spec's groups; only this case's (tagged) messages count.
     const tag = `${name.replace(/\W+/g, '-')}-${Date.now()}`;
     const payload = (n: number) => ({ type: 'cluster.test', data: { tag, n }, timestamp: new Date().toISOString() });
     // publishMany bursts: the publish(n) calls of one turn of the event loop become one publishMany().
@@ -171,7 +211,7 @@ describe('CLUSTER Kafka: a node killed mid-stream, generated client (acks=all, i
         publish: (n) => (shape.publishMany && Math.floor(n / shape.burst) % 2 === 1 ? viaPublishMany(n) : kafka.publish('events', payload(n))),
         consume: (received) =>
           kafka.consume('events', {
-            group: `audit-${tag}`,
+            group,
             handler: ({ payload: p }) => {
               const data = p.data as { tag?: string; n?: number } | undefined;
               if (data?.tag === tag && typeof data.n === 'number') received(data.n);

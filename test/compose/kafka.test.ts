@@ -143,10 +143,30 @@ describe('Kafka prod: three KRaft nodes with durable settings', () => {
         'transaction.state.log.min.isr': '2',
         'unclean.leader.election.enable': 'false',
         'auto.create.topics.enable': 'false',
-        'advertised.listeners': `INTERNAL://${node}:19092,EXTERNAL://127.0.0.1:${9092 + 100 * i}`,
+        'advertised.listeners': `INTERNAL://${node}:19092,REPLICATION://${node}:19093,EXTERNAL://127.0.0.1:${9092 + 100 * i}`,
+        'listener.security.protocol.map': 'CONTROLLER:SSL,EXTERNAL:SASL_SSL,INTERNAL:SASL_SSL,REPLICATION:SSL',
+        'inter.broker.listener.name': 'REPLICATION',
+        'super.users': 'User:CN=kafka-1;User:CN=kafka-2;User:CN=kafka-3;User:admin',
       });
     }
     for (const t of kafkaTopics(prod)) expect([t.name, t.replicationFactor, t.configs['min.insync.replicas']]).toEqual([t.name, 3, '2']);
+  });
+
+  it('passwords reach the containers as compose secrets (files), never as environment variables; kafka-init gets admin\'s and the CA only', () => {
+    const doc = composeDocument(prodFiles);
+    for (const node of nodes) {
+      const svc = doc.services[node];
+      expect((svc?.secrets ?? []).map((r) => (typeof r === 'string' ? r : r.source))).toEqual(['kafka_sasl_password', 'kafka_admin_password', 'kafka_monitor_password', 'kafka_backup_password', 'kafka_mirrormaker_password']);
+      expect(Object.keys(svc?.environment ?? {}).filter((k) => /PASSWORD/.test(k))).toEqual([]);
+      expect(JSON.stringify(svc?.healthcheck?.test)).toContain('--command-config /etc/kafka/brokerplate/node-client.properties');
+    }
+    const init = doc.services['kafka-init'];
+    expect((init?.secrets ?? []).map((r) => (typeof r === 'string' ? r : r.source))).toEqual(['kafka_admin_password']);
+    expect(init?.volumes?.map((v) => (typeof v === 'string' ? v : `${v.source}:${v.target}`))).toContain('./secrets/tls/ca.crt:/etc/brokerplate/tls/ca.crt');
+    expect(Object.keys(doc.secrets ?? {})).toEqual(expect.arrayContaining(['kafka_sasl_password', 'kafka_admin_password']));
+    // dev: no secrets, PLAINTEXT.
+    expect(composeDocument(devFiles).services.kafka?.secrets).toBeUndefined();
+    expect(fileOf(devFiles, 'config/kafka/kafka.properties')).toMatch(/^listener\.security\.protocol\.map=CONTROLLER:PLAINTEXT,EXTERNAL:PLAINTEXT,INTERNAL:PLAINTEXT$/m);
   });
 
   it("Kafka's own config validation accepts each prod node's properties (storage format, log.dirs remapped)", async () => {

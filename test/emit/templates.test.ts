@@ -50,6 +50,9 @@ const SAFE: Readonly<Record<string, string>> = {
   monitor: 'an .env variable name (constant)', replica: 'an .env variable name (constant)', file: 'a password file name: an .env variable name in lower case (constant)', secrets: CONST, can: CONST, askPrimary: CONST,
   leafDays: NUMBER, caYears: NUMBER, renewDays: NUMBER, count: NUMBER, cert: 'a path under secrets/tls/ built from names', dir: CONST,
   caSecret: NAME, secret: NAME, first: 'a DNS name built from names', usage: 'server, client or both (constants)',
+  caFile: 'a path under secrets/tls/ (a constant)',
+  operations: 'Kafka ACL operation names joined by ", " (constants, generators/brokers/kafka/acl.ts)', type: 'a Kafka ACL resource type (constants)',
+  mechanism: 'the SASL mechanism name SCRAM-SHA-512 (a constant, generators/brokers/kafka/security.ts)',
   case: 'measured figures the generator carries (constants)', sent: NUMBER, acked: NUMBER, lost: NUMBER, rejectedButWritten: NUMBER, duplicates: NUMBER, stall: CONST,
 };
 

@@ -84,7 +84,7 @@ describe('infra/ files (no Pulumi CLI involved)', () => {
     const topology = k8sTopology();
     for (const profile of PROFILES) {
       const spec = { ...hybrid, profile };
-      for (const node of kafkaNodes(spec, K8S_KAFKA_LAYOUT)) expect(fileOf(files, `infra/config/${profile}/kafka/kafka-${node.ordinal}.properties`)).toBe(kafkaNodeProperties(spec, K8S_KAFKA_LAYOUT, topology, node));
+      for (const node of kafkaNodes(spec, K8S_KAFKA_LAYOUT)) expect(fileOf(files, `infra/config/${profile}/kafka/kafka-${node.ordinal}.properties`)).toBe(kafkaNodeProperties(spec, K8S_KAFKA_LAYOUT, topology, node, { site: 'k8s' }));
       expect(fileOf(files, `infra/config/${profile}/rabbitmq/rabbitmq.conf`)).toBe(rabbitConf(spec, topology, { discovery: 'k8s' }));
       expect(JSON.parse(fileOf(files, `infra/config/${profile}/rabbitmq/definitions.json`))).toEqual(rabbitDefinitions(spec));
       for (const node of redisNodes(spec)) {

@@ -363,7 +363,7 @@ describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id
       expect(list(pod.volumes).filter(isObj).find((v) => v.name === rules?.name)?.configMap).toMatchObject({ name: 'kafka-jmx-exporter' });
       expect(rules?.subPath).toBe(JMX_EXPORTER.config);
       expect(targets('kafka')).toEqual(range(replicas.kafka ?? 0).map((i) => `kafka-${i}.kafka-headless:${MONITORING_PORTS.kafkaJmx}`));
-      expect(targets('kafka-lag')).toEqual([`kafka-lag-exporter.${ns}.svc:${MONITORING_PORTS.kafkaLag}`]);
+      expect(targets('kafka-lag')).toEqual([`kafka-exporter.${ns}.svc:${MONITORING_PORTS.kafkaLag}`]);
       expect(policyPorts('kafka', 'monitoring')).toContain(MONITORING_PORTS.kafkaJmx);
       expect(policyPorts('kafka', 'client')).not.toContain(MONITORING_PORTS.kafkaJmx);
     }
@@ -404,11 +404,24 @@ describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id
     for (const node of nodes) {
       const text = data[`kafka-${node.ordinal}.properties`] ?? '';
       // One source: exactly what the compose area's builder writes, with pod DNS names.
-      expect(text).toBe(kafkaNodeProperties(spec(), K8S_KAFKA_LAYOUT, k8sTopology(), node));
+      expect(text).toBe(kafkaNodeProperties(spec(), K8S_KAFKA_LAYOUT, k8sTopology(), node, { site: 'k8s' }));
       const p = properties(text);
       expect(p.get('process.roles')).toBe('broker,controller');
       expect(p.get('node.id')).toBe(String(node.id));
-      expect(p.get('advertised.listeners')).toBe(`INTERNAL://kafka-${node.ordinal}.kafka-headless:19092`);
+      const host = `kafka-${node.ordinal}.kafka-headless`;
+      expect(p.get('advertised.listeners')).toBe(c.profile === 'prod' ? `INTERNAL://${host}:19092,REPLICATION://${host}:19093` : `INTERNAL://${host}:19092`);
+      if (c.profile === 'prod') {
+        // TLS everywhere, mutual between nodes, SCRAM for clients; nothing without an ACL; the StatefulSet's certificate subject and admin are super users.
+        expect(p.get('listener.security.protocol.map')).toBe('CONTROLLER:SSL,INTERNAL:SASL_SSL,REPLICATION:SSL');
+        expect(p.get('inter.broker.listener.name')).toBe('REPLICATION');
+        expect([p.get('listener.name.controller.ssl.client.auth'), p.get('listener.name.replication.ssl.client.auth')]).toEqual(['required', 'required']);
+        expect([p.get('ssl.keystore.location'), p.get('ssl.truststore.location')]).toEqual(['/etc/brokerplate/tls/tls.pem', '/etc/brokerplate/tls/ca.crt']);
+        expect(p.get('authorizer.class.name')).toBe('org.apache.kafka.metadata.authorizer.StandardAuthorizer');
+        expect(p.get('allow.everyone.if.no.acl.found')).toBe('false');
+        expect(p.get('super.users')).toBe('User:CN=kafka;User:admin');
+      } else {
+        expect(p.get('listener.security.protocol.map')).toBe('CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT');
+      }
       expect(p.get('controller.quorum.voters')).toBe(nodes.map((n) => `${n.id}@kafka-${n.ordinal}.kafka-headless:9093`).join(','));
       expect(p.get('default.replication.factor')).toBe(String(scaling.replicationFactor));
       expect(p.get('offsets.topic.replication.factor')).toBe(String(scaling.replicationFactor));
@@ -429,6 +442,17 @@ describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id
     expect(data['create-topics.sh']).toContain("BOOTSTRAP='kafka-0.kafka-headless:19092");
     const job = find(objects(), 'Job', 'kafka-topics');
     expect(at(job, 'spec', 'template', 'spec', 'containers', 0, 'command')).toEqual(['/bin/bash', '/etc/kafka/brokerplate/create-topics.sh']);
+    const volumes = (o: Obj) => new Map(list(at(o, 'spec', 'template', 'spec', 'volumes')).filter(isObj).map((v) => [v.name, v]));
+    if (c.profile === 'prod') {
+      // The nodes: cert-manager's combined PEM and CA, every SCRAM password as a file; the Job: the CA and admin's password only.
+      expect(at(volumes(set).get('tls') ?? {}, 'secret', 'items')).toEqual([{ key: 'tls-combined.pem', path: 'tls.pem' }, { key: 'ca.crt', path: 'ca.crt' }]);
+      expect(list(at(volumes(set).get('passwords') ?? {}, 'secret', 'items')).map((i) => at(i, 'key'))).toEqual(['KAFKA_SASL_PASSWORD', 'KAFKA_ADMIN_PASSWORD', 'KAFKA_MONITOR_PASSWORD', 'KAFKA_BACKUP_PASSWORD', 'KAFKA_MIRRORMAKER_PASSWORD']);
+      expect(at(volumes(job).get('tls') ?? {}, 'secret', 'items')).toEqual([{ key: 'ca.crt', path: 'ca.crt' }]);
+      expect(at(volumes(job).get('passwords') ?? {}, 'secret', 'items')).toEqual([{ key: 'KAFKA_ADMIN_PASSWORD', path: 'kafka_admin_password' }]);
+      expect(data['create-topics.sh']).toContain('acls --add');
+    } else {
+      expect([volumes(set).has('tls'), volumes(set).has('passwords'), volumes(job).has('passwords')]).toEqual([false, false, false]);
+    }
   });
 
   it('RabbitMQ (if any): Kubernetes peer discovery in a cluster, quorum queues in prod, definitions imported, users from the Secret', () => {
@@ -578,15 +602,15 @@ describe('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): edited specs', 
     const objects = k8sObjects(run);
     expect(run.resources.filter((r) => r.type === 'brokerplate:messaging:Addon').map((r) => r.name)).toEqual(['backup', 'tls', 'network']);
     expect(objects.filter((o) => o.kind === 'Deployment')).toEqual([]);
-    // Kafka alone has no secrets; Grafana's comes only with monitoring.
-    expect(at(find(objects, 'Secret', secretName(spec)), 'stringData')).toEqual({});
+    // Kafka's SCRAM passwords; Grafana's comes only with monitoring.
+    expect(Object.keys(at(find(objects, 'Secret', secretName(spec)), 'stringData') as object).sort()).toEqual(['KAFKA_ADMIN_PASSWORD', 'KAFKA_BACKUP_PASSWORD', 'KAFKA_MIRRORMAKER_PASSWORD', 'KAFKA_MONITOR_PASSWORD', 'KAFKA_SASL_PASSWORD']);
     const set = find(objects, 'StatefulSet', 'kafka');
     expect(at(set, 'spec', 'template', 'spec', 'initContainers')).toEqual([]);
-    expect(list(at(set, 'spec', 'template', 'spec', 'containers', 0, 'ports')).map((p) => at(p, 'name'))).toEqual(['kafka', 'controller']);
+    expect(list(at(set, 'spec', 'template', 'spec', 'containers', 0, 'ports')).map((p) => at(p, 'name'))).toEqual(['kafka', 'controller', 'replication']);
     const env = list(at(set, 'spec', 'template', 'spec', 'containers', 0, 'env')).filter(isObj);
     expect(env.find((e) => e.name === 'EXTRA_ARGS')?.value).toBe('-name kafkaServer');
     expect(env.map((e) => e.name)).not.toContain('KAFKA_OPTS');
-    expect(list(at(find(objects, 'Service', 'kafka-headless'), 'spec', 'ports')).map((p) => at(p, 'name'))).toEqual(['kafka', 'controller']);
+    expect(list(at(find(objects, 'Service', 'kafka-headless'), 'spec', 'ports')).map((p) => at(p, 'name'))).toEqual(['kafka', 'controller', 'replication']);
     expect(list(at(find(objects, 'NetworkPolicy', 'kafka'), 'spec', 'ingress', 2, 'ports')).map((p) => at(p, 'port'))).toEqual([19092]);
     expect(await schemaFindings(objects)).toEqual([]);
     expect([...hardeningFindings(objects), ...isolationFindings(objects), ...serviceFindings(objects), ...referenceFindings(objects)]).toEqual([]);

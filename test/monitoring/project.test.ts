@@ -7,7 +7,7 @@ describe('monitoring and backup in the generated project', () => {
   it('hybrid prod: files, README sections and the check script are there; turning them off removes them', () => {
     const files = emitProject(opsSpec('hybrid', 'prod'));
     const paths = files.map((f) => f.path);
-    for (const p of ['monitoring/prometheus/prometheus.yml', 'monitoring/prometheus/rules/backup.yml', 'monitoring/grafana/dashboards/redis.json', 'monitoring/kafka/lag-exporter.mjs', 'backup/lib.sh', 'backup/kafka/mirrormaker2.properties', 'backup/rabbitmq/standby.sh', 'backup/redis/restore.sh']) {
+    for (const p of ['monitoring/prometheus/prometheus.yml', 'monitoring/prometheus/rules/backup.yml', 'monitoring/grafana/dashboards/redis.json', 'monitoring/kafka/jmx-exporter.yml', 'backup/lib.sh', 'backup/kafka/mirrormaker2.properties', 'backup/rabbitmq/standby.sh', 'backup/redis/restore.sh']) {
       expect(paths).toContain(p);
     }
     const readme = files.find((f) => f.path === 'README.md')?.contents ?? '';

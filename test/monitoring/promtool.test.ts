@@ -110,6 +110,48 @@ describe.each(ALL_CASES)('monitoring for $scenario ($profile)', ({ scenario, pro
   });
 });
 
+describe('kafka_exporter replaces the hand-written lag exporter', () => {
+  /**
+   * The documented families and labels (README of danielqsj/kafka_exporter, "Consumer Groups"):
+   * kafka_exporter cannot run here (the Go module proxy refuses github.com/danielqsj/kafka_exporter
+   * with 403), so the lag rule is proven by promtool's series tests above and by these names.
+   */
+  const DOCUMENTED = { kafka_consumergroup_lag: ['consumergroup', 'topic', 'partition'], kafka_consumergroup_lag_sum: ['consumergroup', 'topic'], kafka_consumergroup_current_offset: ['consumergroup', 'topic', 'partition'] } as const;
+
+  it('NOT RUN (no build of kafka_exporter here): the lag alert and panel use only its documented metric and label names', () => {
+    const spec = opsSpec('hybrid', 'prod');
+    const rule = alertGroups(spec).find((g) => g.name === 'kafka')?.alerts.find((a) => a.alert === 'KafkaConsumerLagHigh');
+    const panel = BROKER_PLUGINS.kafka.monitoring.panels(spec).find((p) => p.title.startsWith('Consumer lag'));
+    for (const expr of [rule?.expr ?? '', ...(panel?.queries.map((q) => q.expr) ?? [])]) {
+      const families = [...expr.matchAll(/\b(kafka_consumergroup_[a-z_]+)\b/g)].map((m) => m[1] ?? '');
+      expect(families.length, expr).toBeGreaterThan(0);
+      for (const f of families) expect(Object.keys(DOCUMENTED), expr).toContain(f);
+      const by = /by \(([^)]*)\)/.exec(expr)?.[1]?.split(',').map((l) => l.trim()) ?? [];
+      for (const label of by) expect(DOCUMENTED.kafka_consumergroup_lag as readonly string[], expr).toContain(label);
+    }
+    expect(rule?.summary).toContain('{{ $labels.consumergroup }}');
+  });
+
+  it('the exporter logs in as monitor over SASL_SSL with the stack CA in prod (compose and Kubernetes), plain in dev; no lag-exporter script is emitted', async () => {
+    const { monitoringCompose } = await import('../../generators/emit/monitoring-compose.ts');
+    const brokers = { 'kafka-1': {}, 'kafka-2': {}, 'kafka-3': {}, 'kafka-init': {} } as never;
+    const prod = monitoringCompose(opsSpec('event-streaming', 'prod'), brokers).services['kafka-exporter'];
+    const flags = (prod?.entrypoint ?? []).join(' ');
+    expect(flags).toContain('--sasl.enabled --sasl.mechanism=scram-sha512 --sasl.username=monitor --tls.enabled --tls.ca-file=/etc/brokerplate/tls/ca.crt');
+    expect(flags).toContain('--kafka.server=kafka-1:19092 --kafka.server=kafka-2:19092 --kafka.server=kafka-3:19092');
+    expect(flags).toContain('password="$$(cat /run/secrets/kafka_monitor_password)"');
+    expect(prod?.secrets).toEqual([{ source: 'kafka_monitor_password', target: '/run/secrets/kafka_monitor_password' }]);
+    expect(prod?.depends_on?.['kafka-init']).toEqual({ condition: 'service_completed_successfully' });
+    expect(Object.keys(prod?.environment ?? {})).toEqual([]);
+    const dev = monitoringCompose(opsSpec('event-streaming', 'dev'), { kafka: {} } as never).services['kafka-exporter'];
+    expect(dev?.entrypoint?.[0]).toBe('/bin/kafka_exporter');
+    expect((dev?.entrypoint ?? []).join(' ')).not.toContain('sasl');
+    const deploy = BROKER_PLUGINS.kafka.monitoring.k8s(opsSpec('event-streaming', 'prod'), 'ns').find((o) => o.kind === 'Deployment') as Obj | undefined;
+    expect(JSON.stringify(deploy)).toContain('"key":"KAFKA_MONITOR_PASSWORD","path":"kafka_monitor_password"');
+    expect(monitoringArea.emit(opsSpec('hybrid', 'prod')).files.map((f) => f.path).filter((p) => p.includes('lag-exporter'))).toEqual([]);
+  });
+});
+
 describe('monitoring thresholds and failure detection', () => {
   it('thresholds come from the spec: changed values land in the rules, and the emitted tests follow them', () => {
     const spec = opsSpec('hybrid', 'prod', (raw) => {
@@ -123,7 +165,7 @@ describe('monitoring thresholds and failure detection', () => {
     const dir = tempDir('brokerplate-mon-');
     const paths = emitTo(dir, spec);
     const kafka = parse(readFileSync(join(dir, 'monitoring/prometheus/rules/kafka.yml'), 'utf8')) as RuleFile;
-    expect(kafka.groups[0]?.rules.find((r) => r.alert === 'KafkaConsumerLagHigh')?.expr).toBe('sum by (group, topic) (kafka_consumergroup_lag) > 250');
+    expect(kafka.groups[0]?.rules.find((r) => r.alert === 'KafkaConsumerLagHigh')?.expr).toBe('sum by (consumergroup, topic) (kafka_consumergroup_lag) > 250');
     const backup = parse(readFileSync(join(dir, 'monitoring/prometheus/rules/backup.yml'), 'utf8')) as RuleFile;
     const stale = backup.groups[0]?.rules.filter((r) => r.alert === 'BackupStale') ?? [];
     expect(stale.map((r) => r.labels.broker).sort()).toEqual(['kafka', 'rabbitmq', 'redis']);
@@ -168,7 +210,7 @@ describe('monitoring objects for the compose and Pulumi emitters', () => {
       for (const p of s.ports ?? []) expect(p.host_ip, name).toBe('127.0.0.1');
       if (s.restart !== 'no') expect(s.healthcheck, name).toBeDefined();
     }
-    expect(Object.keys(part.services).sort()).toEqual(['alertmanager', 'grafana', 'jmx-exporter-fetch', 'kafka-lag-exporter', 'prometheus', 'pushgateway', 'redis-exporter']);
+    expect(Object.keys(part.services).sort()).toEqual(['alertmanager', 'grafana', 'jmx-exporter-fetch', 'kafka-exporter', 'prometheus', 'pushgateway', 'redis-exporter']);
     // the Kafka brokers get the agent
     expect(Object.keys(part.extend ?? {}).sort()).toEqual(['kafka-1', 'kafka-2', 'kafka-3']);
     expect(part.extend?.['kafka-1']?.environment?.EXTRA_ARGS).toMatch(/^-name kafkaServer -loggc -javaagent:\/opt\/jmx-exporter\/jmx_prometheus_javaagent\.jar=7071:/);

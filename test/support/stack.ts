@@ -53,6 +53,7 @@ export interface ComposeDoc {
   name: string;
   services: Record<string, ComposeServiceDoc>;
   volumes?: Record<string, unknown>;
+  secrets?: Record<string, { environment?: string; file?: string }>;
 }
 
 export interface ComposeServiceDoc {
@@ -67,6 +68,7 @@ export interface ComposeServiceDoc {
   volumes?: ({ type: string; source?: string; target: string; read_only?: boolean } | string)[];
   healthcheck?: { test: string[] };
   depends_on?: Record<string, { condition: string }>;
+  secrets?: ({ source: string; target?: string } | string)[];
   deploy?: { resources?: { limits?: { cpus?: string; memory?: string }; reservations?: { cpus?: string; memory?: string } } };
 }
 

@@ -3,6 +3,9 @@ import { retentionMs, scalingOf, topicPartitions, topicReplication } from '../..
 import type { ChannelView, ClientPart, ClientsContext } from '../../emit/clients-model.ts';
 import { file } from '../../emit/files.ts';
 import { render } from '../../emit/render.ts';
+import { CA_FILES, tlsSecretName } from '../../emit/tls-model.ts';
+import { kafkaAcls } from './acl.ts';
+import { KAFKA_PRINCIPALS, kafkaSecure, passwordFileName, SCRAM_MECHANISM } from './security.ts';
 
 /** This broker's channel views, optionally of one kind. */
 function viewsOf(ctx: ClientsContext, kind?: ChannelView['kind']): ChannelView[] {
@@ -34,7 +37,18 @@ export const kafkaClient: ClientPart<'kafka'> = {
     const k = scalingOf(spec, 'kafka');
     // The failover section describes (and was measured on) a replicated cluster that survives one node.
     const cluster = k.nodes >= 3 && k.replicationFactor >= 3 && k.minInsyncReplicas >= 2;
-    return render('clients/readme-kafka.md', { cluster, nodes: k.nodes, replication: k.replicationFactor, minIsr: k.minInsyncReplicas });
+    const security = kafkaSecure(spec) && {
+      mechanism: SCRAM_MECHANISM,
+      caFile: CA_FILES.cert,
+      caSecret: tlsSecretName('kafka'),
+      users: Object.values(KAFKA_PRINCIPALS).map((p) => ({
+        user: p.user,
+        env: p.env,
+        file: passwordFileName(p),
+        grants: kafkaAcls(spec).filter((g) => KAFKA_PRINCIPALS[g.principal].user === p.user).map((g) => ({ operations: g.operations.join(', '), type: g.type, pattern: g.pattern, names: g.names })),
+      })),
+    };
+    return render('clients/readme-kafka.md', { cluster, nodes: k.nodes, replication: k.replicationFactor, minIsr: k.minInsyncReplicas, security });
   },
   bench: (_spec, topic) => ({ setting: SETTING[topic.semantics], system: 'Kafka' }),
 };

@@ -6,9 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { channelsOf, deadLetterName, retentionMs, scalingOf, topicPartitions, topicReplication, type StackSpec } from '../../stack/index.ts';
-import { render } from '../../emit/render.ts';
-import { propertiesText, shellCommand, type ConfigSection } from '../formats.ts';
+import { propertiesText, type ConfigSection } from '../formats.ts';
 import type { Topology } from '../topology.ts';
+import { kafkaSecure, nodePrincipals, SECURE_PROTOCOLS, securitySections } from './security.ts';
 
 /** Paths inside the official apache/kafka image (and every container running it). */
 export const KAFKA_PATHS = {
@@ -19,8 +19,11 @@ export const KAFKA_PATHS = {
   data: '/var/lib/kafka/data',
 } as const;
 
-/** Container ports: INTERNAL for brokers and in-network clients, CONTROLLER for the KRaft quorum, EXTERNAL for host clients. */
-export const KAFKA_PORTS = { internal: 19092, controller: 9093, external: 9092 } as const;
+/**
+ * Container ports: INTERNAL for in-network clients (and, in dev, brokers), CONTROLLER for the KRaft
+ * quorum, EXTERNAL for host clients, REPLICATION (prod) for brokers with mutual TLS.
+ */
+export const KAFKA_PORTS = { internal: 19092, controller: 9093, external: 9092, replication: 19093 } as const;
 
 /**
  * combined: every node is broker + controller (fewest processes; what compose uses).
@@ -77,7 +80,9 @@ export function kafkaClusterId(spec: StackSpec): string {
 }
 
 export interface KafkaNodeOptions {
-  /** An extra PLAINTEXT listener advertised to clients outside the container network (compose: 127.0.0.1:<published port>). */
+  /** Where the node runs: names its certificate's principal (compose: one per node; Kubernetes: one per StatefulSet). */
+  readonly site: 'compose' | 'k8s';
+  /** An extra listener advertised to clients outside the container network (compose: 127.0.0.1:<published port>). */
   readonly external?: { readonly host: string; readonly port: number };
 }
 
@@ -105,24 +110,31 @@ function durabilitySection(spec: StackSpec): ConfigSection {
 }
 
 /** The sections of one node's server.properties. */
-export function kafkaNodeConfig(spec: StackSpec, layout: KafkaLayout, topology: Topology, node: KafkaNode, options: KafkaNodeOptions = {}): ConfigSection[] {
+export function kafkaNodeConfig(spec: StackSpec, layout: KafkaLayout, topology: Topology, node: KafkaNode, options: KafkaNodeOptions): ConfigSection[] {
   const nodes = kafkaNodes(spec, layout);
   const voters = nodes.filter(isController).map((n) => `${n.id}@${topology.host(n.group, n.ordinal)}:${KAFKA_PORTS.controller}`);
   const host = topology.host(node.group, node.ordinal);
+  const secure = kafkaSecure(spec);
   const listeners: string[] = [];
   const advertised: string[] = [];
-  const protocols = ['CONTROLLER:PLAINTEXT'];
+  const names: string[] = ['CONTROLLER'];
   if (isBroker(node)) {
     listeners.push(`INTERNAL://:${KAFKA_PORTS.internal}`);
     advertised.push(`INTERNAL://${host}:${KAFKA_PORTS.internal}`);
-    protocols.push('INTERNAL:PLAINTEXT');
+    names.push('INTERNAL');
+    if (secure) {
+      listeners.push(`REPLICATION://:${KAFKA_PORTS.replication}`);
+      advertised.push(`REPLICATION://${host}:${KAFKA_PORTS.replication}`);
+      names.push('REPLICATION');
+    }
     if (options.external) {
       listeners.push(`EXTERNAL://:${KAFKA_PORTS.external}`);
       advertised.push(`EXTERNAL://${options.external.host}:${options.external.port}`);
-      protocols.push('EXTERNAL:PLAINTEXT');
+      names.push('EXTERNAL');
     }
   }
   if (isController(node)) listeners.push(`CONTROLLER://:${KAFKA_PORTS.controller}`);
+  const protocols = names.map((l) => `${l}:${secure ? SECURE_PROTOCOLS[l as keyof typeof SECURE_PROTOCOLS] : 'PLAINTEXT'}`);
   const identity: ConfigSection = {
     comment: 'KRaft identity and quorum (no ZooKeeper)',
     entries: [
@@ -138,7 +150,7 @@ export function kafkaNodeConfig(spec: StackSpec, layout: KafkaLayout, topology: 
       ['listeners', listeners.join(',')],
       ...(advertised.length > 0 ? [['advertised.listeners', advertised.join(',')] as const] : []),
       ['listener.security.protocol.map', protocols.sort().join(',')],
-      ...(isBroker(node) ? [['inter.broker.listener.name', 'INTERNAL'] as const] : []),
+      ...(isBroker(node) ? [['inter.broker.listener.name', secure ? 'REPLICATION' : 'INTERNAL'] as const] : []),
     ],
   };
   const storage: ConfigSection = {
@@ -151,10 +163,12 @@ export function kafkaNodeConfig(spec: StackSpec, layout: KafkaLayout, topology: 
       ['group.initial.rebalance.delay.ms', spec.profile === 'dev' ? '0' : '3000'],
     ],
   };
-  return [identity, network, durabilitySection(spec), storage];
+  const hosts = nodes.map((n) => topology.host(n.group, n.ordinal));
+  const security = secure ? securitySections(names, nodePrincipals(options.site, hosts)) : [];
+  return [identity, network, ...security, durabilitySection(spec), storage];
 }
 
-export function kafkaNodeProperties(spec: StackSpec, layout: KafkaLayout, topology: Topology, node: KafkaNode, options: KafkaNodeOptions = {}): string {
+export function kafkaNodeProperties(spec: StackSpec, layout: KafkaLayout, topology: Topology, node: KafkaNode, options: KafkaNodeOptions): string {
   const header = `Generated by brokerplate from brokerplate.yaml (profile: ${spec.profile}). Kafka node ${node.id} (${node.roles.join(' + ')}).\nEdit brokerplate.yaml and re-run brokerplate instead of editing this file.`;
   return propertiesText(header, kafkaNodeConfig(spec, layout, topology, node, options));
 }
@@ -215,20 +229,4 @@ export function topicCreateArgs(topic: KafkaTopicPlan): string[] {
     '--replication-factor', String(topic.replicationFactor),
     ...Object.entries(topic.configs).flatMap(([k, v]) => ['--config', `${k}=${v}`]),
   ];
-}
-
-/** The one-shot topic creation script; KAFKA_BOOTSTRAP and KAFKA_HOME may be overridden from the environment. */
-export function createTopicsScript(spec: StackSpec, bootstrap: string): string {
-  const topics = kafkaTopics(spec);
-  return render('config/kafka/create-topics.sh', {
-    profile: spec.profile,
-    bootstrap,
-    home: KAFKA_PATHS.home,
-    commands: topics.map((t) => ({ name: t.name, args: shellCommand(topicCreateArgs(t)) })),
-  });
-}
-
-/** Formats the KRaft storage on first start (a no-op afterwards), then runs the node in the foreground. */
-export function kafkaEntrypoint(): string {
-  return render('config/kafka/entrypoint.sh', { home: KAFKA_PATHS.home, config: `${KAFKA_PATHS.config}/server.properties` });
 }

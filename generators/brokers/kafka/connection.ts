@@ -1,6 +1,8 @@
 /** Apache Kafka: KRaft, no ZooKeeper. */
 import { scalingOf, type StackSpec } from '../../stack/index.ts';
+import { CA_FILES } from '../../emit/tls-model.ts';
 import type { BrokerConnection } from '../types.ts';
+import { KAFKA_PRINCIPALS, kafkaSecure, SCRAM_MECHANISM } from './security.ts';
 
 /**
  * Host port of node `ordinal`'s client listener under docker compose: 9092, 9192, 9292, ...
@@ -15,9 +17,20 @@ function hostBootstrap(spec: StackSpec): string {
   return Array.from({ length: scalingOf(spec, 'kafka').nodes }, (_, i) => `127.0.0.1:${kafkaHostPort(i)}`).join(',');
 }
 
+/**
+ * One password per principal (security.ts), used by prod; the client's user, mechanism and CA. The
+ * connection variables exist in every profile (empty in dev), so switching profiles rewrites them.
+ */
 export const kafkaConnection: BrokerConnection = {
-  secrets: () => [],
-  connection: (spec) => [
-    { env: 'KAFKA_BROKERS', description: 'Comma-separated Kafka bootstrap servers', secret: false, value: () => hostBootstrap(spec) },
-  ],
+  // In every profile: the Kubernetes program deploys both profiles from one Secret (dev leaves them unused).
+  secrets: () => Object.values(KAFKA_PRINCIPALS).map((p) => ({ env: p.env, description: p.description })),
+  connection: (spec) => {
+    const secure = kafkaSecure(spec);
+    return [
+      { env: 'KAFKA_BROKERS', description: 'Comma-separated Kafka bootstrap servers', secret: false, value: () => hostBootstrap(spec) },
+      { env: 'KAFKA_SASL_USERNAME', description: `The Kafka user of the application (prod: ${KAFKA_PRINCIPALS.app.user}; empty: no SASL)`, secret: false, value: () => (secure ? KAFKA_PRINCIPALS.app.user : '') },
+      { env: 'KAFKA_SASL_MECHANISM', description: 'The SASL mechanism (prod: SCRAM-SHA-512)', secret: false, value: () => (secure ? SCRAM_MECHANISM : '') },
+      { env: 'KAFKA_CA_FILE', description: 'The CA the brokers\' certificates are verified against, relative to the project folder (prod; turns TLS on; empty: PLAINTEXT)', secret: false, value: () => (secure ? CA_FILES.cert : '') },
+    ];
+  },
 };

@@ -1,23 +1,22 @@
 /**
  * Kafka monitoring: the Prometheus JMX exporter java agent inside every broker (rules below,
- * emitted as monitoring/kafka/jmx-exporter.yml) and a small consumer-lag exporter.
+ * emitted as monitoring/kafka/jmx-exporter.yml) and kafka_exporter for consumer lag (exporter.ts).
  *
  * Consumer lag is not a broker-side metric: committed offsets live in __consumer_offsets and
- * JMX only has `records-lag-max` inside Java consumers. The lag exporter
- * (monitoring/kafka/lag-exporter.mjs, Node, no dependencies) asks the brokers on every scrape:
- * ListGroups and OffsetFetch on each group coordinator, ListOffsets on each partition leader,
- * and serves `kafka_consumergroup_lag` (kafka_exporter's metric names).
+ * JMX only has `records-lag-max` inside Java consumers; kafka_exporter asks the brokers on every
+ * scrape and serves `kafka_consumergroup_lag{consumergroup,topic,partition}`.
  */
 import type { StackSpec } from '../../stack/index.ts';
 import { scalingOf } from '../../stack/index.ts';
-import { bindMount, loopbackPort } from '../../emit/compose-model.ts';
-import { file, yamlFile, type GeneratedFile } from '../../emit/files.ts';
-import { type K8sObject, IMAGE_UIDS, restrictedContainer, restrictedPod } from '../../emit/k8s-model.ts';
+import { bindMount } from '../../emit/compose-model.ts';
+import { yamlFile, type GeneratedFile } from '../../emit/files.ts';
+import { type K8sObject, restrictedContainer } from '../../emit/k8s-model.ts';
 import { MONITORING_PORTS, type AlertRule, type ComposePieces, type ComposeService, type MonitoringPart, type Naming, type Panel, type ScrapeJob } from '../../emit/monitoring-model.ts';
 import { render } from '../../emit/render.ts';
 import { IMAGES } from '../../versions/images.ts';
 import { composeTopology, type Topology } from '../topology.ts';
 import { KAFKA_PORTS } from './config.ts';
+import { exporterCompose, exporterK8s, KAFKA_EXPORTER, KAFKA_EXPORTER_METRICS } from './exporter.ts';
 
 /** The JMX exporter java agent from Maven Central; its sha256 is checked before Kafka loads it. */
 export const JMX_EXPORTER = {
@@ -99,18 +98,18 @@ function alerts(spec: StackSpec): AlertRule[] {
   return [
     {
       alert: 'KafkaConsumerLagHigh',
-      expr: `sum by (group, topic) (kafka_consumergroup_lag) > ${lag}`,
+      expr: `sum by (consumergroup, topic) (${KAFKA_EXPORTER_METRICS.lag}) > ${lag}`,
       for: '10m',
       severity: 'warning',
-      summary: 'Consumer group {{ $labels.group }} is more than ' + lag + ' messages behind on {{ $labels.topic }}',
+      summary: 'Consumer group {{ $labels.consumergroup }} is more than ' + lag + ' messages behind on {{ $labels.topic }}',
       description:
-        'Consumers of group {{ $labels.group }} are not keeping up with topic {{ $labels.topic }}. ' +
-        'Check that its consumers are running and not restarting (kafka-consumer-groups.sh --describe --group {{ $labels.group }}), ' +
+        'Consumers of group {{ $labels.consumergroup }} are not keeping up with topic {{ $labels.topic }}. ' +
+        'Check that its consumers are running and not restarting (kafka-consumer-groups.sh --describe --group {{ $labels.consumergroup }}), ' +
         'add consumers up to the partition count or add partitions, and look for a message that keeps failing (it belongs in {{ $labels.topic }}.dlq).',
       test: {
-        firing: [{ series: 'kafka_consumergroup_lag{group="audit",topic="events",partition="0"}', values: `${lag + 1}x30` }],
-        quiet: [{ series: 'kafka_consumergroup_lag{group="audit",topic="events",partition="0"}', values: `${lag}x30` }],
-        labels: { group: 'audit', topic: 'events' },
+        firing: [{ series: 'kafka_consumergroup_lag{consumergroup="audit",topic="events",partition="0"}', values: `${lag + 1}x30` }],
+        quiet: [{ series: 'kafka_consumergroup_lag{consumergroup="audit",topic="events",partition="0"}', values: `${lag}x30` }],
+        labels: { consumergroup: 'audit', topic: 'events' },
         evalTime: '15m',
       },
     },
@@ -170,9 +169,9 @@ function panels(): Panel[] {
   return [
     {
       title: 'Consumer lag by group and topic',
-      description: 'Messages produced but not yet committed by each consumer group (lag exporter).',
+      description: 'Messages produced but not yet committed by each consumer group (kafka_exporter).',
       unit: 'short',
-      queries: [{ expr: 'sum by (group, topic) (kafka_consumergroup_lag)', legend: '{{group}} / {{topic}}' }],
+      queries: [{ expr: 'sum by (consumergroup, topic) (kafka_consumergroup_lag)', legend: '{{consumergroup}} / {{topic}}' }],
     },
     {
       title: 'Under-replicated and offline partitions',
@@ -216,36 +215,29 @@ function jobs(spec: StackSpec, topology: Naming): ScrapeJob[] {
     },
     {
       job: 'kafka-lag',
-      targets: [{ host: topology.service('kafka-lag-exporter'), port: MONITORING_PORTS.kafkaLag }],
-      k8s: { service: 'kafka-lag-exporter', port: 'metrics' },
+      targets: [{ host: topology.service(KAFKA_EXPORTER), port: MONITORING_PORTS.kafkaLag }],
+      k8s: { service: KAFKA_EXPORTER, port: 'metrics' },
     },
   ];
 }
 
-const LAG_SCRIPT = 'monitoring/kafka/lag-exporter.mjs';
 const JMX_CONFIG = 'monitoring/kafka/jmx-exporter.yml';
 
 /**
- * The lag exporter and the one-shot that fetches the JMX agent (checked against its sha256) into
+ * kafka_exporter and the one-shot that fetches the JMX agent (checked against its sha256) into
  * a volume; every Kafka broker service gets the agent: the volume, the rules file, EXTRA_ARGS.
  */
 function compose(spec: StackSpec, brokers: Readonly<Record<string, ComposeService>>): ComposePieces {
   const topology = composeTopology({ kafka: scalingOf(spec, 'kafka').nodes });
-  const script = file(LAG_SCRIPT, lagExporterScript());
   const rules = yamlFile(JMX_CONFIG, jmxExporterConfig());
   const agentDir = JMX_EXPORTER.dir;
   const kafkaServices = brokerHosts(spec, topology).filter((h) => brokers[h] !== undefined);
   const services: Record<string, ComposeService> = {
-    'kafka-lag-exporter': {
-      image: IMAGES.node,
-      restart: 'unless-stopped',
-      command: ['node', '/opt/lag-exporter/lag-exporter.mjs'],
-      environment: { KAFKA_BROKERS: bootstrap(spec, topology), LAG_EXPORTER_PORT: String(MONITORING_PORTS.kafkaLag) },
-      volumes: [bindMount(script, '/opt/lag-exporter/lag-exporter.mjs')],
-      ports: [loopbackPort(MONITORING_PORTS.kafkaLag, MONITORING_PORTS.kafkaLag)],
-      depends_on: Object.fromEntries(kafkaServices.map((h) => [h, { condition: 'service_healthy' as const }])),
-      healthcheck: { test: ['CMD', 'wget', '-qO-', `http://127.0.0.1:${MONITORING_PORTS.kafkaLag}/healthz`], interval: '15s', timeout: '5s', retries: 5, start_period: '10s' },
-    },
+    // prod: after kafka-init, which grants the monitor user its ACLs.
+    [KAFKA_EXPORTER]: exporterCompose(spec, bootstrap(spec, topology).split(','), {
+      ...Object.fromEntries(kafkaServices.map((h) => [h, { condition: 'service_healthy' as const }])),
+      ...(brokers['kafka-init'] && { 'kafka-init': { condition: 'service_completed_successfully' as const } }),
+    }),
     'jmx-exporter-fetch': {
       image: IMAGES.curl,
       restart: 'no',
@@ -274,58 +266,16 @@ function compose(spec: StackSpec, brokers: Readonly<Record<string, ComposeServic
     volumes: ['jmx-exporter'],
     files: [],
     notes: [
-      `**Kafka metrics**: the JMX exporter agent ${JMX_EXPORTER.version} runs inside each broker (port ${MONITORING_PORTS.kafkaJmx}, rules in \`${JMX_CONFIG}\`); \`jmx-exporter-fetch\` downloads it once from Maven Central and checks its sha256. \`kafka-lag-exporter\` serves consumer lag on 127.0.0.1:${MONITORING_PORTS.kafkaLag}.`,
+      `**Kafka metrics**: the JMX exporter agent ${JMX_EXPORTER.version} runs inside each broker (port ${MONITORING_PORTS.kafkaJmx}, rules in \`${JMX_CONFIG}\`); \`jmx-exporter-fetch\` downloads it once from Maven Central and checks its sha256. \`${KAFKA_EXPORTER}\` (kafka_exporter) serves consumer lag on 127.0.0.1:${MONITORING_PORTS.kafkaLag}${spec.profile === 'prod' ? ', logged in as the Kafka user \`monitor\` over SASL_SSL' : ''}.`,
     ],
     extend: Object.fromEntries(kafkaServices.map((h) => [h, agent])),
   };
 }
 
 function k8s(spec: StackSpec, namespace: string): K8sObject[] {
-  const labels = { 'app.kubernetes.io/name': 'kafka-lag-exporter', 'app.kubernetes.io/part-of': spec.name };
-  const bootstrapK8s = `kafka.${namespace}.svc:${KAFKA_PORTS.internal}`;
   return [
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kafka-lag-exporter', namespace, labels }, data: { 'lag-exporter.mjs': lagExporterScript() } },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kafka-jmx-exporter', namespace, labels: { 'app.kubernetes.io/name': 'kafka', 'app.kubernetes.io/part-of': spec.name } }, data: { [JMX_EXPORTER.config]: JSON.stringify(jmxExporterConfig(), null, 2) } },
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'kafka-lag-exporter', namespace, labels },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: { 'app.kubernetes.io/name': 'kafka-lag-exporter' } },
-        template: {
-          metadata: { labels },
-          spec: {
-            automountServiceAccountToken: false,
-            securityContext: restrictedPod(IMAGE_UIDS.node),
-            containers: [
-              {
-                name: 'lag-exporter',
-                image: IMAGES.node,
-                securityContext: restrictedContainer(),
-                command: ['node', '/opt/lag-exporter/lag-exporter.mjs'],
-                env: [
-                  { name: 'KAFKA_BROKERS', value: bootstrapK8s },
-                  { name: 'LAG_EXPORTER_PORT', value: String(MONITORING_PORTS.kafkaLag) },
-                ],
-                ports: [{ name: 'metrics', containerPort: MONITORING_PORTS.kafkaLag }],
-                readinessProbe: { httpGet: { path: '/healthz', port: 'metrics' }, periodSeconds: 15 },
-                livenessProbe: { httpGet: { path: '/healthz', port: 'metrics' }, periodSeconds: 30 },
-                resources: { requests: { cpu: '20m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
-                volumeMounts: [{ name: 'script', mountPath: '/opt/lag-exporter', readOnly: true }],
-              },
-            ],
-            volumes: [{ name: 'script', configMap: { name: 'kafka-lag-exporter' } }],
-          },
-        },
-      },
-    },
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'kafka-lag-exporter', namespace, labels },
-      spec: { selector: { 'app.kubernetes.io/name': 'kafka-lag-exporter' }, ports: [{ name: 'metrics', port: MONITORING_PORTS.kafkaLag, targetPort: 'metrics' }] },
-    },
+    ...exporterK8s(spec, namespace, [`kafka.${namespace}.svc:${KAFKA_PORTS.internal}`]),
   ];
 }
 
@@ -363,23 +313,17 @@ export function kafkaK8sAgent(): KafkaK8sAgent {
   };
 }
 
-export function lagExporterScript(): string {
-  return render('monitoring/kafka-lag-exporter.mjs', {});
-}
-
 export const kafkaMonitoring: MonitoringPart = {
   broker: 'kafka',
   covers: ['consumer-lag', 'under-replicated-partitions', 'request-latency'],
   composeNodes: (spec) => scalingOf(spec, 'kafka').nodes,
-  unreachable: 'kafka_lag_exporter_up == 0',
   jobs,
   alerts,
   panels,
   files: () => [
     yamlFile(JMX_CONFIG, jmxExporterConfig(), 'Prometheus JMX exporter rules for the Kafka brokers (loaded by the java agent, see EXTRA_ARGS).\nOnly the beans the alerts and the Kafka dashboard read are exported.'),
-    file(LAG_SCRIPT, lagExporterScript()),
   ] satisfies GeneratedFile[],
   compose,
   k8s,
-  readme: () => render('monitoring/kafka.md', { jmx: JMX_EXPORTER, jmxPort: MONITORING_PORTS.kafkaJmx, lagPort: MONITORING_PORTS.kafkaLag }),
+  readme: (spec) => render('monitoring/kafka.md', { jmx: JMX_EXPORTER, jmxPort: MONITORING_PORTS.kafkaJmx, lagPort: MONITORING_PORTS.kafkaLag, image: IMAGES.kafkaExporter, secure: spec.profile === 'prod' }),
 };

@@ -136,8 +136,11 @@ export function referenceFindings(objects: readonly K8sObject[]): string[] {
   const secretKeys = (ns: string, name: unknown): string[] | undefined => {
     const secret = byName('Secret', ns, name);
     if (secret) return [...Object.keys(isObj(secret.stringData) ? secret.stringData : {}), ...Object.keys(isObj(secret.data) ? secret.data : {})];
-    const issued = all(objects, 'Certificate').some((c) => namespaceOf(c) === ns && at(c, 'spec', 'secretName') === name);
-    return issued ? ['tls.crt', 'tls.key', 'ca.crt'] : undefined;
+    // A cert-manager Certificate writes its Secret at run time: tls.crt, tls.key, ca.crt, and tls-combined.pem when asked for.
+    const cert = all(objects, 'Certificate').find((c) => namespaceOf(c) === ns && at(c, 'spec', 'secretName') === name);
+    if (!cert) return undefined;
+    const combined = list(at(cert, 'spec', 'additionalOutputFormats')).some((f) => isObj(f) && f.type === 'CombinedPEM');
+    return ['tls.crt', 'tls.key', 'ca.crt', ...(combined ? ['tls-combined.pem'] : [])];
   };
   for (const pods of allPods(objects)) {
     const ns = namespaceOf(pods.obj);
