@@ -42,9 +42,9 @@ export interface Overrides {
 /** What the manifest records about the run's overrides (nothing when there are none). */
 export function overridesListing(o: Overrides | undefined): Record<string, unknown> {
   if (!o || o.used.length + o.partials.length + o.orphaned.length === 0) return {};
-  const hashes = (list: readonly TemplateSource[]) => Object.fromEntries(list.map((t) => [t.name, contentHash(t.source)]));
+  const inUse = [...o.used, ...o.partials];
   return {
-    overrides: hashes([...o.used, ...o.partials]),
+    ...(inUse.length > 0 && { overrides: Object.fromEntries(inUse.map((t) => [t.name, contentHash(t.source)])) }),
     ...(o.orphaned.length > 0 && { orphanedOverrides: o.orphaned.map((t) => t.path) }),
   };
 }

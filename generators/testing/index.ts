@@ -5,6 +5,7 @@
  * they are not in the result; everything else is what `npx brokerplate` writes, byte for byte.
  */
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { compileOverrides, emitProject, readTemplateSources, type Overrides } from '../emit/index.ts';
 import { formatIssues, loadSpec, parseSpec, SPEC_FILE, type Profile, type StackSpec, type Target } from '../stack/index.ts';
@@ -19,9 +20,9 @@ export interface RenderOptions {
   readonly targets?: readonly Target[];
   /**
    * A folder of template overrides laid out like the package's `templates/` (a project's
-   * `.brokerplate/templates`), relative to the working directory or absolute.
+   * `.brokerplate/templates`): a path (relative to the working directory, or absolute) or a file URL.
    */
-  readonly templatesDir?: string;
+  readonly templatesDir?: string | URL;
   /** Called with each warning (an orphaned override); the default prints it with console.warn. */
   readonly onWarning?: (line: string) => void;
 }
@@ -77,7 +78,8 @@ function overridesIn(dir: string, onWarning: (line: string) => void): Overrides 
  */
 export function renderProject(spec: StackSpec | string, options: RenderOptions = {}): RenderedProject {
   const input = typeof spec === 'string' ? fromText(spec, options) : { spec: fromObject(spec, options), text: undefined };
-  const overrides = options.templatesDir === undefined ? undefined : overridesIn(options.templatesDir, options.onWarning ?? ((line) => console.warn(line)));
+  const dir = options.templatesDir instanceof URL ? fileURLToPath(options.templatesDir) : options.templatesDir;
+  const overrides = dir === undefined ? undefined : overridesIn(dir, options.onWarning ?? ((line) => console.warn(line)));
   const files = emitProject(input.spec, input.text, overrides);
   return Object.fromEntries(files.map((f) => [f.path, { contents: f.contents, mode: f.mode ?? 0o644 }]));
 }
