@@ -133,6 +133,7 @@ function compiled(hb: HandlebarsModule, t: TemplateSource): (context: object) =>
 
 /** Compiles a project's overrides; names the package does not have become orphans. */
 export function compileOverrides(sources: readonly TemplateSource[]): Overrides {
+  if (sources.length === 0) return { used: [], partials: [], orphaned: [], lookup: () => undefined };
   const known = new Set(templateNames());
   const partials = sources.filter((t) => t.name.startsWith(PARTIALS));
   const others = sources.filter((t) => !t.name.startsWith(PARTIALS));
