@@ -70,6 +70,10 @@ describe('a project overrides a template and tests it with the packed generator'
   it('regenerating with the installed bin uses the override and lists it (run output and manifest)', async () => {
     mkdirSync(overrideDir, { recursive: true });
     writeFileSync(override, `${packageTemplate}\nOur team runs this stack in {{profile}}.\n`);
+    const dry = await brokerplate(['--dry-run']);
+    expect(dry.code, dry.output).toBe(0);
+    expect(dry.stdout).toMatch(/ {2}update {4}README\.md\n[\s\S]* {2}override {2}compose\/README\.md {2}\(\.brokerplate\/templates\/compose\/README\.md\.hbs\)\n/);
+    expect(readFileSync(join(project, 'README.md'), 'utf8')).not.toContain('Our team');
     const run = await brokerplate();
     expect(run.code, run.output).toBe(0);
     expect(run.stdout).toContain('  update    README.md');
