@@ -59,7 +59,7 @@ describe('file snapshots (one per generated file; update: npm run test:update)',
       expect(paths.filter((p) => p.startsWith('secrets/'))).toEqual([]);
       expect(Object.values(files).some((f) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(f.contents))).toBe(false);
       expect(paths).toEqual(expect.arrayContaining(['README.md', 'brokerplate.yaml', 'compose.yaml', 'infra/index.ts', '.brokerplate/files.json']));
-      for (const [path, file] of Object.entries(files)) await expect.soft(file.contents).toMatchFileSnapshot(join(DIR, name, `${path}.snap`));
+      for (const [path, file] of Object.entries(files)) await expect.soft(file.contents, `${name}/${path}`).toMatchFileSnapshot(join(DIR, name, `${path}.snap`));
       // A file no longer emitted leaves its snapshot behind: refused, or removed by an update.
       const caseDir = join(DIR, name);
       const stale = snapshotFiles(caseDir).filter((f) => !(f.slice(0, -'.snap'.length) in files));
