@@ -18,7 +18,7 @@ const overrideDir = join(project, '.brokerplate', 'templates', 'compose');
 const override = join(overrideDir, 'README.md.hbs');
 // npm, npx and the installed bin run on the Node 24 of this repo (the system Node 20 is too old).
 const env = { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: join(scratch, 'home'), NO_UPDATE_NOTIFIER: '1', npm_config_update_notifier: 'false' };
-const inProject = (command: string, args: string[], timeoutMs = 120_000) => runCommand(command, args, { cwd: project, env, timeoutMs });
+const inProject = (command: string, args: string[], timeoutMs = 240_000) => runCommand(command, args, { cwd: project, env, timeoutMs });
 const brokerplate = (args: string[] = []) => inProject(process.execPath, [join(project, 'node_modules', '.bin', 'brokerplate'), ...args]);
 const vitest = (args: string[]) => inProject(process.execPath, [join(project, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', '.brokerplate', ...args]);
 
@@ -60,7 +60,8 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-describe('a project overrides a template and tests it with the packed generator', () => {
+// Each case runs the bin, vitest or tsc as child processes: 5-20 s on idle cores, minutes on loaded ones.
+describe('a project overrides a template and tests it with the packed generator', { timeout: 300_000 }, () => {
   it('the README has both tested examples, about ten lines each', () => {
     const examples = readmeExamples();
     expect([...examples.keys()]).toEqual(['.brokerplate/templates.test.ts', '.brokerplate/yeoman.test.ts']);
