@@ -1,7 +1,9 @@
 // Builds what the package ships: the generator for yo, and a bundled `brokerplate` bin.
 // The bin is bundled so start-up skips module resolution, and modules it never uses are stubbed.
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
 import Handlebars from 'handlebars';
 
@@ -31,6 +33,21 @@ const common = { platform: 'node', format: 'esm', target: 'node22', bundle: true
 
 // yo finds generators at dist/generators/<name>/index.js.
 await build({ ...common, entryPoints: { 'generators/app/index': 'generators/app/index.ts' }, outdir: 'dist', packages: 'external', plugins: [precompileTemplates] });
+
+// The public entry points (package.json "exports"): generator-brokerplate/testing renders a project in
+// memory (generators/testing/index.ts), generator-brokerplate/generator is the class for yeoman-test.
+await build({
+  ...common,
+  entryPoints: { testing: 'generators/testing/index.ts', generator: 'generators/testing/generator.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  packages: 'external',
+  plugins: [precompileTemplates],
+});
+
+// Their declarations, by tsc (esbuild writes none): dist/types/generators/testing/*.d.ts and what they import.
+const tsc = spawnSync(process.execPath, [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', 'tsconfig.types.json'], { stdio: 'inherit' });
+if (tsc.status !== 0) throw new Error(`tsc -p tsconfig.types.json failed (exit ${tsc.status})`);
 
 // Modules the bin never uses, replaced by stubs that fail if called:
 // - fly-import: yeoman-environment's on-the-fly generator installer (~260 ms to load);

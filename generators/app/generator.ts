@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import Generator, { type BaseOptions } from 'yeoman-generator';
 import { parseDocument } from 'yaml';
-import { emitProject, ENV_FILE, envFile, parseEnv, type GeneratedFile, type MergedEnv } from '../emit/index.ts';
+import { compileOverrides, emitProject, ENV_FILE, envFile, formatOverrides, OVERRIDES_DIR, parseEnv, readTemplateSources, type GeneratedFile, type MergedEnv, type Overrides } from '../emit/index.ts';
 import { webConfigFiles } from '../emit/monitoring-auth.ts';
 import { tlsMaterial, tlsNote, type Rotation, type TlsMaterial } from '../emit/tls-files.ts';
 import { caName, composeCertificates } from '../emit/tls.ts';
@@ -78,6 +78,8 @@ export default class BrokerplateGenerator extends Generator<Options> {
   #regenerating = false;
   #plan: Plan | undefined;
   #envNotes: readonly string[] = [];
+  /** The project's template overrides (.brokerplate/templates/), compiled before anything is asked. */
+  #overrides: Overrides | undefined;
 
   constructor(args?: string[], options?: Options) {
     // No automatic npm install: the generated README says when to install what (root and infra/).
@@ -140,6 +142,7 @@ export default class BrokerplateGenerator extends Generator<Options> {
     checkDestination(this.#destination);
     const disk = readDisk(this.#destination);
     this.#disk = disk;
+    this.#overrides = compileOverrides(readTemplateSources(disk, OVERRIDES_DIR, OVERRIDES_DIR));
     const entry = disk.entry(SPEC_FILE);
     const problem = entryProblem(SPEC_FILE, entry);
     if (problem) throw new WriteError(problem);
@@ -324,7 +327,7 @@ export default class BrokerplateGenerator extends Generator<Options> {
     const tls = await this.#tls(spec, disk);
     // prod monitoring: bcrypt hashes of the .env passwords for --web.config.file, kept beside secrets/tls/.
     const webConfigs = webConfigFiles(spec, { env: parseEnv(secrets.file.contents), read: (path) => this.#readPlain(disk, path) });
-    const files: GeneratedFile[] = [...emitProject(spec, this.#specText), secrets.file, ...tls.files, ...webConfigs];
+    const files: GeneratedFile[] = [...emitProject(spec, this.#specText, this.#overrides), secrets.file, ...tls.files, ...webConfigs];
     let planned = plan(files, disk);
     const dryRun = this.#opt('dry-run') === true;
     const conflicts = conflictsOf(planned);
@@ -335,7 +338,7 @@ export default class BrokerplateGenerator extends Generator<Options> {
       planned = settle(planned, disk, (f) => overwrite.has(f.path));
     } else if (conflicts.length > 0 && !dryRun) throw conflictError(conflicts);
     const tlsLine = tlsNote(tls, dryRun);
-    this.#envNotes = [...envNotes(secrets.merged, dryRun), ...(tlsLine ? [tlsLine] : [])];
+    this.#envNotes = [...envNotes(secrets.merged, dryRun), ...(tlsLine ? [tlsLine] : []), ...formatOverrides(this.#overrides)];
     if (dryRun) {
       this.log(`Dry run: nothing written. The plan for ${this.#destination}:`);
       for (const line of formatPlan(planned)) this.log(line);

@@ -89,9 +89,10 @@ export function readManifest(text: string | undefined): Manifest {
 /**
  * The manifest for a run's files: the managed ones and the seeds, by path (secret material, a seed
  * of mode 0600, is never hashed: a hash of a key still tells something about it). It is a merge
- * file (brokerplate's own record, rewritten whenever it changes).
+ * file (brokerplate's own record, rewritten whenever it changes). `extra`: further records, such as
+ * the project's template overrides (emit/overrides.ts), present only when there is something to record.
  */
-export function manifestFile(files: readonly GeneratedFile[]): GeneratedFile {
+export function manifestFile(files: readonly GeneratedFile[], extra: Readonly<Record<string, unknown>> = {}): GeneratedFile {
   const hashes = (keep: (f: GeneratedFile) => boolean) =>
     Object.fromEntries(
       files
@@ -101,5 +102,5 @@ export function manifestFile(files: readonly GeneratedFile[]): GeneratedFile {
     );
   const files_ = hashes((f) => kindOf(f) === 'managed');
   const seeds = hashes((f) => kindOf(f) === 'seed' && f.mode !== 0o600);
-  return { ...jsonFile(MANIFEST_FILE, { generator: 'brokerplate', files: files_, seeds }), kind: 'merge' };
+  return { ...jsonFile(MANIFEST_FILE, { generator: 'brokerplate', files: files_, seeds, ...extra }), kind: 'merge' };
 }
