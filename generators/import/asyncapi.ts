@@ -16,6 +16,8 @@ import { fields } from './schema.ts';
 
 export interface ImportOptions {
   readonly name?: string;
+  /** The project name when there is no --name and the title makes no DNS label. */
+  readonly fallbackName?: string;
   readonly profile?: Profile;
   readonly targets?: readonly Target[];
 }
@@ -103,9 +105,9 @@ function generalScenario(brokers: readonly BrokerId[], mqtt: boolean): ScenarioI
   return only === 'kafka' ? 'event-streaming' : only === 'redis' ? 'realtime-notifications' : mqtt ? 'iot-mqtt' : 'background-jobs';
 }
 
-function slug(title: string | undefined): string {
+function slug(title: string | undefined, fallback: string): string {
   const s = (title ?? '').toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^[^a-z]+/, '').slice(0, 40).replace(/-+$/, '');
-  return PROJECT_NAME.re.test(s) ? s : 'messaging';
+  return PROJECT_NAME.re.test(s) ? s : fallback;
 }
 
 /**
@@ -193,7 +195,7 @@ export function importAsyncApi(text: string, options: ImportOptions = {}): Impor
   const mqtt = [...servers.values()].some((s) => s.protocol.endsWith('mqtt'));
   const ext = objectAt(doc.info[CHANNEL_EXTENSION])?.scenario;
   const scenario = typeof ext === 'string' && isScenarioId(ext) ? ext : generalScenario(brokers, mqtt);
-  const name = options.name ?? slug(doc.title);
+  const name = options.name ?? slug(doc.title, options.fallbackName ?? 'messaging');
   const redisRole = channels.some((c) => c.broker === 'redis' && c.kind === 'stream') ? 'queue' : 'cache';
   const settings: JsonObject = Object.fromEntries(brokers.map((b) => [b, brokerDefaults(b, mqtt ? 'iot-mqtt' : scenario, name, redisRole)]));
   const raw = {

@@ -86,7 +86,7 @@ export function parseText(text: string): JsonObject {
   if (bytes > MAX_SPEC_BYTES) throw new MappingError('(document)', `is ${bytes} bytes; at most ${MAX_SPEC_BYTES} bytes (1 MiB) are read`);
   const doc = parseDocument(text, { uniqueKeys: true });
   const first = doc.errors[0];
-  if (first) throw new MappingError(`line ${first.linePos?.[0]?.line ?? '?'}`, `is not valid YAML or JSON: ${first.message.split('\n')[0] ?? ''}`);
+  if (first) throw new MappingError(`line ${first.linePos?.[0]?.line ?? '?'}`, `is not valid YAML or JSON: ${(first.message.split('\n')[0] ?? '').replace(/:$/, '')}`);
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: MAX_ALIASES });
