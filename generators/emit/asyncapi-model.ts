@@ -73,7 +73,7 @@ export interface ChannelInput {
   readonly messageBinding: JsonObject | undefined;
   readonly extension: JsonObject | undefined;
   /** The receive operations on this channel: their document paths, bindings and extensions. */
-  readonly receivers: readonly { readonly path: string; readonly bindings: JsonObject | undefined; readonly extensions: JsonObject }[];
+  readonly receivers: readonly { readonly path: string; readonly id: string; readonly bindings: JsonObject | undefined; readonly extensions: JsonObject }[];
   /** True when an operation on the channel declares a reply (request-reply). */
   readonly hasReply: boolean;
 }

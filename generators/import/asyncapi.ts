@@ -173,7 +173,7 @@ export function importAsyncApi(text: string, options: ImportOptions = {}): Impor
       binding: objectAt(channel.bindings?.[broker === 'rabbitmq' ? 'amqp' : broker]),
       messageBinding: objectAt(objectAt(first.value.bindings)?.[broker]),
       extension: x,
-      receivers: channel.operations.filter((o) => o.action === 'receive').map((o) => ({ path: o.path, bindings: o.bindings, extensions: o.extensions })),
+      receivers: channel.operations.filter((o) => o.action === 'receive').map((o) => ({ path: o.path, id: o.id, bindings: o.bindings, extensions: o.extensions })),
       hasReply: replies.length > 0,
     };
     const own = BROKER_PLUGINS[broker].asyncapi.read(input);

@@ -17,6 +17,8 @@ export interface At<T = JsonObject> {
 
 export interface DocOperation {
   readonly path: string;
+  /** 3.x: its key; 2.x: its operationId, else publish/subscribe. */
+  readonly id: string;
   readonly action: 'send' | 'receive';
   readonly bindings: JsonObject | undefined;
   readonly extensions: JsonObject;
@@ -148,7 +150,7 @@ function readV3(root: JsonObject, deref: AsyncApiDoc['deref']): DocChannel[] {
         return { path: at.path, value: objectAt(at.value) ?? {} };
       });
     }
-    const op: DocOperation = { path, action: o.action, bindings: objectAt(deref(o.bindings, `${path}.bindings`).value), extensions: extensions(o), reply: replyMessages };
+    const op: DocOperation = { path, id, action: o.action, bindings: objectAt(deref(o.bindings, `${path}.bindings`).value), extensions: extensions(o), reply: replyMessages };
     return { channel: pathOf(channel), op };
   });
   return entries(root.channels, 'channels').map(([id, raw]) => {
@@ -186,11 +188,12 @@ function readV2(root: JsonObject, deref: AsyncApiDoc['deref']): DocChannel[] {
       if (o[verb] === undefined) continue;
       const opPath = `${path}.${verb}`;
       const op = objectAt(deref(o[verb], opPath).value) ?? {};
-      operations.push({ path: opPath, action, bindings: objectAt(deref(op.bindings, `${opPath}.bindings`).value), extensions: extensions(op), reply: undefined });
+      operations.push({ path: opPath, id: typeof op.operationId === 'string' ? op.operationId : verb, action, bindings: objectAt(deref(op.bindings, `${opPath}.bindings`).value), extensions: extensions(op), reply: undefined });
       const m = deref(op.message, `${opPath}.message`);
       const one = objectAt(m.value);
       const list = Array.isArray(one?.oneOf) ? one.oneOf.map((x, i) => deref(x, `${m.path}.oneOf[${i}]`)) : one ? [m] : [];
-      for (const x of list) if (!messages.some((y) => y.path === x.path)) messages.push({ path: x.path, value: objectAt(x.value) ?? {} });
+      // The same message on both operations (by reference or written out twice) is one message.
+      for (const x of list) if (!messages.some((y) => y.path === x.path || JSON.stringify(y.value) === JSON.stringify(x.value))) messages.push({ path: x.path, value: objectAt(x.value) ?? {} });
     }
     // The converter names a 2.x channel after its first operationId; the address is the key.
     const operationId = [o.subscribe, o.publish].map((x) => objectAt(x)?.operationId).find((x) => typeof x === 'string');

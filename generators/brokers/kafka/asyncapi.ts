@@ -66,7 +66,7 @@ export const kafkaAsyncApi: AsyncApiPart<'kafka'> = {
     if (retention !== undefined && (typeof retention !== 'number' || !Number.isInteger(retention) || retention === 0 || retention < -1)) throw new MappingError(`${path}.topicConfiguration.retention.ms`, 'must be a positive number of milliseconds or -1 (forever)');
     const unsupported = Object.keys(config).filter((k) => k !== 'cleanup.policy' && k !== 'retention.ms');
     if (unsupported.length > 0) throw new MappingError(`${path}.topicConfiguration.${unsupported[0]}`, 'is not a topic setting brokerplate generates (it carries cleanup.policy and retention.ms)');
-    const groups = input.receivers.map((r) => fixedGroup(objectAt(r.bindings?.kafka)) ?? r.path.replace(/^operations\./, ''));
+    const groups = input.receivers.map((r) => fixedGroup(objectAt(r.bindings?.kafka)) ?? r.id);
     const keyField = input.messageBinding?.['x-key-field'];
     return {
       kind: 'topic',

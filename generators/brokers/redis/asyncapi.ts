@@ -46,7 +46,7 @@ export const redisAsyncApi: AsyncApiPart<'redis'> = {
     if (x.kind !== 'stream' && groups.length === 0) return { kind: 'pubsub' };
     return {
       kind: 'stream',
-      consumerGroups: groups.length > 0 ? [...new Set(groups)] : input.receivers.map((r) => r.path.replace(/^operations\./, '')),
+      consumerGroups: groups.length > 0 ? [...new Set(groups)] : input.receivers.map((r) => r.id),
       maxLen: typeof x.maxLen === 'number' ? x.maxLen : 100_000,
       maxDeliveries: typeof x.maxDeliveries === 'number' ? x.maxDeliveries : 5,
     };
