@@ -12,6 +12,7 @@ import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { asyncApiArea } from '../../generators/emit/asyncapi.ts';
 import { contractsOf } from '../../generators/emit/clients-contracts.ts';
+import { emitProject } from '../../generators/emit/index.ts';
 import { invalidSample, sampleObject } from '../../generators/emit/clients-schema.ts';
 import { SCENARIO_IDS } from '../../generators/guide/index.ts';
 import { PROFILES, channelIdentifier } from '../../generators/stack/index.ts';
@@ -42,6 +43,13 @@ describe('asyncapi.yaml', () => {
     events.bindings.kafka.partitionz = 3;
     const errors = await errorsOf(stringify(doc));
     expect(errors.some((e) => e.includes('partitionz'))).toBe(true);
+  });
+
+  it('is in every project, and the generated README links it and lists it in the layout', () => {
+    const files = new Map(emitProject(specFor('rpc', 'dev')).map((f) => [f.path, f.contents]));
+    expect(files.has('asyncapi.yaml')).toBe(true);
+    expect(files.get('README.md')).toContain('[`asyncapi.yaml`](asyncapi.yaml) is the stack\'s messaging contract');
+    expect(files.get('README.md')).toMatch(/\| `asyncapi\.yaml` \| The messaging contract as AsyncAPI 3\.0/);
   });
 
   for (const scenario of SCENARIO_IDS) {
