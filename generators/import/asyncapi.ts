@@ -61,9 +61,9 @@ function messageSpec(doc: AsyncApiDoc, m: At, fallbackName: string, notes: strin
   const data = wrapped ? doc.deref(wrapped.data, `${path}.properties.data`) : { path, value: payload };
   const body = objectAt(data.value);
   if (!body || body.type !== 'object') throw new MappingError(data.path, 'must be an object schema (type: object with properties): brokerplate payloads are JSON objects with named fields');
-  // The message's name, else its key (3.x: channels.x.messages.<key>), else the fallback (2.x inline messages sit at `.message`).
-  const key = m.path.split('.').at(-1) ?? '';
-  const name = wrapped?.type ?? pascalCase(typeof m.value.name === 'string' ? m.value.name : key !== 'message' && /^[A-Za-z]/.test(key) ? key : fallbackName);
+  // The message's name, else its key (3.x: channels.x.messages.<key>; 2.x: its operationId), else the fallback.
+  const key = m.key !== undefined && /^[A-Za-z]/.test(m.key) ? m.key : undefined;
+  const name = wrapped?.type ?? pascalCase(typeof m.value.name === 'string' ? m.value.name : (key ?? fallbackName));
   if (!TYPE_NAME.re.test(name)) throw new MappingError(`${m.path}.name`, `${JSON.stringify(name)} as a type name ${TYPE_NAME.rule}`);
   return { type: name, version: wrapped?.version ?? 1, fields: fields(doc, body, data.path) };
 }

@@ -13,6 +13,8 @@ import { MAX_ALIASES, MAX_SPEC_BYTES } from '../stack/index.ts';
 export interface At<T = JsonObject> {
   readonly path: string;
   readonly value: T;
+  /** A message's key where it is listed (3.x `channels.x.messages.<key>`; 2.x: the operationId), when it has one. */
+  readonly key?: string;
 }
 
 export interface DocOperation {
@@ -132,6 +134,11 @@ function channelServers(list: unknown, path: string): string[] | undefined {
   });
 }
 
+/** The same message listed twice (by reference, or written out twice as a 2.x document on both operations) is one message. */
+function distinct(messages: readonly At[]): At[] {
+  return messages.filter((m, i) => messages.findIndex((x) => x.path === m.path || JSON.stringify(x.value) === JSON.stringify(m.value)) === i);
+}
+
 function readV3(root: JsonObject, deref: AsyncApiDoc['deref']): DocChannel[] {
   const ops = entries(root.operations, 'operations').map(([id, raw]) => {
     const { value } = deref(raw, `operations.${id}`);
@@ -168,10 +175,13 @@ function readV3(root: JsonObject, deref: AsyncApiDoc['deref']): DocChannel[] {
       parameters: Object.fromEntries(entries(o.parameters, `${path}.parameters`).map(([k, p]) => [k, deref(p, `${path}.parameters.${k}`).value])),
       bindings: objectAt(deref(o.bindings, `${path}.bindings`).value),
       extension: objectAt(o['x-brokerplate']),
-      messages: entries(o.messages, `${path}.messages`).map(([k, m]) => {
-        const at = deref(m, `${path}.messages.${k}`);
-        return { path: at.path, value: objectAt(at.value) ?? {} };
-      }),
+      messages: distinct(
+        entries(o.messages, `${path}.messages`).map(([k, m]) => {
+          const at = deref(m, `${path}.messages.${k}`);
+          // @asyncapi/converter names a 2.x inline message `<operationId>.message`.
+          return { path: at.path, value: objectAt(at.value) ?? {}, key: k.replace(/\.message$/, '') };
+        }),
+      ),
       operations: ops.filter((x) => x.channel === path).map((x) => x.op),
     };
   });
@@ -192,14 +202,13 @@ function readV2(root: JsonObject, deref: AsyncApiDoc['deref']): DocChannel[] {
       const m = deref(op.message, `${opPath}.message`);
       const one = objectAt(m.value);
       const list = Array.isArray(one?.oneOf) ? one.oneOf.map((x, i) => deref(x, `${m.path}.oneOf[${i}]`)) : one ? [m] : [];
-      // The same message on both operations (by reference or written out twice) is one message.
-      for (const x of list) if (!messages.some((y) => y.path === x.path || JSON.stringify(y.value) === JSON.stringify(x.value))) messages.push({ path: x.path, value: objectAt(x.value) ?? {} });
+      const key = typeof op.operationId === 'string' && !Array.isArray(one?.oneOf) ? { key: op.operationId } : {};
+      for (const x of list) messages.push({ path: x.path, value: objectAt(x.value) ?? {}, ...key });
     }
-    // The converter names a 2.x channel after its first operationId; the address is the key.
-    const operationId = [o.subscribe, o.publish].map((x) => objectAt(x)?.operationId).find((x) => typeof x === 'string');
+    // As @asyncapi/converter does: the channel's id is its 2.x key, the address.
     return {
       path,
-      id: typeof operationId === 'string' ? operationId : address,
+      id: address,
       address,
       description: typeof o.description === 'string' ? o.description : undefined,
       servers: channelServers(o.servers, `${path}.servers`),
@@ -210,7 +219,7 @@ function readV2(root: JsonObject, deref: AsyncApiDoc['deref']): DocChannel[] {
       })),
       bindings: objectAt(deref(o.bindings, `${path}.bindings`).value),
       extension: objectAt(o['x-brokerplate']),
-      messages,
+      messages: distinct(messages),
       operations,
     };
   });

@@ -30,7 +30,12 @@ const IMPORTED: readonly Case[] = [
     channels: ['rabbitmq queue lightingMeasured', 'rabbitmq queue lightTurnOn', 'rabbitmq queue lightTurnOff', 'rabbitmq queue lightsDim'],
     types: ['LightMeasured', 'TurnOnOff', 'TurnOnOff', 'DimLight'],
   },
-  { file: 'streetlights-mqtt-2.6.0.yml', channels: ['rabbitmq queue receiveLightMeasurement', 'rabbitmq queue turnOn', 'rabbitmq queue turnOff', 'rabbitmq queue dimLight'], types: ['LightMeasured', 'TurnOnOff', 'TurnOnOff', 'DimLight'] },
+  {
+    file: 'streetlights-mqtt-2.6.0.yml',
+    // 2.x channels are named by their address, as @asyncapi/converter names them (words joined by ".").
+    channels: ['event.{streetlightId}.lighting.measured', 'action.{streetlightId}.turn.on', 'action.{streetlightId}.turn.off', 'action.{streetlightId}.dim'].map((a) => `rabbitmq queue smartylighting.streetlights.1.0.${a.replace(/[{}]/g, '')}`),
+    types: ['LightMeasured', 'TurnOnOff', 'TurnOnOff', 'DimLight'],
+  },
   { file: 'rpc-server-asyncapi-3.0.0.yml', channels: ['rabbitmq rpc rpc_queue'], types: ['Sum'] },
   { file: 'rpc-client-asyncapi-3.0.0.yml', channels: ['rabbitmq rpc rpc_queue'], types: ['RequestSum'] },
   { file: 'rpc-server-2.6.0.yml', channels: ['rabbitmq rpc rpc_queue'], types: ['Sum'] },
