@@ -91,7 +91,8 @@ export const rabbitmqAsyncApi: AsyncApiPart<'rabbitmq'> = {
     if (type === 'default') throw new MappingError(`${path}.exchange.type`, 'is the default exchange; name a direct, topic, fanout or headers exchange');
     if (!(EXCHANGE_TYPES as readonly unknown[]).includes(type)) throw new MappingError(`${path}.exchange.type`, `${JSON.stringify(type)} is not an exchange type (direct, topic, fanout, headers)`);
     const routed = is === 'routingKey';
-    const bindings = readBindings(b['x-bindings'], `${path}.x-bindings`) ?? (routed ? [{ routingKey: input.address }] : [{ routingKey: input.address }]);
+    // Without x-bindings: bound with the address (the routing key, or the queue's own name).
+    const bindings = readBindings(b['x-bindings'], `${path}.x-bindings`) ?? [{ routingKey: input.address }];
     return {
       kind: 'queue',
       // A routingKey channel's address is the key; the queue is named after the channel id.
