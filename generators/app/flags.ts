@@ -5,11 +5,13 @@
  * parser merges repeats).
  */
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
+import { FROM_FLAG } from './from.ts';
 import { FLOWCHART_FLAGS, SETTINGS, SWITCHES } from './settings.ts';
 
 export const PARSE_CONFIG: ParseArgsOptionsConfig = {
   help: { type: 'boolean', short: 'h' },
   ...Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: 'string' as const }])),
+  [FROM_FLAG.flag]: { type: 'string' },
   ...Object.fromEntries(FLOWCHART_FLAGS.map((f) => [f.flag, { type: 'boolean' as const }])),
   ...Object.fromEntries(SWITCHES.map((s) => [s.flag, { type: 'boolean' as const, ...(s.flag === 'yes' && { short: 'y' }) }])),
 };

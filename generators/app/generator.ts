@@ -21,6 +21,7 @@ import { checkDestination, readDisk, type Disk } from '../write/disk.ts';
 import { WriteError } from '../write/errors.ts';
 import { conflictsOf, entryProblem, formatPlan, isNoop, plan, settle, type Plan, type PlannedFile } from '../write/plan.ts';
 import { repeatedFlag } from './flags.ts';
+import { FROM_FLAG, specFromDocument } from './from.ts';
 import { EXIT_USAGE } from './errors.ts';
 import {
   BrokerplateError,
@@ -37,7 +38,7 @@ import {
 
 type Options = BaseOptions & Record<string, unknown>;
 
-const REGEN_FIXED = ['scenario', 'brokers', 'name', 'scale', ...FLOWCHART_FLAGS.map((f) => f.flag)];
+const REGEN_FIXED = ['scenario', 'brokers', 'name', 'scale', FROM_FLAG.flag, ...FLOWCHART_FLAGS.map((f) => f.flag)];
 
 function secret(): string {
   return randomBytes(24).toString('base64url');
@@ -88,6 +89,7 @@ export default class BrokerplateGenerator extends Generator<Options> {
     super(args ?? [], options, { customInstallTask: true, inheritTasks: true });
     this.argument('destination', { type: String, required: false, description: 'Folder to generate into (default: the current folder)' });
     for (const s of SETTINGS) this.option(s.flag, { type: String, description: `${s.description} [${s.valueHint}]` });
+    this.option(FROM_FLAG.flag, { type: String, description: `${FROM_FLAG.description} [${FROM_FLAG.valueHint}]` });
     for (const f of FLOWCHART_FLAGS) this.option(f.flag, { type: Boolean, description: `${f.description} (--no-${f.flag} for no)` });
     for (const s of SWITCHES) this.option(s.flag, { type: Boolean, description: s.description });
   }
@@ -199,6 +201,8 @@ export default class BrokerplateGenerator extends Generator<Options> {
 
   async #prompt(): Promise<void> {
     if (this.#regenerating) return;
+    const from = this.#opt(FROM_FLAG.flag);
+    if (typeof from === 'string') return this.#fromDocument(from);
     const answers: Answers = {};
     await this.#resolveScenario(answers);
     for (const setting of SETTINGS) if (setting !== scenarioSetting) await this.#resolve(setting, answers);
@@ -220,6 +224,13 @@ export default class BrokerplateGenerator extends Generator<Options> {
     const result = parseSpec(raw);
     if (!result.ok) throw new BrokerplateError(`the chosen options do not make a valid stack: ${formatIssues(result.issues)}`);
     this.#spec = result.spec;
+  }
+
+  /** --from: the spec from an AsyncAPI document (app/from.ts); its notes say what it left out. */
+  #fromDocument(file: string): void {
+    const imported = specFromDocument(file, { cwd: this.env.cwd, destination: this.#destination, option: (name) => this.#opt(name) });
+    for (const note of imported.notes) this.log(`--${FROM_FLAG.flag}: ${note}`);
+    this.#spec = imported.spec;
   }
 
   /** buildSpec, with a --brokers choice that leaves a channel nowhere to go as one line naming the flag. */

@@ -1,10 +1,11 @@
 /**
  * A broker as one plugin: generators/brokers/<broker>/index.ts exports its part of every area,
  * each built in a file named after the area (compose.ts, k8s.ts, client.ts, monitoring.ts,
- * backup.ts, connection.ts, tls.ts). "Where does Redis monitoring come from?" →
+ * backup.ts, connection.ts, tls.ts, asyncapi.ts). "Where does Redis monitoring come from?" →
  * generators/brokers/redis/monitoring.ts. The registry (index.ts) lists the plugins; the area
  * emitters (generators/emit/<area>.ts) ask it for the brokers of the stack.
  */
+import type { AsyncApiPart } from '../emit/asyncapi-model.ts';
 import type { BackupPart } from '../emit/backup-model.ts';
 import type { ClientPart } from '../emit/clients-model.ts';
 import type { ComposePart } from '../emit/compose-model.ts';
@@ -44,7 +45,9 @@ export interface BrokerPlugin<B extends BrokerId> {
   readonly backup: BackupPart;
   /** tls.ts: the certificates its nodes (and its own mutual-TLS clients) need in prod. */
   readonly tls: TlsPart;
+  /** asyncapi.ts: its server, channel bindings and consumers in asyncapi.yaml, and the way back for `--from`. */
+  readonly asyncapi: AsyncApiPart<B>;
 }
 
 /** The areas every plugin provides (checked by test/architecture/plugins.test.ts). */
-export const PLUGIN_AREAS = ['connection', 'compose', 'k8s', 'client', 'monitoring', 'backup', 'tls'] as const satisfies readonly (keyof BrokerPlugin<BrokerId>)[];
+export const PLUGIN_AREAS = ['connection', 'compose', 'k8s', 'client', 'monitoring', 'backup', 'tls', 'asyncapi'] as const satisfies readonly (keyof BrokerPlugin<BrokerId>)[];

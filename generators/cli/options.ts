@@ -1,4 +1,5 @@
 /** The bin's flags and --help, derived from the same setting definitions the generator uses. */
+import { FROM_FLAG } from '../app/from.ts';
 import { FLOWCHART_FLAGS, SETTINGS, SWITCHES } from '../app/settings.ts';
 export { PARSE_CONFIG } from '../app/flags.ts';
 
@@ -14,6 +15,9 @@ export function helpText(): string {
   for (const s of SETTINGS) out += row(`--${s.flag} <${s.valueHint.length > 30 ? 'value' : s.valueHint}>`, s.description + (s.valueHint.length > 30 ? `\n${' '.repeat(37)}one of: ${s.valueHint.split('|').join(', ')}` : ''));
   out += '\nDecision flowchart (instead of --scenario):\n';
   for (const f of FLOWCHART_FLAGS) out += row(`--[no-]${f.flag}`, f.description.replace(/^Flowchart: /, ''));
+  out += '\nFrom a contract (instead of the questions):\n';
+  out += row(`--${FROM_FLAG.flag} <${FROM_FLAG.valueHint}>`, 'Create the spec from an AsyncAPI 3.x (or 2.6) document: brokers from its servers,');
+  out += `${' '.repeat(37)}channels and message types from its channels; what cannot be mapped is refused\n${' '.repeat(37)}(the document path and why). --profile, --targets and --name still apply.\n`;
   out += '\nSwitches:\n';
   for (const s of SWITCHES) out += row(`--${s.flag}${s.flag === 'yes' ? ', -y' : ''}`, s.description);
   out += row('--help, -h', 'Show this help');

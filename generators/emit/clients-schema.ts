@@ -38,6 +38,12 @@ export function fieldLines(fields: Record<string, FieldSpec>, indent: string): s
 
 /** The JSON Schema of a field: what ajv validates at the boundary. Unknown properties are refused. */
 export function fieldSchema(field: FieldSpec): Record<string, unknown> {
+  // The description is an annotation (ajv ignores it); it keeps the schema self-explaining, and asyncapi.yaml carries it.
+  const schema = typeSchema(field);
+  return field.description === undefined ? schema : { ...schema, description: field.description };
+}
+
+function typeSchema(field: FieldSpec): Record<string, unknown> {
   switch (field.type) {
     case 'string':
       return { type: 'string', ...(field.format && { format: field.format }), ...(field.enum && { enum: field.enum }), ...(field.maxLength !== undefined && { maxLength: field.maxLength }) };

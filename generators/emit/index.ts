@@ -2,6 +2,7 @@
 import type { StackSpec } from '../stack/index.ts';
 import { manifestFile } from '../write/manifest.ts';
 import type { Area, AreaOutput } from './area.ts';
+import { asyncApiArea } from './asyncapi.ts';
 import { backupArea } from './backup.ts';
 import { clients } from './clients.ts';
 import { composeArea } from './compose.ts';
@@ -13,8 +14,8 @@ import { projectFiles } from './project.ts';
 import { withTemplates } from './render.ts';
 import { tlsArea } from './tls.ts';
 
-/** The output areas; each later issue adds one (compose, Kubernetes, clients, monitoring, backup, TLS). */
-export const AREAS: readonly Area[] = [composeArea, k8sArea, clients, monitoringArea, backupArea, tlsArea];
+/** The output areas; each later issue adds one (compose, Kubernetes, clients, monitoring, backup, TLS, AsyncAPI). */
+export const AREAS: readonly Area[] = [composeArea, k8sArea, clients, monitoringArea, backupArea, tlsArea, asyncApiArea];
 
 /**
  * Every file of the project, the manifest included (.env is not: its values are random, so the

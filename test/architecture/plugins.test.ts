@@ -93,6 +93,10 @@ describe('broker plugins', () => {
       const addon = JSON.parse(files.get('infra/addons/prod/tls.json') ?? '{"objects":[]}') as { objects: { kind: string; metadata: { name: string }; spec: { dnsNames: string[] } }[] };
       for (const c of certificates) expect(addon.objects.find((o) => o.kind === 'Certificate' && o.metadata.name === tlsSecretName(c.name))?.spec.dnsNames).toEqual(c.dnsNames);
       for (const c of plugin.tls.certificates(spec, { target: 'compose' })) expect(files.get('README.md')).toContain(`| \`${c.name}\` |`);
+      // asyncapi: its server (protocol, host) in asyncapi.yaml, and its channels' bindings or kind
+      const server = plugin.asyncapi.server(spec);
+      expect(files.get('asyncapi.yaml')).toContain(`  ${broker}:\n    host: ${server.host}\n    protocol: ${server.protocol}\n`);
+      for (const c of channelsOf(spec, broker)) expect(files.get('asyncapi.yaml')).toContain(`address: ${c.name}\n`);
     });
 
     it(`${broker}: every template it names exists`, () => {

@@ -102,6 +102,18 @@ const specEdit = (fn: (text: string) => string) => (c: Ctx) => {
 };
 const renameChannel = (c: Ctx) => edit(c, 'brokerplate.yaml', (t) => t.replace('name: quote-requests', 'name: quotes'));
 const handEdit = (c: Ctx, path = 'README.md') => edit(c, path, (t) => `${t}\nmy notes\n`);
+/** An AsyncAPI document at root/doc.yaml (JSON is YAML), for --from rows. */
+function asyncapiDoc(doc: object | string): (c: Ctx) => void {
+  return (c) => writeFileSync(join(c.root, 'doc.yaml'), typeof doc === 'string' ? doc : JSON.stringify(doc, null, 1));
+}
+const fromDoc = (c: Ctx) => [c.dest, '--from', join(c.root, 'doc.yaml')];
+const ORDER = { payload: { type: 'object', properties: { id: { type: 'string' } } } };
+/** A minimal valid 3.0 document (one Kafka server, one channel), with `edit` applied. */
+function kafkaDoc(edit: (d: Record<string, any>) => void = () => {}): object {
+  const d: Record<string, any> = { asyncapi: '3.0.0', info: { title: 'orders', version: '1.0.0' }, servers: { k: { host: 'h:9092', protocol: 'kafka' } }, channels: { orders: { address: 'orders', messages: { Order: structuredClone(ORDER) } } } };
+  edit(d);
+  return d;
+}
 const dest = (c: Ctx) => [c.dest];
 const fresh = (c: Ctx) => [c.dest, '--scenario', 'rpc', '--yes'];
 
@@ -224,6 +236,31 @@ const ROWS: Row[] = [
     { name: '--name that is not a DNS label', argv: (c) => [...fresh(c), '--name', 'My_Shop'], code: 1, message: /^--name: "My_Shop" must be a Kubernetes DNS-1123 label/ },
     { name: '--targets with nothing in it', argv: (c) => [...fresh(c), '--targets', ','], code: 1, message: /^--targets: give at least one target/ },
     { name: '--profile staging on an existing project', setup: project, argv: (c) => [c.dest, '--profile', 'staging'], code: 1, message: /^--profile: unknown profile "staging" \(choose one of: dev, prod\)$/ },
+  ]),
+
+  // --from: AsyncAPI documents brokerplate cannot map (the document path and the reason; nothing written)
+  ...kind('asyncapi document', [
+    { name: 'AsyncAPI: --from a file that does not exist', argv: (c) => [c.dest, '--from', join(c.root, 'missing.yaml')], code: 2, message: /^--from \S+\/missing\.yaml: cannot read it \(no such file\)$/ },
+    { name: 'AsyncAPI: --from with --scenario', setup: asyncapiDoc(kafkaDoc()), argv: (c) => [...fromDoc(c), '--scenario', 'rpc'], code: 2, message: /^--from and --scenario: the document decides the brokers and channels; leave --scenario out$/ },
+    { name: 'AsyncAPI: --from on an existing project', setup: (c) => { project(c); asyncapiDoc(kafkaDoc())(c); }, argv: fromDoc, code: 1, message: /^--from: .*\/proj\/brokerplate\.yaml already exists; edit it instead/ },
+    { name: 'AsyncAPI: not YAML', setup: asyncapiDoc('asyncapi: [3.0.0\n'), argv: fromDoc, code: 1, message: /^--from \S+doc\.yaml: line \d+: is not valid YAML or JSON: [^:]+ at line \d+, column \d+$/ },
+    { name: 'AsyncAPI: not an AsyncAPI document', setup: asyncapiDoc({ openapi: '3.1.0' }), argv: fromDoc, code: 1, message: /^--from \S+doc\.yaml: asyncapi: is missing: not an AsyncAPI document/ },
+    { name: 'AsyncAPI: version 1.2', setup: asyncapiDoc(kafkaDoc((d) => { d.asyncapi = '1.2.0'; })), argv: fromDoc, code: 1, message: /^--from \S+doc\.yaml: asyncapi: "1\.2\.0" is not a version brokerplate reads/ },
+    { name: 'AsyncAPI: no servers', setup: asyncapiDoc(kafkaDoc((d) => { delete d.servers; })), argv: fromDoc, code: 1, message: /^--from \S+doc\.yaml: servers: the document names no server/ },
+    { name: 'AsyncAPI: an HTTP server', setup: asyncapiDoc(kafkaDoc((d) => { d.servers.k.protocol = 'http'; })), argv: fromDoc, code: 1, message: /^--from \S+doc\.yaml: servers\.k\.protocol: "http" is not a protocol of a broker brokerplate generates/ },
+    { name: 'AsyncAPI: a payload $ref to another file', setup: asyncapiDoc(kafkaDoc((d) => { d.channels.orders.messages.Order.payload = { $ref: 'schemas.yaml#/Order' }; })), argv: fromDoc, code: 1, message: /^--from \S+doc\.yaml: channels\.orders\.messages\.Order\.payload\.\$ref: "schemas\.yaml#\/Order" points outside the document/ },
+    { name: 'AsyncAPI: a $ref circle', setup: asyncapiDoc(kafkaDoc((d) => { d.components = { messages: { a: { $ref: '#/components/messages/b' }, b: { $ref: '#/components/messages/a' } } }; d.channels.orders.messages.Order = { $ref: '#/components/messages/a' }; })), argv: fromDoc, code: 1, message: /refers to itself in a circle$/ },
+    { name: 'AsyncAPI: an Avro payload', setup: asyncapiDoc(kafkaDoc((d) => { d.channels.orders.messages.Order.payload = { schemaFormat: 'application/vnd.apache.avro;version=1.9.0', schema: { type: 'record', name: 'O', fields: [] } }; })), argv: fromDoc, code: 1, message: /^--from \S+doc\.yaml: channels\.orders\.messages\.Order\.payload\.schemaFormat: .*JSON Schema payloads only/ },
+    { name: 'AsyncAPI: oneOf in a payload', setup: asyncapiDoc(kafkaDoc((d) => { d.channels.orders.messages.Order.payload.properties.id = { oneOf: [{ type: 'string' }, { type: 'integer' }] }; })), argv: fromDoc, code: 1, message: /^--from \S+doc\.yaml: channels\.orders\.messages\.Order\.payload\.properties\.id\.oneOf: has no equivalent in brokerplate's any-JSON fields/ },
+    { name: 'AsyncAPI: a nullable type list', setup: asyncapiDoc(kafkaDoc((d) => { d.channels.orders.messages.Order.payload.properties.id = { type: ['string', 'null'] }; })), argv: fromDoc, code: 1, message: /\.properties\.id\.type: \["string","null"\] is not one type brokerplate maps/ },
+    { name: 'AsyncAPI: a property name TypeScript cannot use', setup: asyncapiDoc(kafkaDoc((d) => { d.channels.orders.messages.Order.payload.properties['order-id'] = { type: 'string' }; })), argv: fromDoc, code: 1, message: /\.properties\.order-id: "order-id" must be a TypeScript-friendly field name/ },
+    { name: 'AsyncAPI: a payload that is not an object', setup: asyncapiDoc(kafkaDoc((d) => { d.channels.orders.messages.Order.payload = { type: 'string' }; })), argv: fromDoc, code: 1, message: /^--from \S+doc\.yaml: channels\.orders\.messages\.Order\.payload: must be an object schema/ },
+    { name: 'AsyncAPI: two messages on one channel', setup: asyncapiDoc(kafkaDoc((d) => { d.channels.orders.messages.Other = { payload: { type: 'object', properties: { sku: { type: 'string' } } } }; })), argv: fromDoc, code: 1, message: /^--from \S+doc\.yaml: channels\.orders\.messages: are 2: brokerplate types exactly one message per channel/ },
+    { name: 'AsyncAPI: a Kafka topic parameter without a default', setup: asyncapiDoc(kafkaDoc((d) => { d.channels.orders.address = 'orders.{region}'; d.channels.orders.parameters = { region: { description: 'r' } }; })), argv: fromDoc, code: 1, message: /^--from \S+doc\.yaml: channels\.orders\.parameters\.region: has no default: a Kafka topic is one fixed name per channel/ },
+    { name: 'AsyncAPI: an address Kafka refuses', setup: asyncapiDoc(kafkaDoc((d) => { d.channels.orders.address = 'new orders'; })), argv: fromDoc, code: 1, message: /^--from \S+doc\.yaml: channels\.orders \(as spec field name\): "new orders" is not a valid Kafka topic name/ },
+    { name: 'AsyncAPI: a channel on a Kafka and a Redis server', setup: asyncapiDoc(kafkaDoc((d) => { d.servers.r = { host: 'h:6379', protocol: 'redis' }; })), argv: fromDoc, code: 1, message: /^--from \S+doc\.yaml: channels\.orders\.servers: is served by kafka and redis; a channel lives on one broker/ },
+    { name: 'AsyncAPI: compact,delete cleanup', setup: asyncapiDoc(kafkaDoc((d) => { d.channels.orders.bindings = { kafka: { topicConfiguration: { 'cleanup.policy': ['compact', 'delete'] } } }; })), argv: fromDoc, code: 1, message: /\.bindings\.kafka\.topicConfiguration\.cleanup\.policy: must be one policy/ },
+    { name: 'AsyncAPI: an exclusive AMQP queue', setup: asyncapiDoc(kafkaDoc((d) => { d.servers.k.protocol = 'amqp'; d.channels.orders.bindings = { amqp: { is: 'queue', queue: { name: 'orders', exclusive: true } } }; })), argv: fromDoc, code: 1, message: /^--from \S+doc\.yaml: channels\.orders\.bindings\.amqp\.queue: declares an exclusive or auto-delete queue/ },
   ]),
 
   // Spec edits: each value against its consumer's grammar (Prometheus, cron, Kubernetes, RabbitMQ, JavaScript)

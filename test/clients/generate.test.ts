@@ -74,7 +74,7 @@ describe('clients area', () => {
     expect(tsType(field)).toBe('{\n  /** the id */\n  id: string;\n  tags: Array<"a" | "b">;\n  score?: number;\n  meta?: unknown;\n}');
     expect(fieldSchema(field)).toEqual({
       type: 'object',
-      properties: { id: { type: 'string', format: 'uuid' }, tags: { type: 'array', items: { type: 'string', enum: ['a', 'b'] } }, score: { type: 'number', minimum: 0, maximum: 1 }, meta: {} },
+      properties: { id: { type: 'string', format: 'uuid', description: 'the id' }, tags: { type: 'array', items: { type: 'string', enum: ['a', 'b'] } }, score: { type: 'number', minimum: 0, maximum: 1 }, meta: {} },
       required: ['id', 'tags'],
       additionalProperties: false,
     });

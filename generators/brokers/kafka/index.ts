@@ -1,5 +1,6 @@
 /** Apache Kafka (KRaft, no ZooKeeper): its part of every area. */
 import type { BrokerPlugin } from '../plugin.ts';
+import { kafkaAsyncApi } from './asyncapi.ts';
 import { kafkaBackup } from './backup.ts';
 import { kafkaClient } from './client.ts';
 import { kafkaCompose } from './compose.ts';
@@ -18,4 +19,5 @@ export const kafka: BrokerPlugin<'kafka'> = {
   monitoring: kafkaMonitoring,
   backup: kafkaBackup,
   tls: kafkaTls,
+  asyncapi: kafkaAsyncApi,
 };

@@ -1,5 +1,6 @@
 /** RabbitMQ with the management and Prometheus plugins: its part of every area. */
 import type { BrokerPlugin } from '../plugin.ts';
+import { rabbitmqAsyncApi } from './asyncapi.ts';
 import { rabbitmqBackup } from './backup.ts';
 import { rabbitmqClient } from './client.ts';
 import { rabbitmqCompose } from './compose.ts';
@@ -18,4 +19,5 @@ export const rabbitmq: BrokerPlugin<'rabbitmq'> = {
   monitoring: rabbitmqMonitoring,
   backup: rabbitmqBackup,
   tls: rabbitmqTls,
+  asyncapi: rabbitmqAsyncApi,
 };

@@ -1,5 +1,6 @@
 /** Redis: Pub/Sub and Streams, with ACL users and persistence per role: its part of every area. */
 import type { BrokerPlugin } from '../plugin.ts';
+import { redisAsyncApi } from './asyncapi.ts';
 import { redisBackup } from './backup.ts';
 import { redisClient } from './client.ts';
 import { redisCompose } from './compose.ts';
@@ -18,4 +19,5 @@ export const redis: BrokerPlugin<'redis'> = {
   monitoring: redisMonitoring,
   backup: redisBackup,
   tls: redisTls,
+  asyncapi: redisAsyncApi,
 };
