@@ -7,12 +7,13 @@ import { clients } from './clients.ts';
 import { composeArea } from './compose.ts';
 import { k8sArea } from './k8s.ts';
 import { normalise, type GeneratedFile } from './files.ts';
+import { migrationsArea } from './migrations.ts';
 import { monitoringArea } from './monitoring.ts';
 import { projectFiles } from './project.ts';
 import { tlsArea } from './tls.ts';
 
 /** The output areas; each later issue adds one (compose, Kubernetes, clients, monitoring, backup, TLS). */
-export const AREAS: readonly Area[] = [composeArea, k8sArea, clients, monitoringArea, backupArea, tlsArea];
+export const AREAS: readonly Area[] = [composeArea, k8sArea, clients, monitoringArea, backupArea, tlsArea, migrationsArea];
 
 /**
  * Every file of the project, the manifest included (.env is not: its values are random, so the

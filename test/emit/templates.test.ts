@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import Handlebars from 'handlebars';
 import { describe, expect, it } from 'vitest';
-import { md, mdCell, mdCode, promqlString, sh, tsComment, tsString } from '../../generators/emit/escape.ts';
+import { md, mdCell, mdCode, mermaid, promqlString, sh, tsComment, tsString } from '../../generators/emit/escape.ts';
 import { ESCAPES } from '../../generators/emit/render.ts';
 import { ROOT } from '../support/cli.ts';
 
@@ -48,6 +48,9 @@ const SAFE: Readonly<Record<string, string>> = {
   nodeEngine: 'the engines range from generators/versions (a constant)', sentinel: NAME, sentinelPort: NUMBER, sentinels: 'a Sentinel count (number)', downAfterS: NUMBER, discoverySeconds: NUMBER, adminUser: NAME,
   leafDays: NUMBER, caYears: NUMBER, renewDays: NUMBER, count: NUMBER, cert: 'a path under secrets/tls/ built from names', dir: CONST,
   caSecret: NAME, secret: NAME, first: 'a DNS name built from names', usage: 'server, client or both (constants)',
+  diagram: 'Mermaid text built in generators/emit/diagrams.ts, every label through mermaid() (escape.ts)', topology: 'Mermaid text built in generators/emit/diagrams.ts, every label through mermaid() (escape.ts)',
+  decisionChart: 'Mermaid text built in generators/emit/diagrams.ts, every label through mermaid() (escape.ts)', runbook: 'a path the generator builds from the pattern name (constant)',
+  module: 'a path built from a channel identifier (names)', number: NUMBER, '@index': 'the loop index Handlebars counts (a number)', does: GUIDE, exit: GUIDE, rollback: GUIDE, guideSteps: GUIDE, code: CONST, script: CONST,
   case: 'measured figures the generator carries (constants)', sent: NUMBER, acked: NUMBER, lost: NUMBER, rejectedButWritten: NUMBER, duplicates: NUMBER, stall: CONST,
 };
 
@@ -61,6 +64,7 @@ const THIS_ALLOWED: Readonly<Record<string, string>> = {
   'project/README.md': 'the flowchart path and the guide\'s reasons (guide text)',
   'infra/README.md': 'notes the generator writes',
   'tls/README.md': 'certificate file paths and DNS names the generator builds from names',
+  'migrations/runbook.md': 'the guide\'s benefits of the migration pattern (guide text)',
   'config/rabbitmq/init.sh': 'parameter expansions ${VAR:?…} of password variable names (names)',
 };
 
@@ -175,6 +179,7 @@ describe('the escaping helpers', () => {
     expect(mdCode('orders.dlq')).toBe('`orders.dlq`');
     expect(sh('shop')).toBe("'shop'");
     expect(promqlString('shop')).toBe('"shop"');
+    expect(mermaid('orders.dlq (queue, at-least-once)')).toBe('"orders.dlq (queue, at-least-once)"');
   });
 
   it('escape what would end or change the construct around them', () => {
@@ -186,5 +191,10 @@ describe('the escaping helpers', () => {
     expect(mdCode('`x')).toBe('`` `x ``');
     expect(sh("it's $(x)")).toBe("'it'\\''s $(x)'");
     expect(promqlString('a"b\\c\nd')).toBe('"a\\"b\\\\c\\nd"');
+    // Inside the quotes: no quote, line break, %, <, >, backtick, and no # or ; outside an entity code.
+    expect(mermaid(hostile).replace(/#\d+;/g, '')).toMatch(/^"[^"\n%<>`;#]*"$/);
+    expect(mermaid('a"b')).toBe('"a#34;b"');
+    expect(mermaid('%% x: #y;')).toBe('"#37;#37; x#58; #35;y#59;"');
+    expect(mermaid('😀')).toBe('"#128512;"');
   });
 });
