@@ -19,7 +19,7 @@ const KIT: Readonly<Record<MigrationPattern, { script: string; command: string; 
   'rabbitmq-to-kafka': {
     script: 'migrate:verify',
     command: 'node src/migrations/rabbitmq-to-kafka/verify.ts',
-    purpose: 'reads the tap queue and the topic over a window (`-- --window-ms 60000 --idle-ms 5000 --grace-ms 10000`) and reports missing, extra and duplicated ids; exit code 1 when an id is missing on Kafka',
+    purpose: 'reads the tap queue and the topic over a window (`-- --window-ms 60000 --idle-ms 5000 --grace-ms 10000`, `--json` for one JSON object per migration) and reports missing, extra and duplicated ids; exit code 1 when an id is missing on Kafka',
     code: ['`DualWriter.publish()` (both sides, one envelope; the result reports each side)', '`consumeIdempotently()` (skips ids already processed)', '`new DualWriter(rabbit, kafka, { rabbitmq: false })`'],
     limits: [
       'The tap queue keeps a copy of every message for a day (message TTL 1d): run verify at least daily while dual-writing, or copies expire unread and later show as extra on Kafka.',
