@@ -270,6 +270,10 @@ export default class BrokerplateGenerator extends Generator<Options> {
       answers[setting.key] = setting.parse(raw, answers);
       return;
     }
+    if (setting.flagOnly) {
+      answers[setting.key] = setting.defaultValue(answers, this.#destination);
+      return;
+    }
     if (this.#interactive()) {
       if (setting.key === 'brokers') this.#brokersPrompted = true;
       answers[setting.key] = setting.fromPrompt(await this.#ask(setting.question(answers, this.#destination)), answers);

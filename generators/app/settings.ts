@@ -71,6 +71,8 @@ export interface Setting<K extends keyof Answers> {
   readonly description: string;
   /** Whether the setting is asked at all, given earlier answers. */
   applies(answers: Answers): boolean;
+  /** Never prompted: the flag's value, else the default (an opt-in most runs leave out, like the migration kits). */
+  readonly flagOnly?: boolean;
   /** Why the setting does not apply (its flag is then refused rather than ignored); needed when `applies` can be false. */
   ignoredBecause?(answers: Answers): string;
   /** Checks a flag value; throws a BrokerplateError naming the flag and the rule. */
@@ -261,7 +263,8 @@ export const migrationSetting: Setting<'migration'> = {
   key: 'migration',
   flag: 'migration',
   valueHint: [NO_MIGRATION, ...MIGRATION_PATTERNS].join('|'),
-  description: 'A migration kit from the guide\'s Migration Patterns (dual-write, verify, runbook; needs both brokers in the stack)',
+  description: 'A migration kit from the guide\'s Migration Patterns (dual-write, verify, runbook; needs both brokers in the stack). Not prompted; default none',
+  flagOnly: true,
   applies: () => true,
   parse: (raw, a) => {
     const value = oneOf('migration', [NO_MIGRATION, ...MIGRATION_PATTERNS] as const, raw, 'migration pattern');

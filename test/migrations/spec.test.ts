@@ -10,6 +10,9 @@ import { decisionDiagram, migrationDiagram, topologyDiagram } from '../../genera
 import { emitProject } from '../../generators/emit/index.ts';
 import { SCENARIO_IDS, scenarioForFlowchart, type FlowchartAnswers } from '../../generators/guide/index.ts';
 import { addMigration, buildSpec, formatIssue, loadSpec, parseSpec, serializeSpec, type StackSpec } from '../../generators/stack/index.ts';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN, runBin, tempDir } from '../support/cli.ts';
 import { mermaidBlocks, mermaidProblem } from '../support/mermaid.ts';
 import { specFor } from '../support/stack.ts';
 
@@ -80,6 +83,24 @@ describe('migrations: in the spec', () => {
     const kafkaOnly = buildSpec({ name: 'x', scenario: 'event-streaming', brokers: ['kafka', 'rabbitmq'], profile: 'dev', targets: ['compose'], decision: { overridden: true } });
     expect(() => addMigration({ ...kafkaOnly, channels: kafkaOnly.channels.filter((c) => c.broker !== 'rabbitmq') }, 'rabbitmq-to-kafka')).toThrow(/no RabbitMQ queue a Kafka topic can take over/);
   });
+});
+
+describe('brokerplate --migration (the bundled bin; npm run build first)', () => {
+  it('generates the kit, refuses a stack without the brokers in one line writing nothing, and refuses the flag on a re-run', async () => {
+    expect(existsSync(BIN), `${BIN}: run npm run build`).toBe(true);
+    const dir = tempDir();
+    const ok = await runBin([dir, '--scenario', 'background-jobs', '--brokers', 'rabbitmq,kafka', '--migration', 'rabbitmq-to-kafka', '--yes', '--name', 'shop']);
+    expect(ok.code, ok.stderr).toBe(0);
+    for (const f of ['src/migrations/rabbitmq-to-kafka/tasks.ts', 'src/migrations/rabbitmq-to-kafka/verify.ts', 'src/migrations/ids.ts', 'docs/migrations/rabbitmq-to-kafka.md']) expect(existsSync(join(dir, f)), f).toBe(true);
+    const again = await runBin([dir, '--migration', 'redis-pubsub-to-streams']);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr.trim()).toMatch(/^brokerplate: error: --migration: .*already exists; edit it instead/);
+    const empty = tempDir();
+    const refused = await runBin([empty, '--scenario', 'background-jobs', '--migration', 'rabbitmq-to-kafka', '--yes']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr.trim().split('\n')).toEqual([expect.stringMatching(/--migration rabbitmq-to-kafka: needs Apache Kafka in the stack, which has RabbitMQ; add --brokers rabbitmq,kafka/)]);
+    expect(readdirSync(empty)).toEqual([]);
+  }, 120_000);
 });
 
 describe('Mermaid diagrams parse with Mermaid\'s own parser (mermaid.parse on jsdom; not rendered to SVG: no browser here)', () => {
