@@ -15,7 +15,7 @@ import { webConfigFiles } from '../emit/monitoring-auth.ts';
 import { tlsMaterial, tlsNote, type Rotation, type TlsMaterial } from '../emit/tls-files.ts';
 import { caName, composeCertificates } from '../emit/tls.ts';
 import { flowchartAnswers, walkFlowchart, FLOWCHART_QUESTIONS, scenarioForFlowchart, type FlowchartQuestion } from '../guide/index.ts';
-import { addMigration, BrokersRefusedError, buildSpec, MigrationRefusedError, formatIssues, type Choices, loadSpec, MAX_SPEC_BYTES, parseSpec, SPEC_FILE, type SpecIssue, type StackSpec } from '../stack/index.ts';
+import { BrokersRefusedError, buildSpec, formatIssues, type Choices, loadSpec, MAX_SPEC_BYTES, parseSpec, SPEC_FILE, type SpecIssue, type StackSpec } from '../stack/index.ts';
 import { apply } from '../write/apply.ts';
 import { checkDestination, readDisk, type Disk } from '../write/disk.ts';
 import { WriteError } from '../write/errors.ts';
@@ -26,13 +26,12 @@ import {
   BrokerplateError,
   brokersSetting,
   FLOWCHART_FLAGS,
-  NO_MIGRATION,
   scenarioSetting,
   SETTINGS,
   SWITCHES,
   wantsFlowchart,
+  withMigration,
   type Answers,
-  type MigrationChoice,
   type Question,
   type Setting,
 } from './settings.ts';
@@ -215,7 +214,7 @@ export default class BrokerplateGenerator extends Generator<Options> {
         overridden: typeof this.#opt('brokers') === 'string' || this.#promptedBrokersDiffer(answers),
       },
     });
-    const raw = this.#migrate(built, answers.migration);
+    const raw = withMigration(built, answers.migration);
     // Parsing the built spec validates it and gives it the canonical key order a re-run reads back.
     const result = parseSpec(raw);
     if (!result.ok) throw new BrokerplateError(`the chosen options do not make a valid stack: ${formatIssues(result.issues)}`);
@@ -228,17 +227,6 @@ export default class BrokerplateGenerator extends Generator<Options> {
       return buildSpec(choices);
     } catch (error) {
       if (error instanceof BrokersRefusedError) throw new BrokerplateError(`--brokers ${choices.brokers.join(',')}: ${error.message}`);
-      throw error;
-    }
-  }
-
-  /** The spec with the chosen migration kit, or one line naming the flag when the stack has nothing to migrate. */
-  #migrate(spec: StackSpec, migration: MigrationChoice | undefined): StackSpec {
-    if (!migration || migration === NO_MIGRATION) return spec;
-    try {
-      return addMigration(spec, migration);
-    } catch (error) {
-      if (error instanceof MigrationRefusedError) throw new BrokerplateError(`--migration ${migration}: ${error.message}`);
       throw error;
     }
   }

@@ -22,7 +22,7 @@ import {
   type Scale,
   type ScenarioId,
 } from '../guide/index.ts';
-import { PROFILES, PROJECT_NAME, TARGETS, type Profile, type Target } from '../stack/index.ts';
+import { addMigration, MigrationRefusedError, PROFILES, PROJECT_NAME, TARGETS, type Profile, type StackSpec, type Target } from '../stack/index.ts';
 import { BrokerplateError } from './errors.ts';
 
 export { BrokerplateError };
@@ -283,6 +283,17 @@ export const migrationSetting: Setting<'migration'> = {
   }),
   fromPrompt: (raw, a) => migrationSetting.parse(String(raw), a),
 };
+
+/** The built spec with the chosen migration kit, or one line naming the flag when the stack has nothing to migrate. */
+export function withMigration(spec: StackSpec, migration: MigrationChoice | undefined): StackSpec {
+  if (!migration || migration === NO_MIGRATION) return spec;
+  try {
+    return addMigration(spec, migration);
+  } catch (error) {
+    if (error instanceof MigrationRefusedError) throw new BrokerplateError(`--migration ${migration}: ${error.message}`);
+    throw error;
+  }
+}
 
 /** The settings in the order they are asked. */
 export const SETTINGS = [scenarioSetting, scaleSetting, brokersSetting, migrationSetting, profileSetting, targetsSetting, nameSetting] as const;
