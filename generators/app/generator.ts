@@ -6,7 +6,6 @@
  * disk before the plan is final. `yo brokerplate` and the `brokerplate` bin both run this class
  * (through index.ts, which ends an expected failure with one line).
  */
-import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import Generator, { type BaseOptions } from 'yeoman-generator';
 import { parseDocument } from 'yaml';
@@ -23,6 +22,7 @@ import { conflictsOf, entryProblem, formatPlan, isNoop, plan, settle, type Plan,
 import { repeatedFlag } from './flags.ts';
 import { FROM_FLAG, specFromDocument } from './from.ts';
 import { EXIT_USAGE } from './errors.ts';
+import { conflictError, envNotes, invalidSpec, loadIssuer, secret } from './run-messages.ts';
 import {
   BrokerplateError,
   brokersSetting,
@@ -31,6 +31,7 @@ import {
   SETTINGS,
   SWITCHES,
   wantsFlowchart,
+  withMigration,
   type Answers,
   type Question,
   type Setting,
@@ -38,36 +39,7 @@ import {
 
 type Options = BaseOptions & Record<string, unknown>;
 
-const REGEN_FIXED = ['scenario', 'brokers', 'name', 'scale', FROM_FLAG.flag, ...FLOWCHART_FLAGS.map((f) => f.flag)];
-
-function secret(): string {
-  return randomBytes(24).toString('base64url');
-}
-
-/** What happened to .env's variables, for the run's output. */
-function envNotes(env: MergedEnv, dryRun: boolean): string[] {
-  const notes: string[] = [];
-  if (env.filled.length > 0) notes.push(`.env: ${dryRun ? 'would generate' : 'generated'} ${env.filled.join(', ')} (missing or empty)`);
-  if (env.retired.length > 0) notes.push(`.env: ${env.retired.join(', ')} no longer used by the stack (secrets kept as #retired comments)`);
-  return notes;
-}
-
-/** The X.509 issuer, loaded only when a certificate is issued. */
-async function loadIssuer() {
-  const { x509Issuer } = await import('../emit/tls-issuer.ts');
-  return x509Issuer();
-}
-
-/** The spec file's problems, on one line. */
-function invalidSpec(issues: readonly SpecIssue[]): BrokerplateError {
-  return new BrokerplateError(`${SPEC_FILE}: ${formatIssues(issues)}`);
-}
-
-function conflictError(conflicts: readonly PlannedFile[]): BrokerplateError {
-  const list = conflicts.map((c) => `${c.path} (${c.note ?? 'edited by hand'})`).join(', ');
-  const n = conflicts.length;
-  return new BrokerplateError(`${n} file${n === 1 ? '' : 's'} changed by hand: ${list}: nothing was written; pass --force to overwrite them, or run in a terminal to decide file by file`);
-}
+const REGEN_FIXED = ['scenario', 'brokers', 'name', 'scale', 'migration', FROM_FLAG.flag, ...FLOWCHART_FLAGS.map((f) => f.flag)];
 
 export default class BrokerplateGenerator extends Generator<Options> {
   #destination = '';
@@ -208,7 +180,7 @@ export default class BrokerplateGenerator extends Generator<Options> {
     for (const setting of SETTINGS) if (setting !== scenarioSetting) await this.#resolve(setting, answers);
     const { scenario, brokers, profile, targets, name } = answers;
     if (!scenario || !brokers || !profile || !targets || !name) throw new BrokerplateError('internal: an answer is missing');
-    const raw = this.#build({
+    const built = this.#build({
       name,
       scenario,
       brokers,
@@ -220,6 +192,7 @@ export default class BrokerplateGenerator extends Generator<Options> {
         overridden: typeof this.#opt('brokers') === 'string' || this.#promptedBrokersDiffer(answers),
       },
     });
+    const raw = withMigration(built, answers.migration);
     // Parsing the built spec validates it and gives it the canonical key order a re-run reads back.
     const result = parseSpec(raw);
     if (!result.ok) throw new BrokerplateError(`the chosen options do not make a valid stack: ${formatIssues(result.issues)}`);
@@ -268,6 +241,10 @@ export default class BrokerplateGenerator extends Generator<Options> {
     }
     if (typeof raw === 'string') {
       answers[setting.key] = setting.parse(raw, answers);
+      return;
+    }
+    if (setting.flagOnly) {
+      answers[setting.key] = setting.defaultValue(answers, this.#destination);
       return;
     }
     if (this.#interactive()) {

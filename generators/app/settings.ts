@@ -12,6 +12,9 @@ import {
   SCENARIOS,
   BROKERS,
   isBrokerId,
+  MIGRATION_PATTERNS,
+  MIGRATIONS,
+  type MigrationPattern,
   isScenarioId,
   recommendedBrokers,
   type BrokerId,
@@ -19,7 +22,7 @@ import {
   type Scale,
   type ScenarioId,
 } from '../guide/index.ts';
-import { PROFILES, PROJECT_NAME, TARGETS, type Profile, type Target } from '../stack/index.ts';
+import { addMigration, MigrationRefusedError, PROFILES, PROJECT_NAME, TARGETS, type Profile, type StackSpec, type Target } from '../stack/index.ts';
 import { BrokerplateError } from './errors.ts';
 
 export { BrokerplateError };
@@ -33,7 +36,11 @@ export interface Answers {
   profile?: Profile;
   targets?: Target[];
   name?: string;
+  migration?: MigrationChoice;
 }
+
+export const NO_MIGRATION = 'none';
+export type MigrationChoice = MigrationPattern | typeof NO_MIGRATION;
 
 interface Choice {
   name: string;
@@ -64,6 +71,8 @@ export interface Setting<K extends keyof Answers> {
   readonly description: string;
   /** Whether the setting is asked at all, given earlier answers. */
   applies(answers: Answers): boolean;
+  /** Never prompted: the flag's value, else the default (an opt-in most runs leave out, like the migration kits). */
+  readonly flagOnly?: boolean;
   /** Why the setting does not apply (its flag is then refused rather than ignored); needed when `applies` can be false. */
   ignoredBecause?(answers: Answers): string;
   /** Checks a flag value; throws a BrokerplateError naming the flag and the rule. */
@@ -245,8 +254,49 @@ export const nameSetting: Setting<'name'> = {
   fromPrompt: (raw) => checkName('name', String(raw)),
 };
 
+/** The patterns whose brokers the answers' stack has. */
+function migrationsFor(a: Answers): MigrationPattern[] {
+  return MIGRATION_PATTERNS.filter((p) => [MIGRATIONS[p].from.broker, MIGRATIONS[p].to.broker].every((b) => a.brokers?.includes(b)));
+}
+
+export const migrationSetting: Setting<'migration'> = {
+  key: 'migration',
+  flag: 'migration',
+  valueHint: [NO_MIGRATION, ...MIGRATION_PATTERNS].join('|'),
+  description: 'A migration kit from the guide\'s Migration Patterns (dual-write, verify, runbook; needs both brokers in the stack). Not prompted; default none',
+  flagOnly: true,
+  applies: () => true,
+  parse: (raw, a) => {
+    const value = oneOf('migration', [NO_MIGRATION, ...MIGRATION_PATTERNS] as const, raw, 'migration pattern');
+    if (value === NO_MIGRATION) return value;
+    const guide = MIGRATIONS[value];
+    const missing = [guide.from.broker, guide.to.broker].filter((b, i, all) => all.indexOf(b) === i && !a.brokers?.includes(b));
+    if (missing.length > 0) throw new BrokerplateError(`--migration ${value}: needs ${titles(missing)} in the stack, which has ${titles(a.brokers ?? [])}; add --brokers ${[...new Set([...(a.brokers ?? []), ...missing])].join(',')}`);
+    return value;
+  },
+  defaultValue: () => NO_MIGRATION,
+  question: (a) => ({
+    type: 'select',
+    name: 'migration',
+    message: 'Generate a migration kit (the guide\'s Migration Patterns)?',
+    choices: [{ name: 'none', value: NO_MIGRATION }, ...migrationsFor(a).map((p) => ({ name: `${MIGRATIONS[p].title}: ${MIGRATIONS[p].phases.map((ph) => ph.title).join(' → ')}`, value: p }))],
+  }),
+  fromPrompt: (raw, a) => migrationSetting.parse(String(raw), a),
+};
+
+/** The built spec with the chosen migration kit, or one line naming the flag when the stack has nothing to migrate. */
+export function withMigration(spec: StackSpec, migration: MigrationChoice | undefined): StackSpec {
+  if (!migration || migration === NO_MIGRATION) return spec;
+  try {
+    return addMigration(spec, migration);
+  } catch (error) {
+    if (error instanceof MigrationRefusedError) throw new BrokerplateError(`--migration ${migration}: ${error.message}`);
+    throw error;
+  }
+}
+
 /** The settings in the order they are asked. */
-export const SETTINGS = [scenarioSetting, scaleSetting, brokersSetting, profileSetting, targetsSetting, nameSetting] as const;
+export const SETTINGS = [scenarioSetting, scaleSetting, brokersSetting, migrationSetting, profileSetting, targetsSetting, nameSetting] as const;
 
 /** Flowchart flags: answer the guide's questions instead of naming a scenario. */
 export const FLOWCHART_FLAGS = FLOWCHART_ORDER.map((key) => ({

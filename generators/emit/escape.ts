@@ -56,3 +56,13 @@ export function sh(text: string): string {
 export function promqlString(text: string): string {
   return `"${text.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t')}"`;
 }
+
+/**
+ * A Mermaid label (node text or edge text), double quotes included: on one line, and every character
+ * but letters, digits, space and `. , / ( ) + -` written as a Mermaid entity code (`#60;`), so nothing
+ * inside can close the quotes, start a comment (`%%`), HTML or Markdown, or an entity of its own. The
+ * `:` goes too: mermaid reads `style…:…#…;` specially before it parses.
+ */
+export function mermaid(text: string): string {
+  return `"${text.replace(LINE_BREAKS, ' ').replace(/[^A-Za-z0-9 .,/()+-]/gu, (c) => `#${c.codePointAt(0) ?? 0};`)}"`;
+}

@@ -8,14 +8,15 @@ import { clients } from './clients.ts';
 import { composeArea } from './compose.ts';
 import { k8sArea } from './k8s.ts';
 import { normalise, type GeneratedFile } from './files.ts';
+import { migrationsArea } from './migrations.ts';
 import { monitoringArea } from './monitoring.ts';
 import { overridesListing, type Overrides } from './overrides.ts';
 import { projectFiles } from './project.ts';
 import { withTemplates } from './render.ts';
 import { tlsArea } from './tls.ts';
 
-/** The output areas; each later issue adds one (compose, Kubernetes, clients, monitoring, backup, TLS, AsyncAPI). */
-export const AREAS: readonly Area[] = [composeArea, k8sArea, clients, monitoringArea, backupArea, tlsArea, asyncApiArea];
+/** The output areas; each later issue adds one (compose, Kubernetes, clients, monitoring, backup, TLS, AsyncAPI, migrations). */
+export const AREAS: readonly Area[] = [composeArea, k8sArea, clients, monitoringArea, backupArea, tlsArea, asyncApiArea, migrationsArea];
 
 /**
  * Every file of the project, the manifest included (.env is not: its values are random, so the

@@ -9,6 +9,7 @@ import { envExample } from './env.ts';
 import { file, jsonFile, type GeneratedFile } from './files.ts';
 import { recommendation } from './recommendation.ts';
 import { render } from './render.ts';
+import { decisionDiagram, topologyDiagram } from './diagrams.ts';
 import { nodeTsConfig } from './tsconfig.ts';
 import { NODE_ENGINE } from '../versions/npm.ts';
 import { stackSecretDefs } from './secrets.ts';
@@ -59,6 +60,9 @@ export function projectFiles(spec: StackSpec, outputs: readonly AreaOutput[], sp
     layout,
     secrets: stackSecretDefs(spec),
     sections: outputs.flatMap((o) => o.readme ?? []),
+    topology: topologyDiagram(spec),
+    decisionChart: decisionDiagram(spec),
+    flowchartDecided: spec.decision.flowchart !== undefined,
   });
   return [
     file('README.md', readme),

@@ -3,11 +3,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import { md, mdCell, mdCode, promqlString, sh, tsComment, tsString } from './escape.ts';
+import { md, mdCell, mdCode, mermaid, promqlString, sh, tsComment, tsString } from './escape.ts';
 import { PRECOMPILED } from './precompiled.ts';
 
 /** The escaping helpers templates may use; test/emit/templates.test.ts reads this list. */
-export const ESCAPES: Readonly<Record<string, (text: string) => string>> = { tsComment, tsString, md, mdCell, mdCode, sh, promqlString };
+export const ESCAPES: Readonly<Record<string, (text: string) => string>> = { tsComment, tsString, md, mdCell, mdCode, sh, promqlString, mermaid };
 
 /** The package root holds templates/; walk up from this module (source, dist or bundle alike). */
 function findTemplatesRoot(): string {

@@ -5,3 +5,4 @@ export * from './operations.ts';
 export * from './scenarios.ts';
 export * from './semantics.ts';
 export * from './equivalents.ts';
+export * from './migrations.ts';

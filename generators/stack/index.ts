@@ -11,3 +11,4 @@ export * from './thresholds.ts';
 export * from './resolve.ts';
 export * from './types.ts';
 export { BrokersRefusedError, moveChannel } from './translate.ts';
+export { addMigration, MigrationRefusedError } from './migrations.ts';

@@ -12,6 +12,7 @@ import { quantityProblem, type QuantityKind } from './quantity.ts';
 import { describe, join, Reader, type Obj, type SpecIssue } from './reader.ts';
 import { THRESHOLD_BOUNDS, wholeMinutes } from './thresholds.ts';
 import { readChannel } from './parse-channels.ts';
+import { readMigrations } from './parse-migrations.ts';
 import { checkRules } from './rules.ts';
 import {
   PROFILES,
@@ -41,7 +42,7 @@ import { defaultThresholds } from './defaults.ts';
 export type ParseResult = { ok: true; spec: StackSpec } | { ok: false; issues: SpecIssue[] };
 
 function read(r: Reader, raw: unknown): StackSpec | undefined {
-  const root = r.object(raw, '', ['version', 'name', 'scenario', 'profile', 'targets', 'decision', 'brokers', 'channels', 'monitoring', 'backup']);
+  const root = r.object(raw, '', ['version', 'name', 'scenario', 'profile', 'targets', 'decision', 'brokers', 'channels', 'monitoring', 'backup', 'migrations']);
   if (!root) return undefined;
   const version = r.required(root, 'version', '', (v, p) => r.integer(v, p, SPEC_VERSION, SPEC_VERSION));
   const name = r.required(root, 'name', '', (v, p) => r.string(v, p, N.PROJECT_NAME));
@@ -54,10 +55,13 @@ function read(r: Reader, raw: unknown): StackSpec | undefined {
   const channels = r.required(root, 'channels', '', (v, p) => r.list(v, p, (c, cp) => readChannel(r, c, cp), 1));
   const monitoring = r.required(root, 'monitoring', '', (v, p) => readMonitoring(r, v, p));
   const backup = r.required(root, 'backup', '', (v, p) => readBackup(r, v, p));
+  const migrations = r.optional(root, 'migrations', '', (v, p) => readMigrations(r, v, p));
   if (version === undefined || !name || !scenario || !profile || !targets || !decision || !brokers || !channels || !monitoring || !backup) {
     return undefined;
   }
-  return { version: SPEC_VERSION, name, scenario, profile, targets, decision, brokers, channels, monitoring, backup };
+  if (root.migrations !== undefined && !migrations) return undefined;
+  const spec: StackSpec = { version: SPEC_VERSION, name, scenario, profile, targets, decision, brokers, channels, monitoring, backup };
+  return migrations && migrations.length > 0 ? { ...spec, migrations } : spec;
 }
 
 function readDecision(r: Reader, raw: unknown): Decision | undefined {

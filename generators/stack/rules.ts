@@ -10,6 +10,7 @@ import { brokersOf, derivedNames } from './resolve.ts';
 import { longestGapMinutes, parseCron } from './cron.ts';
 import { quantityValue } from './quantity.ts';
 import { RESERVED_NAMES, RESERVED_RULE } from './text.ts';
+import { checkMigrations } from './rules-migrations.ts';
 
 /** Bytes of a Redis size (384mb) or a Kubernetes memory quantity (512Mi); undefined when it is neither. */
 function bytes(size: string): number | undefined {
@@ -25,6 +26,7 @@ export function checkRules(r: Reader, spec: StackSpec): void {
   spec.channels.forEach((channel, i) => checkChannel(r, spec, channel, join('channels', i)));
   checkNames(r, spec);
   checkBackupSchedule(r, spec);
+  checkMigrations(r, spec);
 }
 
 /** Kubernetes refuses a request above its limit (and compose a reservation above the limit). */

@@ -2,7 +2,7 @@
  * The stack spec: the one model at the centre. Prompts and flags build it, it is written into
  * the generated project as `brokerplate.yaml`, and every emitter is a plain function of it.
  */
-import type { BrokerId, FlowchartAnswers, Scale, ScenarioId, Semantics } from '../guide/index.ts';
+import type { BrokerId, FlowchartAnswers, MigrationPattern, Scale, ScenarioId, Semantics } from '../guide/index.ts';
 
 export const SPEC_FILE = 'brokerplate.yaml';
 export const SPEC_VERSION = 1;
@@ -225,6 +225,33 @@ export interface Decision {
   overridden: boolean;
 }
 
+// ---------------------------------------------------------------- migrations
+
+/** Moves a RabbitMQ queue to a Kafka topic (the guide's "From RabbitMQ to Kafka"). Names are channel names of the spec. */
+export interface RabbitToKafkaMigration {
+  pattern: 'rabbitmq-to-kafka';
+  /** The RabbitMQ queue channel being retired. */
+  from: string;
+  /** The Kafka topic channel taking over (the same message). */
+  to: string;
+  /** A RabbitMQ queue channel on the same exchange and bindings as `from`: the copy `verify` reads, so it never takes a message from the real consumers. */
+  tap: string;
+  /** The consumer group of `to` that `verify` reads with (one of its consumerGroups). */
+  verifyGroup: string;
+}
+
+/** Moves a Redis Pub/Sub channel to a stream (the guide's "From Redis Pub/Sub to Streams"). */
+export interface PubSubToStreamsMigration {
+  pattern: 'redis-pubsub-to-streams';
+  /** The Pub/Sub channel being retired. */
+  from: string;
+  /** The stream channel taking over (the same message). */
+  to: string;
+}
+
+export type MigrationSpec = RabbitToKafkaMigration | PubSubToStreamsMigration;
+export type MigrationOf<P extends MigrationPattern> = Extract<MigrationSpec, { pattern: P }>;
+
 export interface StackSpec {
   version: typeof SPEC_VERSION;
   name: string;
@@ -236,4 +263,6 @@ export interface StackSpec {
   channels: Channel[];
   monitoring: MonitoringSpec;
   backup: BackupSpec;
+  /** Migration kits to generate (absent: none). */
+  migrations?: MigrationSpec[];
 }

@@ -23,11 +23,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mdCell } from '../../generators/emit/escape.ts';
 import { emitProject, type GeneratedFile } from '../../generators/emit/index.ts';
 import { SCENARIO_IDS } from '../../generators/guide/index.ts';
-import { PROFILES, type FieldSpec, type MessageSpec, type Profile, type StackSpec } from '../../generators/stack/index.ts';
+import { addMigration, PROFILES, type FieldSpec, type MessageSpec, type Profile, type StackSpec } from '../../generators/stack/index.ts';
 import { toolPath } from '../../scripts/tools/tools.mjs';
 import { run, sharedNodeModules } from '../clients/support.ts';
 import { ROOT } from '../support/cli.ts';
 import { specFor } from '../support/stack.ts';
+import { mermaidBlocks, mermaidProblem } from '../support/mermaid.ts';
 
 /** One tag per free-text field, so the coverage table can say where each one landed. */
 const FIELDS = {
@@ -59,13 +60,20 @@ function plantMessage(m: MessageSpec, text: Text, descTag: Tag): void {
   m.fields.hostileTags = { type: 'array', optional: true, items: { type: 'string', description: text('ZitemsDesc') } as FieldSpec };
 }
 
-/** The scenario's spec with `text` in every free-text field. */
+/**
+ * The scenario's spec with `text` in every free-text field (hybrid prod: with both migration kits, their channels planted
+ * too; hybrid dev stays as seeded, so the examples test below runs the same examples within its time limit).
+ */
 function plantedSpec(scenario: (typeof SCENARIO_IDS)[number], profile: Profile, text: Text): StackSpec {
   return specFor(scenario, profile, {
     edit: (spec) => {
+      if (scenario === 'hybrid' && profile === 'prod') {
+        const migrated = addMigration(addMigration(spec, 'rabbitmq-to-kafka'), 'redis-pubsub-to-streams');
+        Object.assign(spec, { brokers: migrated.brokers, channels: migrated.channels, migrations: migrated.migrations });
+      }
       for (const c of spec.channels) {
         c.description = text('ZchanDesc');
-        plantMessage(c.message, text, 'ZfieldDesc');
+        if (!spec.migrations?.some((m) => m.to === c.name || ('tap' in m && m.tap === c.name))) plantMessage(c.message, text, 'ZfieldDesc');
         if (c.broker === 'rabbitmq' && c.kind === 'rpc') plantMessage(c.reply, text, 'ZreplyDesc');
         if (c.broker === 'rabbitmq' && c.kind === 'queue' && c.exchangeType === 'headers') {
           for (const b of c.bindings) b.headers = { ...b.headers, [text('ZheaderName')]: text('ZheaderValue') };
@@ -265,6 +273,38 @@ describe('a hostile string in every free-text field, every scenario × profile',
     const rawSpec = { path: 'brokerplate.yaml', contents: (spec?.contents ?? '').replace(/^( *)description: .*$/m, `$1description: ${text.split('\n')[0]}`) };
     expect(specTwin && findings(rawSpec, specTwin)).toEqual([expect.stringMatching(/brokerplate\.yaml: (not YAML|its structure differs)/)]);
   });
+
+  it('Mermaid diagrams (README, runbooks) parse with Mermaid\'s parser and have their plain twin\'s structure (labels aside)', async () => {
+    const structure = (block: string) => block.replace(/"[^"]*"/g, '""');
+    const problems: string[] = [];
+    let blocks = 0;
+    for (const g of generated) {
+      for (const f of g.hostile.filter((x) => x.path.endsWith('.md'))) {
+        const twin = mermaidBlocks(g.twin.get(f.path)?.contents ?? '');
+        for (const [i, block] of mermaidBlocks(f.contents).entries()) {
+          blocks++;
+          const problem = await mermaidProblem(block);
+          if (problem) problems.push(`${g.id} ${f.path} diagram ${i}: ${problem}`);
+          if (structure(block) !== structure(twin[i] ?? '')) problems.push(`${g.id} ${f.path} diagram ${i}: its structure differs from the plain twin's`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(blocks).toBeGreaterThanOrEqual(CASES.length * 2 + 4);
+    const readme = generated.find((g) => g.id === 'hybrid-prod')?.hostile.find((f) => f.path === 'README.md')?.contents ?? '';
+    expect(readme).toMatch(/```mermaid[\s\S]*Phase 1[\s\S]*```/);
+    expect(readme).toContain('ZchanDesc');
+    expect(readme).toMatch(/```mermaid[\s\S]*ZchanDesc[\s\S]*```/);
+  }, 300_000);
+
+  it('self-check: a diagram with a label left unescaped fails the parser', async () => {
+    const block = mermaidBlocks(generated.find((g) => g.id === 'hybrid-dev')?.hostile.find((f) => f.path === 'README.md')?.contents ?? '').find((b) => b.includes('ZchanDesc')) ?? '';
+    // The channel's label with its description as the spec has it (the escaping undone).
+    const unescaped = block.replace(/"[^"]*ZchanDesc[^"]*"/, `"${hostile('ZchanDesc')}"`);
+    expect(unescaped).not.toBe(block);
+    expect(await mermaidProblem(block)).toBeUndefined();
+    expect(await mermaidProblem(unescaped)).toBeDefined();
+  }, 60_000);
 
   it('type-checks: tsc --noEmit over every project at once', async () => {
     const include = CASES.flatMap((c) => ['src', 'test', 'bench'].map((d) => `${c.id}/${d}/**/*.ts`).concat(`${c.id}/vitest.config.ts`));

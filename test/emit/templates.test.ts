@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import Handlebars from 'handlebars';
 import { describe, expect, it } from 'vitest';
-import { md, mdCell, mdCode, promqlString, sh, tsComment, tsString } from '../../generators/emit/escape.ts';
+import { md, mdCell, mdCode, mermaid, promqlString, sh, tsComment, tsString } from '../../generators/emit/escape.ts';
 import { ESCAPES } from '../../generators/emit/render.ts';
 import { ROOT } from '../support/cli.ts';
 
@@ -53,6 +53,9 @@ const SAFE: Readonly<Record<string, string>> = {
   caFile: 'a path under secrets/tls/ (a constant)',
   operations: 'Kafka ACL operation names joined by ", " (constants, generators/brokers/kafka/acl.ts)', type: 'a Kafka ACL resource type (constants)',
   mechanism: 'the SASL mechanism name SCRAM-SHA-512 (a constant, generators/brokers/kafka/security.ts)',
+  diagram: 'Mermaid text built in generators/emit/diagrams.ts, every label through mermaid() (escape.ts)', topology: 'Mermaid text built in generators/emit/diagrams.ts, every label through mermaid() (escape.ts)',
+  decisionChart: 'Mermaid text built in generators/emit/diagrams.ts, every label through mermaid() (escape.ts)', runbook: 'a path the generator builds from the pattern name (constant)',
+  module: 'a path built from a channel identifier (names)', number: NUMBER, '@index': 'the loop index Handlebars counts (a number)', does: GUIDE, exit: GUIDE, rollback: GUIDE, guideSteps: GUIDE, code: CONST, script: CONST,
   case: 'measured figures the generator carries (constants)', sent: NUMBER, acked: NUMBER, lost: NUMBER, rejectedButWritten: NUMBER, duplicates: NUMBER, stall: CONST,
 };
 
@@ -66,6 +69,7 @@ const THIS_ALLOWED: Readonly<Record<string, string>> = {
   'project/README.md': 'the flowchart path and the guide\'s reasons (guide text)',
   'infra/README.md': 'notes the generator writes',
   'tls/README.md': 'certificate file paths and DNS names the generator builds from names',
+  'migrations/runbook.md': 'the guide\'s benefits of the migration pattern (guide text)',
   'config/rabbitmq/init.sh': 'parameter expansions ${VAR:?…} of password variable names (names)',
 };
 
@@ -180,6 +184,7 @@ describe('the escaping helpers', () => {
     expect(mdCode('orders.dlq')).toBe('`orders.dlq`');
     expect(sh('shop')).toBe("'shop'");
     expect(promqlString('shop')).toBe('"shop"');
+    expect(mermaid('orders.dlq (queue, at-least-once)')).toBe('"orders.dlq (queue, at-least-once)"');
   });
 
   it('escape what would end or change the construct around them', () => {
@@ -191,5 +196,10 @@ describe('the escaping helpers', () => {
     expect(mdCode('`x')).toBe('`` `x ``');
     expect(sh("it's $(x)")).toBe("'it'\\''s $(x)'");
     expect(promqlString('a"b\\c\nd')).toBe('"a\\"b\\\\c\\nd"');
+    // Inside the quotes: no quote, line break, %, <, >, backtick, and no # or ; outside an entity code.
+    expect(mermaid(hostile).replace(/#\d+;/g, '')).toMatch(/^"[^"\n%<>`;#]*"$/);
+    expect(mermaid('a"b')).toBe('"a#34;b"');
+    expect(mermaid('%% x: #y;')).toBe('"#37;#37; x#58; #35;y#59;"');
+    expect(mermaid('😀')).toBe('"#128512;"');
   });
 });

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { emitProject, kindOf, type GeneratedFile } from '../../generators/emit/index.ts';
 import { recommendedBrokers, scenarioForFlowchart, SCENARIO_IDS, type BrokerId, type FlowchartAnswers, type ScenarioId } from '../../generators/guide/index.ts';
-import { buildSpec, formatIssue, parseSpec, PROFILES, TARGETS, type Decision, type Profile, type StackSpec } from '../../generators/stack/index.ts';
+import { addMigration, buildSpec, formatIssue, parseSpec, PROFILES, TARGETS, type Decision, type Profile, type StackSpec } from '../../generators/stack/index.ts';
 
 /** The spec the CLI builds for `--scenario … --profile … --targets compose,k8s --yes --name demo`. */
 function cliSpec(scenario: ScenarioId, profile: Profile, decision: Decision, brokers?: readonly BrokerId[]): StackSpec {
@@ -62,5 +62,19 @@ describe('generated trees (guard: no output change without a reviewed snapshot u
   it('--scenario event-streaming --brokers kafka,redis --profile prod', async () => {
     const spec = cliSpec('event-streaming', 'prod', { overridden: true }, ['kafka', 'redis']);
     await expect(listing(spec)).toMatchFileSnapshot('__snapshots__/trees/event-streaming-brokers-kafka-redis-prod.txt');
+  });
+
+  it('--scenario background-jobs --brokers rabbitmq,kafka --migration rabbitmq-to-kafka --profile prod', async () => {
+    const built = addMigration(cliSpec('background-jobs', 'prod', { overridden: true }, ['rabbitmq', 'kafka']), 'rabbitmq-to-kafka');
+    const result = parseSpec(JSON.parse(JSON.stringify(built)));
+    if (!result.ok) throw new Error(result.issues.map(formatIssue).join('\n'));
+    await expect(listing(result.spec)).toMatchFileSnapshot('__snapshots__/trees/migration-rabbitmq-to-kafka-prod.txt');
+  });
+
+  it('--scenario realtime-notifications --migration redis-pubsub-to-streams --profile dev', async () => {
+    const built = addMigration(cliSpec('realtime-notifications', 'dev', { overridden: false }), 'redis-pubsub-to-streams');
+    const result = parseSpec(JSON.parse(JSON.stringify(built)));
+    if (!result.ok) throw new Error(result.issues.map(formatIssue).join('\n'));
+    await expect(listing(result.spec)).toMatchFileSnapshot('__snapshots__/trees/migration-redis-pubsub-to-streams-dev.txt');
   });
 });
