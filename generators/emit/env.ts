@@ -168,7 +168,9 @@ const RETIRED = '#retired ';
 function brokerplateKeys(spec: StackSpec): { secrets: Set<string>; all: Set<string> } {
   const parts = Object.values(BROKER_PLUGINS).map((p) => p.connection);
   const secrets = new Set([...parts.flatMap((c) => c.secrets(spec).map((s) => s.env)), ...MONITORING_SECRETS.map((s) => s.env), ...Object.values(MONITORING_PRINCIPALS).map((p) => p.env)]);
-  return { secrets, all: new Set([...secrets, ...parts.flatMap((c) => c.connection(spec).map((v) => v.env))]) };
+  // Some connection variables exist in one profile only (a CA file in prod): switching profiles must not leave them behind as the user's.
+  const bothProfiles = (['dev', 'prod'] as const).map((profile) => ({ ...spec, profile }));
+  return { secrets, all: new Set([...secrets, ...parts.flatMap((c) => bothProfiles.flatMap((s) => c.connection(s).map((v) => v.env)))]) };
 }
 
 /**
