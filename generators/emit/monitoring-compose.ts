@@ -2,7 +2,7 @@
 import { BROKER_PLUGINS } from '../brokers/index.ts';
 import { brokersOf, type StackSpec } from '../stack/index.ts';
 import { IMAGES } from '../versions/images.ts';
-import { composeSecret, envRef, loopbackPort, type ComposeAddon, type ServiceAdditions } from './compose-model.ts';
+import { composeSecret, loopbackPort, type ComposeAddon, type ServiceAdditions } from './compose-model.ts';
 import { authHealthcheckShell, MONITORING_PRINCIPALS, monitoringAuth, WEB_CONFIG_MOUNT, webConfigPath, type WebService } from './monitoring-auth.ts';
 import { MONITORING_PORTS, type ComposePieces, type ComposeService } from './monitoring-model.ts';
 
@@ -27,16 +27,14 @@ function withWebAuth(spec: StackSpec, name: WebService, service: ComposeService,
   };
 }
 
-/** prod: Grafana reads its admin and datasource passwords from compose secrets, not the environment. */
+/** Grafana reads its admin password (and in prod its datasource password) from compose secrets, not the environment. */
 function grafanaSecrets(spec: StackSpec, service: ComposeService): ComposeService {
-  if (!monitoringAuth(spec)) return service;
   const admin = composeSecret('GRAFANA_ADMIN_PASSWORD');
-  const { GF_SECURITY_ADMIN_PASSWORD: _fromEnv, ...environment } = service.environment ?? {};
   return {
     ...service,
     // Grafana reads any GF_* setting from the file named by GF_<setting>__FILE.
-    environment: { ...environment, GF_SECURITY_ADMIN_PASSWORD__FILE: admin.target },
-    secrets: [admin, composeSecret(MONITORING_PRINCIPALS.grafana.env)],
+    environment: { ...service.environment, GF_SECURITY_ADMIN_PASSWORD__FILE: admin.target },
+    secrets: monitoringAuth(spec) ? [admin, composeSecret(MONITORING_PRINCIPALS.grafana.env)] : [admin],
   };
 }
 
@@ -73,7 +71,6 @@ export function monitoringCompose(spec: StackSpec, brokers: Readonly<Record<stri
       restart: 'unless-stopped',
       environment: {
         GF_SECURITY_ADMIN_USER: 'admin',
-        GF_SECURITY_ADMIN_PASSWORD: envRef('GRAFANA_ADMIN_PASSWORD'),
         GF_USERS_ALLOW_SIGN_UP: 'false',
         GF_AUTH_ANONYMOUS_ENABLED: 'false',
         GF_ANALYTICS_REPORTING_ENABLED: 'false',

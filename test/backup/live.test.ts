@@ -12,7 +12,7 @@
  * RabbitMQ are Debian 13's (Redis 8, RabbitMQ 4); the Redis scripts run inside that root, as they
  * run in the redis image.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rabbitDefinitions } from '../../generators/brokers/rabbitmq/config.ts';
@@ -90,7 +90,10 @@ describe.each(withBroker('redis'))('Redis backup and restore: $scenario ($profil
     const key = `restore-check:${scenario}`;
     cli(b.redisPort, 'SET', key, 'before-backup');
     cli(b.redisPort, 'XADD', `${key}:stream`, '*', 'n', '1');
-    const env = { REDIS_HOST: '127.0.0.1', REDIS_PORT: String(b.redisPort), REDIS_USER: 'default', REDIS_PASSWORD: b.redisPassword, BACKUP_DIR: backups, BACKUP_KEEP: '2', PUSHGATEWAY_URL: pushgateway };
+    // The password as compose and Kubernetes deliver it: a file named by REDIS_PASSWORD_FILE.
+    const passwordFile = join(work, `redis-${scenario}-password`);
+    writeFileSync(passwordFile, b.redisPassword, { mode: 0o600 });
+    const env = { REDIS_HOST: '127.0.0.1', REDIS_PORT: String(b.redisPort), REDIS_USER: 'default', REDIS_PASSWORD_FILE: passwordFile, BACKUP_DIR: backups, BACKUP_KEEP: '2', PUSHGATEWAY_URL: pushgateway };
     const t0 = Math.floor(Date.now() / 1000);
     for (let i = 0; i < 3; i++) {
       if (i > 0) await sleep(1100); // backups are named by the second

@@ -13,11 +13,11 @@
  * TLS as the replica user; the backup user streams an RDB over TLS.
  * Listens on 127.0.0.1/127.0.0.2:27411-27419 (run it in a network namespace: /work/bin/nsrun <ns> …).
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exporterEnvironment } from '../../generators/brokers/redis/monitoring.ts';
+import { exporterCommand, exporterEnvironment } from '../../generators/brokers/redis/monitoring.ts';
 import { redisMonitoring } from '../../generators/brokers/redis/monitoring.ts';
 import { tlsMaterial } from '../../generators/emit/tls-files.ts';
 import { x509Issuer } from '../../generators/emit/tls-issuer.ts';
@@ -281,8 +281,13 @@ describe('redis prod: the components, each with its own principal, over TLS', ()
     const settings = exporterEnvironment(spec);
     expect(settings).toMatchObject({ REDIS_USER: 'monitor', REDIS_EXPORTER_CONFIG_COMMAND: '-', REDIS_EXPORTER_TLS_CA_CERT_FILE: '/etc/brokerplate/tls/ca.crt' });
     const dir = join(root, 'exporter');
-    const exporter = launchInRoot('redis_exporter', ['prometheus-redis-exporter'], {
-      env: { PATH: process.env.PATH, ...settings, REDIS_EXPORTER_TLS_CA_CERT_FILE: ca, REDIS_EXPORTER_WEB_LISTEN_ADDRESS: `127.0.0.1:${PORTS.exporter}`, REDIS_PASSWORD: password('REDIS_MONITOR_PASSWORD') },
+    // The generated command (its binary path is the Debian package's here): the password from its file, as compose mounts it.
+    mkdirSync(dir, { recursive: true });
+    const passwordFile = join(dir, 'redis_monitor_password');
+    writeFileSync(passwordFile, password('REDIS_MONITOR_PASSWORD'), { mode: 0o600 });
+    const command = exporterCommand(passwordFile, 'prometheus-redis-exporter').map((a) => a.replaceAll('$$', '$')); // compose's own expansion
+    const exporter = launchInRoot('redis_exporter', command, {
+      env: { PATH: process.env.PATH, ...settings, REDIS_EXPORTER_TLS_CA_CERT_FILE: ca, REDIS_EXPORTER_WEB_LISTEN_ADDRESS: `127.0.0.1:${PORTS.exporter}` },
       logFile: join(dir, 'exporter.log'),
     });
     started.push(exporter);

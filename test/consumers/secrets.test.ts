@@ -5,10 +5,8 @@
  * CLI resolves from it (`--profile '*' config`, .env interpolated), are scanned for every secret
  * value of its .env and for any PEM private key. Controls plant one of each and see them found.
  *
- * Compose still hands some secrets to containers as environment variables (interpolated, hence
- * in the resolved configuration): ENV_DELIVERED lists them by service and .env key, each pending
- * its move to a compose secret file (issue 13). A leak not listed fails; a listed one that no
- * longer happens fails too, so the list only shrinks.
+ * No secret reaches a container as an environment variable (it would be interpolated into the
+ * resolved configuration, and `docker inspect` would show it): every one is a compose secret file.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -23,13 +21,6 @@ const compose: string = composeTool;
 
 const PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
 const SECRET_KEY = /(PASSWORD|COOKIE|SECRET|TOKEN)$/;
-
-/** `<service without its ordinal>: <.env key>` whose value the resolved compose configuration shows (environment variables). */
-const ENV_DELIVERED = new Set([
-  'grafana: GRAFANA_ADMIN_PASSWORD',
-  'redis-backup: REDIS_BACKUP_PASSWORD',
-  'redis-exporter: REDIS_MONITOR_PASSWORD',
-]);
 
 /** The .env entries that are secrets, by key. */
 export function envSecrets(dir: string): Map<string, string> {
@@ -66,8 +57,6 @@ async function resolvedLeaks(dir: string, secrets: ReadonlyMap<string, string>):
   ];
 }
 
-const seen = new Set<string>();
-
 describe.each(PROJECT_CASES.map((c) => c.id))('secret scan of %s', (id) => {
   const dir = projectDir(id);
 
@@ -80,19 +69,13 @@ describe.each(PROJECT_CASES.map((c) => c.id))('secret scan of %s', (id) => {
     expect(scanFiles(dir, envSecrets(dir))).toEqual([]);
   });
 
-  it("the resolved compose configuration shows no secret but the listed environment-delivered ones, and no private key", async () => {
-    const leaks = await resolvedLeaks(dir, envSecrets(dir));
-    leaks.forEach((l) => seen.add(l));
-    expect(leaks.filter((l) => !ENV_DELIVERED.has(l))).toEqual([]);
+  it('the resolved compose configuration shows no secret (none is an environment variable) and no private key', async () => {
+    expect(await resolvedLeaks(dir, envSecrets(dir))).toEqual([]);
   });
 });
 
 describe('secret scan controls', () => {
   const id = PROJECT_CASES.find((c) => c.id === 'hybrid-prod')?.id ?? '';
-
-  it('every listed environment-delivered secret still happens somewhere (else remove it from ENV_DELIVERED)', () => {
-    expect([...ENV_DELIVERED].filter((l) => !seen.has(l))).toEqual([]);
-  });
 
   it('a secret value or a private key planted in an emitted file is found', () => {
     const dir = join(WORK, 'planted');

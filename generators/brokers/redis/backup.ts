@@ -6,6 +6,7 @@
  */
 import { scalingOf, settingsOf, type StackSpec } from '../../stack/index.ts';
 import { backupCronJob, backupService, libScript, scriptsConfigMap, type BackupPart } from '../../emit/backup-model.ts';
+import { composeSecret } from '../../emit/compose-model.ts';
 import { file } from '../../emit/files.ts';
 import type { K8sObject } from '../../emit/k8s-model.ts';
 import type { ComposePieces } from '../../emit/monitoring-model.ts';
@@ -59,19 +60,21 @@ function compose(spec: StackSpec): ComposePieces {
   if (scheduled(spec).length === 0) return { services: {}, volumes: [], files: [], notes: [] };
   const source = sourceNode(spec);
   const password = PASSWORD_ENV[BACKUP_USER];
-  const service = backupService(
+  const base = backupService(
     spec,
     'redis',
     IMAGES.redis,
     {
       REDIS_HOST: source.host,
       REDIS_USER: BACKUP_USER,
-      REDIS_PASSWORD: `\${${password}:?${password} is not set}`,
+      REDIS_PASSWORD_FILE: composeSecret(password).target,
       ...(redisTls(spec) && { REDIS_CA_FILE: TLS_FILES.ca }),
       ...sentinelEnv(spec, composeTopology({ 'redis-sentinel': scalingOf(spec, 'redis').sentinels })),
     },
     [source.host],
   );
+  // The password as a file (a compose secret), not in the container's environment.
+  const service = { ...base, secrets: [...(base.secrets ?? []), composeSecret(password)] };
   return {
     services: {
       // prod: the CA certificate (public) to verify the nodes with.

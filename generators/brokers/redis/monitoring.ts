@@ -4,7 +4,7 @@
  * (length, consumer groups, pending entries) and their dead-letter streams.
  */
 import { channelsOf, deadLetterName, scalingOf, settingsOf, type StackSpec } from '../../stack/index.ts';
-import { envRef, loopbackPort } from '../../emit/compose-model.ts';
+import { composeSecret, loopbackPort } from '../../emit/compose-model.ts';
 import { type K8sObject, IMAGE_UIDS, restrictedContainer, restrictedPod } from '../../emit/k8s-model.ts';
 import { MONITORING_PORTS, type AlertRule, type ComposePieces, type ComposeService, type MonitoringPart, type Naming, type Panel, type ScrapeJob } from '../../emit/monitoring-model.ts';
 import { render } from '../../emit/render.ts';
@@ -203,11 +203,23 @@ function panels(spec: StackSpec): Panel[] {
 }
 
 /**
- * Exporter settings shared by compose and Kubernetes (password from the environment). No CONFIG
+ * Exporter settings shared by compose and Kubernetes (the password: exporterCommand()). No CONFIG
  * command (`-`): the monitor user may not run CONFIG GET, which would show masterauth;
  * redis_memory_max_bytes comes from INFO. prod: rediss:// targets verified with the CA (host names
  * included), no client certificate.
  */
+/** Where the Kubernetes Deployment mounts the monitor password (compose: its secrets folder). */
+const PASSWORD_MOUNT = '/etc/brokerplate/redis-exporter';
+
+/**
+ * The exporter's command: a shell reads the monitor password from its file into the exporter's
+ * own environment, so it is never in the container's configuration (`docker inspect`) nor on a
+ * command line. `$$` is `$` after compose's and Kubernetes' own expansion.
+ */
+export function exporterCommand(passwordFile: string, binary = '/redis_exporter'): string[] {
+  return ['/bin/sh', '-c', `REDIS_PASSWORD="$$(cat ${passwordFile})" && export REDIS_PASSWORD && exec ${binary}`];
+}
+
 export function exporterEnvironment(spec: StackSpec): Record<string, string> {
   const streams = streamPatterns(spec);
   return {
@@ -228,7 +240,9 @@ function compose(spec: StackSpec, brokers: Readonly<Record<string, ComposeServic
       'redis-exporter': {
         image: IMAGES.redisExporter,
         restart: 'unless-stopped',
-        environment: { ...exporterEnvironment(spec), REDIS_PASSWORD: envRef(EXPORTER_PASSWORD) },
+        entrypoint: exporterCommand(composeSecret(EXPORTER_PASSWORD).target),
+        environment: exporterEnvironment(spec),
+        secrets: [composeSecret(EXPORTER_PASSWORD)],
         ports: [loopbackPort(MONITORING_PORTS.redisExporter, MONITORING_PORTS.redisExporter)],
         // prod: the CA certificate only (public), to verify the nodes.
         ...(redisTls(spec) && { volumes: [{ type: 'bind' as const, source: `./${CA_FILES.cert}`, target: TLS_FILES.ca, read_only: true }] }),
@@ -262,19 +276,23 @@ function k8s(spec: StackSpec, namespace: string): K8sObject[] {
                 name: 'redis-exporter',
                 image: IMAGES.redisExporter,
                 securityContext: restrictedContainer(),
-                env: [
-                  ...Object.entries(exporterEnvironment(spec)).map(([name, value]) => ({ name, value })),
-                  // The Secret holding the stack's secrets is created by the Pulumi program (key = env name).
-                  { name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: `${spec.name}-secrets`, key: EXPORTER_PASSWORD } } },
-                ],
+                command: exporterCommand(`${PASSWORD_MOUNT}/${composeSecret(EXPORTER_PASSWORD).source}`),
+                env: Object.entries(exporterEnvironment(spec)).map(([name, value]) => ({ name, value })),
                 ports: [{ name: 'metrics', containerPort: MONITORING_PORTS.redisExporter }],
                 readinessProbe: { httpGet: { path: '/health', port: 'metrics' }, periodSeconds: 15 },
                 resources: { requests: { cpu: '20m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
-                ...(redisTls(spec) && { volumeMounts: [{ name: 'tls', mountPath: TLS_MOUNT, readOnly: true }] }),
+                volumeMounts: [
+                  { name: 'password', mountPath: PASSWORD_MOUNT, readOnly: true },
+                  ...(redisTls(spec) ? [{ name: 'tls', mountPath: TLS_MOUNT, readOnly: true }] : []),
+                ],
               },
             ],
-            // prod: ca.crt of the data nodes' cert-manager Secret, to verify them.
-            ...(redisTls(spec) && { volumes: [{ name: 'tls', secret: { secretName: tlsSecretName('redis'), items: [{ key: 'ca.crt', path: 'ca.crt' }] } }] }),
+            volumes: [
+              // The monitor user's password as a file, from the Secret the Pulumi program creates (key = .env name).
+              { name: 'password', secret: { secretName: `${spec.name}-secrets`, defaultMode: 0o440, items: [{ key: EXPORTER_PASSWORD, path: composeSecret(EXPORTER_PASSWORD).source }] } },
+              // prod: ca.crt of the data nodes' cert-manager Secret, to verify them.
+              ...(redisTls(spec) ? [{ name: 'tls', secret: { secretName: tlsSecretName('redis'), items: [{ key: 'ca.crt', path: 'ca.crt' }] } }] : []),
+            ],
           },
         },
       },
