@@ -8,7 +8,7 @@ import type { StackSpec } from '../stack/index.ts';
 import type { GeneratedFile } from './files.ts';
 import { render } from './render.ts';
 import { IMAGE_UIDS, restrictedContainer, restrictedPod, type K8sObject } from './k8s-model.ts';
-import { composeSecret } from './compose-model.ts';
+import { composeSecret, type ComposeMount, type ComposeSecretRef } from './compose-model.ts';
 import { MONITORING_PRINCIPALS, monitoringAuth, passwordFile } from './monitoring-auth.ts';
 import { BACKUP_METRIC, BACKUP_PUSH_JOB, MONITORING_PORTS, type ComposePieces, type ComposeService } from './monitoring-model.ts';
 
@@ -46,17 +46,25 @@ function pushgatewayLogin(spec: StackSpec): { environment: Record<string, string
   return { environment: { PUSHGATEWAY_USER: backup.user, PUSHGATEWAY_PASSWORD_FILE: passwordFile(backup) }, secrets: [composeSecret(backup.env)] };
 }
 
+/** What a broker's backup job reads besides the scripts: its own password files and the CA (prod). */
+export interface BackupFiles {
+  readonly secrets: readonly ComposeSecretRef[];
+  readonly volumes: readonly ComposeMount[];
+}
+
 /** The one-shot backup service: runs `backup/<broker>/backup.sh` in the broker's own image. */
-export function backupService(spec: StackSpec, broker: BrokerId, image: string, environment: Record<string, string>, dependsOn: readonly string[]): ComposeService {
+export function backupService(spec: StackSpec, broker: BrokerId, image: string, environment: Record<string, string>, dependsOn: readonly string[], files?: BackupFiles): ComposeService {
   const login = pushgatewayLogin(spec);
+  const secrets = [...(login.secrets ?? []), ...(files?.secrets ?? [])];
   return {
     image,
     entrypoint: ['bash', `${SCRIPTS_MOUNT}/${broker}/backup.sh`],
     environment: { ...environment, BACKUP_DIR: `${BACKUPS_MOUNT}/${broker}`, BACKUP_KEEP: String(spec.backup.keep), PUSHGATEWAY_URL: pushgatewayUrl(spec), ...login.environment },
-    ...(login.secrets && { secrets: login.secrets }),
+    ...(secrets.length > 0 && { secrets }),
     volumes: [
       { type: 'bind', source: './backup', target: SCRIPTS_MOUNT, read_only: true },
       { type: 'volume', source: `${broker}-backups`, target: `${BACKUPS_MOUNT}/${broker}` },
+      ...(files?.volumes ?? []),
     ],
     depends_on: Object.fromEntries(dependsOn.map((s) => [s, { condition: 'service_healthy' as const }])),
     profiles: ['backup'],
@@ -71,11 +79,17 @@ export interface CronEnv {
   readonly secret?: string;
 }
 
+/** Files a CronJob mounts besides scripts and backups (password files, the CA), each a pod volume and its mount. */
+export interface CronFiles {
+  readonly volumes: readonly Record<string, unknown>[];
+  readonly mounts: readonly { readonly name: string; readonly mountPath: string; readonly readOnly: true }[];
+}
+
 /**
  * The same backup as a CronJob: scripts from a ConfigMap, backups on a PVC, secrets from the
  * stack's Secret (`<name>-secrets`, keyed by the .env names, created by the Pulumi program).
  */
-export function backupCronJob(spec: StackSpec, namespace: string, broker: BrokerId, image: string, env: readonly CronEnv[], storage = '5Gi'): K8sObject[] {
+export function backupCronJob(spec: StackSpec, namespace: string, broker: BrokerId, image: string, env: readonly CronEnv[], storage = '5Gi', files?: CronFiles): K8sObject[] {
   const uid = IMAGE_UIDS[broker];
   const labels = { 'app.kubernetes.io/name': `${broker}-backup`, 'app.kubernetes.io/part-of': spec.name };
   const envList = [
@@ -124,6 +138,7 @@ export function backupCronJob(spec: StackSpec, namespace: string, broker: Broker
                       { name: 'scripts', mountPath: `${SCRIPTS_MOUNT}/${broker}/backup.sh`, subPath: 'backup.sh' },
                       { name: 'backups', mountPath: `${BACKUPS_MOUNT}/${broker}` },
                       { name: 'tmp', mountPath: '/tmp' },
+                      ...(files?.mounts ?? []),
                     ],
                     resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
                   },
@@ -132,6 +147,7 @@ export function backupCronJob(spec: StackSpec, namespace: string, broker: Broker
                   { name: 'scripts', configMap: { name: `${broker}-backup-scripts`, defaultMode: 0o555 } },
                   { name: 'backups', persistentVolumeClaim: { claimName: `${broker}-backups` } },
                   { name: 'tmp', emptyDir: {} },
+                  ...(files?.volumes ?? []),
                 ],
               },
             },

@@ -69,6 +69,49 @@ describe.each(ALL_CASES)('backup for $scenario ($profile)', ({ scenario, profile
     });
   }
 
+  if (spec.brokers.kafka) {
+    it(`Kafka backup, restore and MirrorMaker ${profile === 'prod' ? 'log in as their own users (files, not environment variables)' : 'stay PLAINTEXT without a login'}`, () => {
+      const props = properties(readFileSync(join(dir, 'backup/kafka/mirrormaker2.properties'), 'utf8'));
+      const backupSh = readFileSync(join(dir, 'backup/kafka/backup.sh'), 'utf8');
+      const restoreSh = readFileSync(join(dir, 'backup/kafka/restore-offsets.sh'), 'utf8');
+      type Svc = { secrets?: { source: string }[]; volumes?: { target: string }[]; environment?: Record<string, string>; profiles?: string[] };
+      const services = backupCompose(spec).services as Record<string, Svc | undefined>;
+      const secretsOf = (name: string) => (services[name]?.secrets ?? []).map((x) => x.source).filter((x) => x.startsWith('kafka_'));
+      const cron = JSON.stringify(backupK8s(spec, 'shop').find((o) => o.kind === 'CronJob' && o.metadata && (o.metadata as { name: string }).name === 'kafka-backup'));
+      if (profile !== 'prod') {
+        for (const sh of [backupSh, restoreSh]) expect(sh).not.toContain('--command-config');
+        expect(props.has('primary.security.protocol')).toBe(false);
+        expect(services['kafka-restore']).toBeUndefined();
+        expect(secretsOf('kafka-backup')).toEqual([]);
+        expect(cron).not.toContain('KAFKA_BACKUP_PASSWORD');
+        return;
+      }
+      for (const tool of ['kafka-topics.sh', 'kafka-configs.sh', 'kafka-consumer-groups.sh']) expect(backupSh).toMatch(new RegExp(`${tool.replace('.', '\\.')}" --bootstrap-server "\\$KAFKA_BROKERS" --command-config "\\$CLIENT_CONFIG"`));
+      expect(backupSh).toContain('username="backup"');
+      expect(restoreSh).toContain('username="admin"');
+      expect(restoreSh).toContain('--command-config "$CLIENT_CONFIG"');
+      // Least privilege: each service gets its own password file only; none as an environment variable.
+      expect(secretsOf('kafka-backup')).toEqual(['kafka_backup_password']);
+      expect(secretsOf('kafka-restore')).toEqual(['kafka_admin_password']);
+      expect(services['kafka-restore']?.profiles).toEqual(['restore']);
+      expect(secretsOf('kafka-mirrormaker')).toEqual(['kafka_mirrormaker_password']);
+      for (const name of ['kafka-backup', 'kafka-restore', 'kafka-mirrormaker']) {
+        expect(services[name]?.volumes?.map((v) => v.target), name).toContain('/etc/brokerplate/tls/ca.crt');
+        expect(JSON.stringify(services[name]?.environment ?? {}), name).not.toMatch(/PASSWORD"/);
+      }
+      expect(cron).toContain('"key":"KAFKA_BACKUP_PASSWORD","path":"kafka_backup_password"');
+      expect(cron).not.toContain('secretKeyRef');
+      expect(cron).not.toContain('KAFKA_ADMIN_PASSWORD');
+      expect(props.get('primary.security.protocol')).toBe('SASL_SSL');
+      expect(props.get('primary.sasl.mechanism')).toBe('SCRAM-SHA-512');
+      expect(props.get('primary.sasl.jaas.config')).toContain('username="mirrormaker" password="${directory:/run/secrets:kafka_mirrormaker_password}"');
+      expect(props.get('config.providers.directory.class')).toBe('org.apache.kafka.common.config.provider.DirectoryConfigProvider');
+      expect(props.get('config.providers.directory.param.allowed.paths')).toBe('/run/secrets');
+      expect(props.get('primary.ssl.truststore.location')).toBe('/etc/brokerplate/tls/ca.crt');
+      expect(props.get('dr->primary.emit.heartbeats.enabled')).toBe('false');
+    });
+  }
+
   if (spec.brokers.rabbitmq) {
     it('the standby policy federates every exchange the stack publishes to, and nothing else', () => {
       const policy = federationPolicy(spec) as { pattern: string; 'apply-to': string; definition: Record<string, string> };

@@ -10,7 +10,6 @@
  * certificate does not name, a node listener without a client certificate), the generated client
  * exchanges messages over SASL_SSL, and each principal's ACLs allow its job and deny the rest.
  */
-import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -18,42 +17,27 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaAcls } from '../../generators/brokers/kafka/acl.ts';
 import { kafkaTopics } from '../../generators/brokers/kafka/config.ts';
-import { KAFKA_PRINCIPALS, passwordFileName } from '../../generators/brokers/kafka/security.ts';
-import { tlsMaterial } from '../../generators/emit/tls-files.ts';
-import { x509Issuer } from '../../generators/emit/tls-issuer.ts';
-import { TLS_DIR } from '../../generators/emit/tls-model.ts';
-import { caName, composeCertificates } from '../../generators/emit/tls.ts';
 import { importMessaging, type MessagingModule } from '../clients/api.ts';
 import { generateProject } from '../clients/support.ts';
-import { runCommand, tempDir } from '../support/cli.ts';
-import { fakeKafkaHome, kafkaClasspath, runTool } from '../support/kafka.ts';
-import { launch, portOpen, remapLines, waitFor, writeFile, type Launched } from '../support/launch.ts';
-import { composeDocument, fileOf, specFor } from '../support/stack.ts';
+import { tempDir } from '../support/cli.ts';
+import { runTool } from '../support/kafka.ts';
+import { secureSpec, startSecureKafka, type SecureKafka } from '../support/kafka-secure.ts';
+import { writeFile } from '../support/launch.ts';
 
 const PORTS = { internal: 28292, controller: 28293, external: 28294, replication: 28295 } as const;
 const BOOTSTRAP = `127.0.0.1:${PORTS.internal}`;
 
 /** analytics-pipeline prod on one node (RF 1): clickstream + page-metrics, each with its dead-letter topic. */
-const spec = specFor('analytics-pipeline', 'prod', {
-  name: 'secure',
-  targets: ['compose'],
-  edit: (raw) => {
-    const k = raw.brokers.kafka;
-    if (k) k.prod = { ...k.prod, nodes: 1, replicationFactor: 1, minInsyncReplicas: 1 };
-    for (const c of raw.channels) if (c.broker === 'kafka') delete (c as { replicationFactor?: number }).replicationFactor;
-  },
-});
+const spec = secureSpec();
 const TOPICS = kafkaTopics(spec).map((t) => t.name);
 const GROUP = kafkaAcls(spec).find((g) => g.principal === 'app' && g.type === 'group' && g.pattern === 'literal')?.names[0] ?? '';
 const OTHER = 'another-team.events';
 
 const dir = tempDir('bp-kafka-sec-');
-const home = join(dir, 'kafka-home');
-const tls = join(dir, 'tls');
-const secrets = join(dir, 'secrets');
-const passwords = Object.fromEntries(Object.values(KAFKA_PRINCIPALS).map((p) => [p.user, randomBytes(24).toString('base64url')]));
-let broker: Launched | undefined;
-let init: Awaited<ReturnType<typeof runCommand>>;
+let kafka: SecureKafka | undefined;
+let home = '';
+let tls = '';
+let passwords: Readonly<Record<string, string>> = {};
 let root: string;
 let mod: MessagingModule;
 
@@ -137,65 +121,31 @@ async function consume(user: string, topic: string, group: string): Promise<stri
 const admin = (user: string, work: (a: InstanceType<RawKafka['Admin']>) => Promise<unknown>) => attempt(new raw.Admin(as(user)), work);
 
 beforeAll(async () => {
-  const files = new Map((await import('../../generators/emit/compose.ts')).composeArea.emit(spec).files.map((f) => [f.path, f.contents]));
-  // The CA and the node's certificate as a first prod run issues them into secrets/tls/.
-  const requests = composeCertificates(spec);
-  expect(requests.map((r) => r.name)).toEqual(['kafka']);
-  const material = await tlsMaterial({ requests, caName: caName(spec), read: () => undefined, rotate: 'none', now: new Date(), loadIssuer: x509Issuer });
-  for (const f of material.files) writeFile(join(tls, f.path.slice(TLS_DIR.length + 1)), f.contents);
-  writeFile(join(tls, 'node', 'tls.pem'), readFileSync(join(tls, 'kafka.pem'), 'utf8'));
-  writeFile(join(tls, 'node', 'ca.crt'), ca());
-  for (const p of Object.values(KAFKA_PRINCIPALS)) writeFile(join(secrets, passwordFileName(p)), passwords[p.user] ?? '');
-
-  const tlsPaths = (text: string) => text.replaceAll('/etc/brokerplate/tls/', `${join(tls, 'node')}/`);
-  const props = remapLines(
-    tlsPaths(fileOf(files, 'config/kafka/kafka.properties')),
-    {
-      listeners: `INTERNAL://0.0.0.0:${PORTS.internal},REPLICATION://127.0.0.1:${PORTS.replication},EXTERNAL://127.0.0.1:${PORTS.external},CONTROLLER://127.0.0.1:${PORTS.controller}`,
-      'advertised.listeners': `INTERNAL://127.0.0.1:${PORTS.internal},REPLICATION://127.0.0.1:${PORTS.replication},EXTERNAL://127.0.0.1:${PORTS.external}`,
-      'controller.quorum.voters': `1@127.0.0.1:${PORTS.controller}`,
-      'log.dirs': join(dir, 'data'),
-    },
-    '=',
-  );
-  writeFile(join(dir, 'server.properties'), props);
-  writeFile(join(dir, 'node-client.properties'), tlsPaths(fileOf(files, 'config/kafka/node-client.properties')));
-  writeFile(join(dir, 'entrypoint.sh'), fileOf(files, 'config/kafka/entrypoint.sh'));
-  writeFile(join(dir, 'create-topics.sh'), fileOf(files, 'config/kafka/create-topics.sh'));
-  const [classpath, project] = await Promise.all([kafkaClasspath(), generateProject('kafka-secure', spec)]);
+  const [started, project] = await Promise.all([startSecureKafka(dir, PORTS, spec), generateProject('kafka-secure', spec)]);
+  kafka = started;
+  ({ home, tls, passwords } = started);
   root = project;
-  fakeKafkaHome(home, classpath.classpath);
-  const clusterId = composeDocument(files).services.kafka?.environment?.KAFKA_CLUSTER_ID ?? '';
-  broker = launch('kafka', 'bash', [join(dir, 'entrypoint.sh')], {
-    env: { ...process.env, KAFKA_HOME: home, KAFKA_CONFIG: join(dir, 'server.properties'), KAFKA_CLUSTER_ID: clusterId, KAFKA_SECRETS_DIR: secrets },
-    logFile: join(dir, 'kafka.log'),
-  });
-  await waitFor('kafka listener', () => portOpen(PORTS.internal), { timeoutMs: 120_000, process: broker, intervalMs: 250 });
-  init = await runCommand('bash', [join(dir, 'create-topics.sh')], {
-    env: { ...(process.env as Record<string, string>), KAFKA_HOME: home, KAFKA_BOOTSTRAP: BOOTSTRAP, KAFKA_SECRETS_DIR: secrets, KAFKA_CA_FILE: join(tls, 'ca.crt') },
-    timeoutMs: 240_000,
-  });
   raw = (await import(pathToFileURL(createRequire(join(root, 'package.json')).resolve('@platformatic/kafka')).href)) as RawKafka;
   mod = await importMessaging(root);
 }, 420_000);
 
 afterAll(async () => {
-  await broker?.stop();
+  await kafka?.broker.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('Kafka prod on a real broker: the generated config starts with TLS everywhere, SCRAM users and ACLs', () => {
   it('the entrypoint formatted the storage with the SCRAM users; create-topics.sh made the topics and ACLs as admin over SASL_SSL', async () => {
-    const log = readFileSync(broker?.logFile ?? '', 'utf8');
+    const log = readFileSync(kafka?.broker.logFile ?? '', 'utf8');
     expect(log).toMatch(/Formatting .*metadata\.version/);
-    expect(init.code, init.output).toBe(0);
-    expect(init.output).toContain('acl app');
+    expect(kafka?.init.code, kafka?.init.output).toBe(0);
+    expect(kafka?.init.output).toContain('acl app');
     const listed = await admin('admin', (a) => a.listTopics().then((t) => expect(t.sort()).toEqual(expect.arrayContaining(TOPICS))));
     expect(listed).toBe('ok');
   });
 
   it('the listeners are what the generated file says: SSL for controller and replication, SASL_SSL for clients, StandardAuthorizer', () => {
-    const log = readFileSync(broker?.logFile ?? '', 'utf8');
+    const log = readFileSync(kafka?.broker.logFile ?? '', 'utf8');
     expect(log).toMatch(/listener\.security\.protocol\.map = CONTROLLER:SSL,EXTERNAL:SASL_SSL,INTERNAL:SASL_SSL,REPLICATION:SSL/);
     expect(log).toMatch(/authorizer\.class\.name = org\.apache\.kafka\.metadata\.authorizer\.StandardAuthorizer/);
   });

@@ -51,6 +51,8 @@ const SAFE: Readonly<Record<string, string>> = {
   leafDays: NUMBER, caYears: NUMBER, renewDays: NUMBER, count: NUMBER, cert: 'a path under secrets/tls/ built from names', dir: CONST,
   caSecret: NAME, secret: NAME, first: 'a DNS name built from names', usage: 'server, client or both (constants)',
   caFile: 'a path under secrets/tls/ (a constant)',
+  mirrormaker: NAME, backup: NAME, adminEnv: 'an .env variable name (constant)',
+  login: 'shell lines rendered from templates/config/kafka/client-login.sh.hbs, whose values go through sh there or are constants',
   operations: 'Kafka ACL operation names joined by ", " (constants, generators/brokers/kafka/acl.ts)', type: 'a Kafka ACL resource type (constants)',
   mechanism: 'the SASL mechanism name SCRAM-SHA-512 (a constant, generators/brokers/kafka/security.ts)',
   diagram: 'Mermaid text built in generators/emit/diagrams.ts, every label through mermaid() (escape.ts)', topology: 'Mermaid text built in generators/emit/diagrams.ts, every label through mermaid() (escape.ts)',

@@ -30,7 +30,7 @@ const LOG4J = (target: string, level: string) =>
     'appender.out.layout.pattern = [%d] %p %m (%c)%n', `rootLogger.level = ${level}`, 'rootLogger.appenderRef.out.ref = out', ''].join('\n');
 
 /**
- * Writes `<home>/bin/kafka-{storage,server-start,topics,configs,metadata-quorum,acls,broker-api-versions}.sh`: what the apache/kafka image
+ * Writes `<home>/bin/kafka-{storage,server-start,topics,configs,metadata-quorum,acls,broker-api-versions,consumer-groups,get-offsets,producer-perf-test}.sh`: what the apache/kafka image
  * has under /opt/kafka/bin, as thin java launchers over the cached jars.
  */
 export function fakeKafkaHome(home: string, classpath: string): void {
@@ -48,6 +48,9 @@ export function fakeKafkaHome(home: string, classpath: string): void {
   tool('kafka-metadata-quorum.sh', 'org.apache.kafka.tools.MetadataQuorumCommand', '256m', 'tools-log4j2.properties');
   tool('kafka-acls.sh', 'org.apache.kafka.tools.AclCommand', '256m', 'tools-log4j2.properties');
   tool('kafka-broker-api-versions.sh', 'org.apache.kafka.tools.BrokerApiVersionsCommand', '256m', 'tools-log4j2.properties');
+  tool('kafka-consumer-groups.sh', 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand', '256m', 'tools-log4j2.properties');
+  tool('kafka-get-offsets.sh', 'org.apache.kafka.tools.GetOffsetShell', '256m', 'tools-log4j2.properties');
+  tool('kafka-producer-perf-test.sh', 'org.apache.kafka.tools.ProducerPerformance', '256m', 'tools-log4j2.properties');
   tool('kafka-server-start.sh', 'kafka.Kafka', '512m', 'log4j2.properties');
 }
 

@@ -10,7 +10,25 @@ import type { StackSpec } from '../../stack/index.ts';
 import { shellCommand } from '../formats.ts';
 import { aclArgs, kafkaAcls } from './acl.ts';
 import { KAFKA_PATHS, kafkaTopics, topicCreateArgs } from './config.ts';
-import { KAFKA_PRINCIPALS, kafkaSecure, passwordFileName, SCRAM_MECHANISM } from './security.ts';
+import { KAFKA_PRINCIPALS, kafkaSecure, passwordFileName, SCRAM_MECHANISM, type KafkaPrincipal } from './security.ts';
+
+/**
+ * prod: the shell lines that log a script's Kafka tools in as `principal` over SASL_SSL, shared by
+ * create-topics.sh and the backup scripts: the password from its file (KAFKA_SECRETS_DIR overrides
+ * the folder) checked for its shape, the CA from KAFKA_CA_FILE, both written into a client config
+ * only the script's user can read ($CLIENT_CONFIG, removed on exit) that the tools take with
+ * --command-config. No password on a command line or in the environment.
+ */
+export function kafkaClientLogin(principal: KafkaPrincipal, script: string): string {
+  return render('config/kafka/client-login.sh', {
+    secretsDir: SECRETS_DIR,
+    caFile: TLS_FILES.ca,
+    mechanism: SCRAM_MECHANISM,
+    user: principal.user,
+    file: passwordFileName(principal),
+    script,
+  }).trimEnd();
+}
 
 /** What the scripts read in prod: password files (KAFKA_SECRETS_DIR overrides the folder) and the CA (KAFKA_CA_FILE). */
 function securityContext(spec: StackSpec) {
@@ -21,6 +39,7 @@ function securityContext(spec: StackSpec) {
     mechanism: SCRAM_MECHANISM,
     admin: { user: KAFKA_PRINCIPALS.admin.user, file: passwordFileName(KAFKA_PRINCIPALS.admin) },
     users: Object.values(KAFKA_PRINCIPALS).map((p) => ({ user: p.user, file: passwordFileName(p) })),
+    login: kafkaClientLogin(KAFKA_PRINCIPALS.admin, 'create-topics'),
   };
 }
 
