@@ -71,7 +71,7 @@ export function stackSecrets(spec: StackSpec, addons: readonly K8sAddon[] = K8S_
  * join its Secret; dev runs the monitoring services open, so its stack does not ask for them.
  */
 export function monitoringLoginSecrets(spec: StackSpec): SecretDef[] {
-  return monitoringAuthSecrets(atProfile(spec, 'prod')).map(({ env, description }) => ({ env, description: `${description}; prod stack only, the value of .env (the hashes in secrets/monitoring/ are of it)` }));
+  return monitoringAuthSecrets(atProfile(spec, 'prod')).map(({ env, description }) => ({ env, description: `${description}; prod stack only: the value in .env (secrets/monitoring/ holds its hash)` }));
 }
 
 /** The secrets of one profile's stack: the stack's own, and in prod the monitoring logins. */
@@ -233,7 +233,7 @@ export function createK8sArea(addons: readonly K8sAddon[] = K8S_ADDONS): Area {
         secrets: stackSecrets(spec, addons).map((s) => ({ env: s.env, key: configKey(s.env), description: s.description })),
         logins: monitoringLoginSecrets(spec).map((s) => ({ env: s.env, key: configKey(s.env), description: s.description })),
         webConfigs: webConfigSettings(spec, 'prod').map((w) => ({ ...w, file: w.file.slice('../'.length) })),
-        loginServices: spec.backup.enabled ? 'Prometheus, Alertmanager and the Pushgateway' : 'Prometheus and Alertmanager',
+        loginPushgateway: spec.backup.enabled,
         secretName: secretName(spec),
         client: Object.entries(CLIENT_LABELS).map(([k, v]) => `${k}: ${v}`).join(', '),
         monitoring: Object.entries(MONITORING_LABELS).map(([k, v]) => `${k}: ${v}`).join(', '),

@@ -7,7 +7,10 @@
  * and wrong credentials and principals it does not list; Prometheus scrapes itself,
  * Alertmanager and the Pushgateway through their logins (`up == 1`) and delivers alerts to
  * Alertmanager; a backup push with the backup principal's password file is accepted; the
- * compose healthcheck command passes. Run under /work/bin/nsrun (it binds ports).
+ * compose healthcheck command passes. Kubernetes (prod objects of monitoring-k8s.ts): a second
+ * Prometheus with the program's prometheus.yml (ConfigMap prometheus-config, the same web config)
+ * scrapes the three through their logins, and each Deployment's exec probe command passes.
+ * Run under /work/bin/nsrun (it binds ports).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

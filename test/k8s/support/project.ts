@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { SCENARIO_IDS, type ScenarioId } from '../../../generators/guide/index.ts';
-import { emitProject } from '../../../generators/emit/index.ts';
+import { emitProject, type GeneratedFile } from '../../../generators/emit/index.ts';
 import { configKey } from '../../../generators/emit/k8s.ts';
 import { monitoringAuthSecrets, webConfigFiles } from '../../../generators/emit/monitoring-auth.ts';
 import { PROFILES, type Profile, type StackSpec } from '../../../generators/stack/index.ts';
@@ -40,14 +40,18 @@ export function specFor(scenario: ScenarioId, profile: Profile, edit?: (spec: St
 export function writeProject(id: string, spec: StackSpec, salt = id): string {
   const dir = join(WORK, id);
   rmSync(dir, { recursive: true, force: true });
-  const prod: StackSpec = { ...spec, profile: 'prod' };
-  const env = new Map(monitoringAuthSecrets(prod).map((p) => [p.env, secretValue(configKey(p.env), salt)]));
-  const webConfigs = webConfigFiles(prod, { env, read: () => undefined });
-  for (const f of [...emitProject(spec), ...webConfigs]) {
+  for (const f of [...emitProject(spec), ...prodWebConfigs(spec, salt)]) {
     mkdirSync(dirname(join(dir, f.path)), { recursive: true });
     writeFileSync(join(dir, f.path), f.contents);
   }
   return dir;
+}
+
+/** secrets/monitoring/<service>-web.yml as a prod run writes them, hashing the passwords stackJob() sets with `salt`. */
+export function prodWebConfigs(spec: StackSpec, salt: string): GeneratedFile[] {
+  const prod: StackSpec = { ...spec, profile: 'prod' };
+  const env = new Map(monitoringAuthSecrets(prod).map((p) => [p.env, secretValue(configKey(p.env), salt)]));
+  return webConfigFiles(prod, { env, read: () => undefined });
 }
 
 /** Known, distinct secret values, so a test can find any of them wherever it leaked. */
