@@ -9,7 +9,7 @@ import type { GeneratedFile } from './files.ts';
 import { render } from './render.ts';
 import { IMAGE_UIDS, restrictedContainer, restrictedPod, type K8sObject } from './k8s-model.ts';
 import { composeSecret, type ComposeMount, type ComposeSecretRef } from './compose-model.ts';
-import { MONITORING_PRINCIPALS, monitoringAuth, passwordFile } from './monitoring-auth.ts';
+import { k8sPasswordFiles, MONITORING_PRINCIPALS, monitoringAuth, passwordFile } from './monitoring-auth.ts';
 import { BACKUP_METRIC, BACKUP_PUSH_JOB, MONITORING_PORTS, type ComposePieces, type ComposeService } from './monitoring-model.ts';
 
 /** A broker's part of backup/DR: generators/brokers/<broker>/backup.ts. */
@@ -92,6 +92,11 @@ export interface CronFiles {
 export function backupCronJob(spec: StackSpec, namespace: string, broker: BrokerId, image: string, env: readonly CronEnv[], storage = '5Gi', files?: CronFiles): K8sObject[] {
   const uid = IMAGE_UIDS[broker];
   const labels = { 'app.kubernetes.io/name': `${broker}-backup`, 'app.kubernetes.io/part-of': spec.name };
+  // prod: push_success (lib.sh) logs in to the Pushgateway as `backup`, the password a file from the
+  // stack's Secret in a folder of its own (not /run/secrets: other mounts may claim that one).
+  const backupLogin = MONITORING_PRINCIPALS.backup;
+  const login = monitoringAuth(spec) ? k8sPasswordFiles(`${spec.name}-secrets`, [backupLogin], 'pushgateway-login', '/etc/brokerplate/pushgateway-login') : undefined;
+  const loginEnv: CronEnv[] = login ? [{ name: 'PUSHGATEWAY_USER', value: backupLogin.user }, { name: 'PUSHGATEWAY_PASSWORD_FILE', value: login.file(backupLogin) }] : [];
   const envList = [
     ...env,
     { name: 'BACKUP_DIR', value: `${BACKUPS_MOUNT}/${broker}` },
@@ -100,6 +105,7 @@ export function backupCronJob(spec: StackSpec, namespace: string, broker: Broker
     // The root file system is read-only: scratch files and tool logs (Kafka's CLI) go to /tmp.
     { name: 'TMPDIR', value: '/tmp' },
     { name: 'LOG_DIR', value: '/tmp' },
+    ...loginEnv,
   ].map((e) => (e.secret ? { name: e.name, valueFrom: { secretKeyRef: { name: `${spec.name}-secrets`, key: e.secret } } } : { name: e.name, value: e.value ?? '' }));
   return [
     {
@@ -139,6 +145,7 @@ export function backupCronJob(spec: StackSpec, namespace: string, broker: Broker
                       { name: 'backups', mountPath: `${BACKUPS_MOUNT}/${broker}` },
                       { name: 'tmp', mountPath: '/tmp' },
                       ...(files?.mounts ?? []),
+                      ...(login ? [login.mount] : []),
                     ],
                     resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
                   },
@@ -148,6 +155,7 @@ export function backupCronJob(spec: StackSpec, namespace: string, broker: Broker
                   { name: 'backups', persistentVolumeClaim: { claimName: `${broker}-backups` } },
                   { name: 'tmp', emptyDir: {} },
                   ...(files?.volumes ?? []),
+                  ...(login ? [login.volume] : []),
                 ],
               },
             },

@@ -24,7 +24,7 @@ import { tlsK8sAddon } from './tls.ts';
 import { networkPolicyAddon } from './network-policy.ts';
 import { render } from './render.ts';
 import { nodeTsConfig } from './tsconfig.ts';
-import { isMonitoringLogin } from './monitoring-auth.ts';
+import { isMonitoringLogin, monitoringAuthSecrets, webConfigPath, webConfigSecret, webServices } from './monitoring-auth.ts';
 import { stackSecretDefs } from './secrets.ts';
 
 export const INFRA_DIR = 'infra';
@@ -64,6 +64,28 @@ export function stackSecrets(spec: StackSpec, addons: readonly K8sAddon[] = K8S_
     ...PROFILES.flatMap((p) => activeAddons(atProfile(spec, p), addons).flatMap((a) => a.secrets?.(atProfile(spec, p)) ?? [])),
   ];
   return all.filter((s, i) => all.findIndex((o) => o.env === s.env) === i);
+}
+
+/**
+ * The monitoring logins (--web.config.file, monitoring-auth.ts) of the prod stack: their passwords
+ * join its Secret; dev runs the monitoring services open, so its stack does not ask for them.
+ */
+export function monitoringLoginSecrets(spec: StackSpec): SecretDef[] {
+  return monitoringAuthSecrets(atProfile(spec, 'prod')).map(({ env, description }) => ({ env, description: `${description}; prod stack only: the value in .env (secrets/monitoring/ holds its hash)` }));
+}
+
+/** The secrets of one profile's stack: the stack's own, and in prod the monitoring logins. */
+export function profileSecrets(spec: StackSpec, profile: Profile, addons: readonly K8sAddon[] = K8S_ADDONS): SecretDef[] {
+  return [...stackSecrets(spec, addons), ...(profile === 'prod' ? monitoringLoginSecrets(spec) : [])];
+}
+
+/**
+ * prod: the web configs (bcrypt hashes) the program puts in one Secret per service, read from the
+ * git-ignored secrets/monitoring/ that brokerplate writes beside .env (paths relative to infra/).
+ */
+function webConfigSettings(spec: StackSpec, profile: Profile): { service: string; secretName: string; file: string }[] {
+  if (profile !== 'prod') return [];
+  return webServices(atProfile(spec, profile)).map((service) => ({ service, secretName: webConfigSecret(service), file: `../${webConfigPath(service)}` }));
 }
 
 export function namespaceOf(spec: StackSpec, profile: Profile): string {
@@ -163,13 +185,13 @@ export function infraFiles(spec: StackSpec, addons: readonly K8sAddon[] = K8S_AD
     file(at('components/addons.ts'), render('infra/components/addons.ts', {})),
   );
 
-  const secrets = stackSecrets(spec, addons);
   files.push(
     settingsModule(at('settings/stack.ts'), `The stack as a whole, per profile: secrets, Pod Security Standard, addons.`, 'StackSettings', '../components/common.ts', 'STACK', perProfile((p) => ({
       name: spec.name,
       version: String(spec.version),
       secretName: secretName(spec),
-      secrets: secrets.map((s) => ({ env: s.env, key: configKey(s.env), description: s.description })),
+      secrets: profileSecrets(spec, p, addons).map((s) => ({ env: s.env, key: configKey(s.env), description: s.description })),
+      ...(p === 'prod' && webConfigSettings(spec, p).length > 0 && { webConfigs: webConfigSettings(spec, p) }),
       podSecurity: 'restricted',
       addons: activeAddons(atProfile(spec, p), addons).map((a) => ({ id: a.id, file: `./${addonFile(p, a.id)}`, access: a.access ?? null })),
     }))),
@@ -209,6 +231,9 @@ export function createK8sArea(addons: readonly K8sAddon[] = K8S_ADDONS): Area {
         name: spec.name,
         profiles: PROFILES.map((p) => ({ id: p, namespace: namespaceOf(spec, p), notes: brokers.map((b) => BROKER_PLUGINS[b].k8s.readme(atProfile(spec, p))) })),
         secrets: stackSecrets(spec, addons).map((s) => ({ env: s.env, key: configKey(s.env), description: s.description })),
+        logins: monitoringLoginSecrets(spec).map((s) => ({ env: s.env, key: configKey(s.env), description: s.description })),
+        webConfigs: webConfigSettings(spec, 'prod').map((w) => ({ ...w, file: w.file.slice('../'.length) })),
+        loginPushgateway: spec.backup.enabled,
         secretName: secretName(spec),
         client: Object.entries(CLIENT_LABELS).map(([k, v]) => `${k}: ${v}`).join(', '),
         monitoring: Object.entries(MONITORING_LABELS).map(([k, v]) => `${k}: ${v}`).join(', '),

@@ -24,7 +24,7 @@
 import bcrypt from 'bcryptjs';
 import type { StackSpec } from '../stack/index.ts';
 import { parse } from 'yaml';
-import { composeSecret } from './compose-model.ts';
+import { composeSecret, SECRETS_DIR } from './compose-model.ts';
 import { yamlFile, type GeneratedFile } from './files.ts';
 
 export type WebService = 'prometheus' | 'alertmanager' | 'pushgateway';
@@ -85,9 +85,9 @@ export function monitoringAuthSecrets(spec: StackSpec): MonitoringPrincipal[] {
 }
 
 /**
- * True for the passwords of these logins. They are compose-only for now: the Kubernetes program
- * runs the monitoring services without --web.config.file (README: known limits), so its Secret
- * and `pulumi config` keys leave them out.
+ * True for the passwords of these logins. The Kubernetes program needs them in its prod stack
+ * only (dev runs the monitoring services open, inside the NetworkPolicies): k8s.ts lists them in
+ * the prod stack's Secret and `pulumi config` keys, not in dev's.
  */
 export function isMonitoringLogin(env: string): boolean {
   return Object.values(MONITORING_PRINCIPALS).some((p) => p.env === env);
@@ -96,6 +96,26 @@ export function isMonitoringLogin(env: string): boolean {
 /** The password file of a principal inside a container (a compose secret, or a Kubernetes Secret key mounted as a file). */
 export function passwordFile(principal: MonitoringPrincipal): string {
   return composeSecret(principal.env).target;
+}
+
+/** Kubernetes (prod): the Secret the Pulumi program fills from `secrets/monitoring/<service>-web.yml` (key WEB_CONFIG_KEY). */
+export function webConfigSecret(service: WebService): string {
+  return `${service}-web-config`;
+}
+export const WEB_CONFIG_KEY = 'web.yml';
+
+/**
+ * Kubernetes: the principals' passwords as files, from the stack's Secret (keys named like .env)
+ * mounted read-only at `dir`, each file named as composeSecret() names it, so under the default
+ * SECRETS_DIR the paths equal compose's (passwordFile()) and prometheus.yml / the Grafana
+ * datasource serve both targets. 0440: the pods' fsGroup is their user's group.
+ */
+export function k8sPasswordFiles(secretName: string, principals: readonly { readonly env: string }[], volume: string, dir = SECRETS_DIR): { volume: object; mount: object; file: (p: { readonly env: string }) => string } {
+  return {
+    volume: { name: volume, secret: { secretName, defaultMode: 0o440, items: principals.map((p) => ({ key: p.env, path: composeSecret(p.env).source })) } },
+    mount: { name: volume, mountPath: dir, readOnly: true },
+    file: (p) => `${dir}/${composeSecret(p.env).source}`,
+  };
 }
 
 /** `basic_auth` of a Prometheus scrape job or alerting target: the `prometheus` principal, password from its file. */

@@ -10,11 +10,19 @@ import { yamlFile } from './files.ts';
 import { IMAGE_UIDS, restrictedContainer, restrictedPod, type K8sAddon, type K8sObject } from './k8s-model.ts';
 import { alertmanagerConfig } from './monitoring-alertmanager.ts';
 import { dashboard, grafanaDashboardProvider, grafanaDatasource } from './monitoring-grafana.ts';
+import { authHealthcheckShell, k8sPasswordFiles, MONITORING_PRINCIPALS, monitoringAuth, WEB_CONFIG_KEY, WEB_CONFIG_MOUNT, webConfigSecret, type WebService } from './monitoring-auth.ts';
 import { MONITORING_PORTS, MONITORING_SECRETS, type Naming } from './monitoring-model.ts';
 import { k8sNodes, prometheusConfig, scrapeJobs } from './monitoring-prometheus.ts';
 import { alertGroups, rulesFile } from './monitoring-rules.ts';
 
-/** The Prometheus operator option: one ServiceMonitor per scrape job and one PrometheusRule per rule group. */
+/**
+ * The Prometheus operator option: one ServiceMonitor per scrape job and one PrometheusRule per rule group.
+ * prod: the program's Alertmanager and Pushgateway ask for Basic credentials, which these monitors
+ * do not send; the operator's Prometheus needs an `endpoints[].basicAuth` (a Secret of its own
+ * holding user `prometheus` and PROMETHEUS_PASSWORD) on the `alertmanager` and `pushgateway`
+ * monitors (the generated README says so). Not generated: the operator manages its own
+ * Prometheus's web config, and the Secret would live in the operator's trust domain.
+ */
 export function prometheusOperatorObjects(spec: StackSpec, namespace: string, topology: Naming): K8sObject[] {
   const labels = { 'app.kubernetes.io/part-of': spec.name };
   const monitors: K8sObject[] = scrapeJobs(spec, topology)
@@ -94,6 +102,59 @@ function deployment(spec: StackSpec, namespace: string, name: keyof typeof IMAGE
   ];
 }
 
+type Container = Record<string, unknown>;
+
+function httpProbe(path: string): object {
+  return { httpGet: { path, port: 'web' }, periodSeconds: 15 };
+}
+
+/**
+ * The probes of Prometheus, Alertmanager or the Pushgateway. prod: the exporter toolkit guards
+ * every path once --web.config.file sets users (/-/healthy and /-/ready too; it has no
+ * unauthenticated path), and an httpGet probe cannot read credentials from a file: its headers are
+ * literal text in the pod spec, where no password may be. A tcpSocket probe would only prove the
+ * port listens (Prometheus answers 503 on /-/ready until its TSDB is loaded). So the probes exec
+ * compose's healthcheck: the image's busybox wget sends the `prometheus` principal's Basic
+ * credentials, read from its password file at run time.
+ */
+function webProbes(spec: StackSpec, service: WebService, ready: string, live?: string): Container {
+  if (!monitoringAuth(spec)) return { readinessProbe: httpProbe(ready), ...(live && { livenessProbe: httpProbe(live) }) };
+  const exec = (path: string) => ({ exec: { command: ['sh', '-c', authHealthcheckShell(MONITORING_PORTS[service], path, '$')] }, periodSeconds: 15, timeoutSeconds: 5 });
+  return { readinessProbe: exec(ready), ...(live && { livenessProbe: exec(live) }) };
+}
+
+/**
+ * prod: the service asks for Basic credentials as under compose. Its web config (bcrypt hashes)
+ * comes from the Secret `<service>-web-config`, which the Pulumi program fills from the
+ * git-ignored secrets/monitoring/<service>-web.yml, mounted as a folder (no subPath), so a changed
+ * hash reaches the pod (the toolkit reads the file at every request). The `prometheus`
+ * principal's password is a file from the stack's Secret, at compose's path: Prometheus logs in
+ * with it (prometheus.yml's password_file), and every probe does.
+ */
+function withWebAuth(spec: StackSpec, service: WebService, container: Container, volumes: unknown[]): [Container, unknown[]] {
+  if (!monitoringAuth(spec)) return [container, volumes];
+  const passwords = k8sPasswordFiles(`${spec.name}-secrets`, [MONITORING_PRINCIPALS.prometheus], 'passwords');
+  const dir = WEB_CONFIG_MOUNT.slice(0, WEB_CONFIG_MOUNT.lastIndexOf('/'));
+  const mounts = Array.isArray(container.volumeMounts) ? container.volumeMounts : [];
+  const args = Array.isArray(container.args) ? container.args : [];
+  return [
+    { ...container, args: [...args, `--web.config.file=${WEB_CONFIG_MOUNT}`], volumeMounts: [...mounts, { name: 'web-config', mountPath: dir, readOnly: true }, passwords.mount] },
+    [...volumes, { name: 'web-config', secret: { secretName: webConfigSecret(service), defaultMode: 0o440, items: [{ key: WEB_CONFIG_KEY, path: WEB_CONFIG_MOUNT.slice(dir.length + 1) }] } }, passwords.volume],
+  ];
+}
+
+/**
+ * Grafana. prod: the admin password arrives as a file (GF_SECURITY_ADMIN_PASSWORD__FILE), and the
+ * datasource's (`$__file{}` in the provisioning file) too, both from the stack's Secret; dev keeps
+ * the environment variable.
+ */
+function grafanaLogin(spec: StackSpec): { env: object[]; mounts: object[]; volumes: object[] } {
+  const admin = { env: 'GRAFANA_ADMIN_PASSWORD' };
+  if (!monitoringAuth(spec)) return { env: [{ name: 'GF_SECURITY_ADMIN_PASSWORD', valueFrom: { secretKeyRef: { name: `${spec.name}-secrets`, key: admin.env } } }], mounts: [], volumes: [] };
+  const files = k8sPasswordFiles(`${spec.name}-secrets`, [admin, MONITORING_PRINCIPALS.grafana], 'passwords');
+  return { env: [{ name: 'GF_SECURITY_ADMIN_PASSWORD__FILE', value: files.file(admin) }], mounts: [files.mount], volumes: [files.volume] };
+}
+
 /**
  * The monitoring stack for Kubernetes without the operator, as plain objects for the Pulumi
  * program: ConfigMaps with the same files as compose, Deployments and Services for Prometheus,
@@ -107,18 +168,19 @@ export function monitoringK8s(spec: StackSpec, namespace: string, topology?: Top
   const groups = alertGroups(spec);
   const rules = Object.fromEntries(groups.map((g) => [`${g.name}.yml`, yamlText(rulesFile(g))]));
   const dashboards = Object.fromEntries(brokersOf(spec).map((b) => [`${b}.json`, JSON.stringify(dashboard(spec, b), null, 2)]));
-  const probe = (path: string) => ({ httpGet: { path, port: 'web' }, periodSeconds: 15 });
+  const probe = httpProbe;
   const resources = (cpu: string, memory: string) => ({ requests: { cpu, memory }, limits: { cpu: '1', memory } });
+  const grafana = grafanaLogin(spec);
   const objects: K8sObject[] = [
-    configMap('prometheus-config', namespace, { 'prometheus.yml': yamlText(prometheusConfig(spec, k8sNodes(namespace, topology), false)) }, spec),
+    configMap('prometheus-config', namespace, { 'prometheus.yml': yamlText(prometheusConfig(spec, k8sNodes(namespace, topology), monitoringAuth(spec))) }, spec),
     configMap('prometheus-rules', namespace, rules, spec),
     configMap('alertmanager-config', namespace, { 'alertmanager.yml': yamlText(alertmanagerConfig()) }, spec),
     configMap('grafana-provisioning', namespace, {
-      'datasource.yml': yamlText(grafanaDatasource(`http://prometheus.${namespace}.svc:${P.prometheus}`)),
+      'datasource.yml': yamlText(grafanaDatasource(`http://prometheus.${namespace}.svc:${P.prometheus}`, monitoringAuth(spec))),
       'dashboards.yml': yamlText(grafanaDashboardProvider(spec)),
     }, spec),
     configMap('grafana-dashboards', namespace, dashboards, spec),
-    ...deployment(spec, namespace, 'prometheus', {
+    ...deployment(spec, namespace, 'prometheus', ...withWebAuth(spec, 'prometheus', {
       image: IMAGES.prometheus,
       args: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus', '--storage.tsdb.retention.time=15d'],
       volumeMounts: [
@@ -126,26 +188,25 @@ export function monitoringK8s(spec: StackSpec, namespace: string, topology?: Top
         { name: 'rules', mountPath: '/etc/prometheus/rules' },
         { name: 'data', mountPath: '/prometheus' },
       ],
-      readinessProbe: probe('/-/ready'),
-      livenessProbe: probe('/-/healthy'),
+      ...webProbes(spec, 'prometheus', '/-/ready', '/-/healthy'),
       resources: resources('100m', '512Mi'),
     }, [
       { name: 'config', configMap: { name: 'prometheus-config' } },
       { name: 'rules', configMap: { name: 'prometheus-rules' } },
       { name: 'data', emptyDir: {} },
-    ], P.prometheus),
-    ...deployment(spec, namespace, 'alertmanager', {
+    ]), P.prometheus),
+    ...deployment(spec, namespace, 'alertmanager', ...withWebAuth(spec, 'alertmanager', {
       image: IMAGES.alertmanager,
       args: ['--config.file=/etc/alertmanager/alertmanager.yml', '--storage.path=/alertmanager'],
       volumeMounts: [{ name: 'config', mountPath: '/etc/alertmanager' }, { name: 'data', mountPath: '/alertmanager' }],
-      readinessProbe: probe('/-/ready'),
+      ...webProbes(spec, 'alertmanager', '/-/ready'),
       resources: resources('20m', '64Mi'),
-    }, [{ name: 'config', configMap: { name: 'alertmanager-config' } }, { name: 'data', emptyDir: {} }], P.alertmanager),
+    }, [{ name: 'config', configMap: { name: 'alertmanager-config' } }, { name: 'data', emptyDir: {} }]), P.alertmanager),
     ...deployment(spec, namespace, 'grafana', {
       image: IMAGES.grafana,
       env: [
         { name: 'GF_SECURITY_ADMIN_USER', value: 'admin' },
-        { name: 'GF_SECURITY_ADMIN_PASSWORD', valueFrom: { secretKeyRef: { name: `${spec.name}-secrets`, key: 'GRAFANA_ADMIN_PASSWORD' } } },
+        ...grafana.env,
         { name: 'GF_USERS_ALLOW_SIGN_UP', value: 'false' },
       ],
       volumeMounts: [
@@ -155,6 +216,7 @@ export function monitoringK8s(spec: StackSpec, namespace: string, topology?: Top
         { name: 'dashboards', mountPath: '/var/lib/grafana/dashboards' },
         { name: 'logs', mountPath: '/var/log/grafana' },
         { name: 'tmp', mountPath: '/tmp' },
+        ...grafana.mounts,
       ],
       readinessProbe: probe('/api/health'),
       resources: resources('50m', '256Mi'),
@@ -164,6 +226,7 @@ export function monitoringK8s(spec: StackSpec, namespace: string, topology?: Top
       { name: 'data', emptyDir: {} },
       { name: 'logs', emptyDir: {} },
       { name: 'tmp', emptyDir: {} },
+      ...grafana.volumes,
     ], P.grafana),
   ];
   if (spec.backup.enabled) {
@@ -176,13 +239,13 @@ export function monitoringK8s(spec: StackSpec, namespace: string, topology?: Top
         metadata: { name: 'pushgateway-data', namespace, labels: { 'app.kubernetes.io/name': 'pushgateway', 'app.kubernetes.io/part-of': spec.name } },
         spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
       },
-      ...deployment(spec, namespace, 'pushgateway', {
+      ...deployment(spec, namespace, 'pushgateway', ...withWebAuth(spec, 'pushgateway', {
         image: IMAGES.pushgateway,
         args: ['--persistence.file=/data/pushgateway.db', '--persistence.interval=1m'],
         volumeMounts: [{ name: 'data', mountPath: '/data' }],
-        readinessProbe: probe('/-/ready'),
+        ...webProbes(spec, 'pushgateway', '/-/ready'),
         resources: resources('20m', '64Mi'),
-      }, [{ name: 'data', persistentVolumeClaim: { claimName: 'pushgateway-data' } }], P.pushgateway),
+      }, [{ name: 'data', persistentVolumeClaim: { claimName: 'pushgateway-data' } }]), P.pushgateway),
     );
   }
   return [...objects, ...brokersOf(spec).flatMap((b) => BROKER_PLUGINS[b].monitoring.k8s(spec, namespace))];

@@ -63,9 +63,10 @@ const GLOBAL = { scrape_interval: '15s', scrape_timeout: '10s', evaluation_inter
 /**
  * prometheus.yml: static targets, named by `naming` (compose service names by default; with
  * `k8sNodes(namespace, topology)` the same file for Kubernetes without the Prometheus operator:
- * pod DNS names for broker nodes, `<service>.<namespace>.svc` for the rest). With `auth` (compose
- * prod), Prometheus logs in to itself, Alertmanager and the Pushgateway as `prometheus`, its
- * password read from the file the compose secret mounts.
+ * pod DNS names for broker nodes, `<service>.<namespace>.svc` for the rest). With `auth` (prod,
+ * compose and Kubernetes), Prometheus logs in to itself, Alertmanager and the Pushgateway as
+ * `prometheus`, its password read from a file at the same path in both: the compose secret, or
+ * the stack Secret's key mounted there (monitoring-k8s.ts).
  *
  * Prometheus 3 defaults this file relies on, checked with promtool 3.16: UTF-8 metric and label
  * names are accepted (every name here is also a legacy one, so no escaping is negotiated); a

@@ -37,7 +37,7 @@ export function monitoringFiles(spec: StackSpec): GeneratedFile[] {
   const brokers = brokersOf(spec);
   return [
     yamlFile(PATHS.prometheus, prometheusConfig(spec), `Prometheus for the docker compose stack (targets are compose services).\nCheck: promtool check config ${PATHS.prometheus}`),
-    yamlFile(PATHS.prometheusK8s, prometheusConfig(spec, k8sNodes(spec.name), false), 'Prometheus for Kubernetes without the Prometheus operator (pod and service DNS names in the namespace "' + spec.name + '").\nWith the operator, use monitoring/k8s/prometheus-operator.yml instead.'),
+    yamlFile(PATHS.prometheusK8s, prometheusConfig(spec, k8sNodes(spec.name), monitoringAuth(spec)), 'Prometheus for Kubernetes without the Prometheus operator (pod and service DNS names in the namespace "' + spec.name + '").\nWith the operator, use monitoring/k8s/prometheus-operator.yml instead.'),
     ...groups.map((g) => yamlFile(PATHS.rules(g.name), rulesFile(g), `Alerts for ${g.broker ? BROKERS[g.broker].title : 'the monitoring stack'}; thresholds come from brokerplate.yaml (monitoring.thresholds).`)),
     ...groups.map((g) => yamlFile(PATHS.tests(g.name), ruleTestsFile(g), `promtool unit tests: each alert fires above its threshold and stays quiet at it.\nRun: promtool test rules ${PATHS.tests(g.name)}`)),
     yamlFile(PATHS.alertmanager, alertmanagerConfig(), ALERTMANAGER_HEADER),

@@ -16,7 +16,7 @@ import type { StackSpec } from '../../generators/stack/index.ts';
 import { IMAGES } from '../../generators/versions/images.ts';
 import { hardeningFindings, schemaFindings } from './support/checks.ts';
 import { all, at, find, k8sObjects, list, type K8sObject, type Obj } from './support/objects.ts';
-import { runUnderMocks, secretValue, specFor, stackJob, WORK } from './support/project.ts';
+import { prodWebConfigs, runUnderMocks, secretValue, specFor, stackJob, WORK } from './support/project.ts';
 import type { MockRun } from './support/run-mocks.ts';
 
 const hardened = { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } };
@@ -103,7 +103,7 @@ function write(id: string, spec: StackSpec): string {
   const outputs = areas.filter((a) => a.applies(spec)).map((a) => a.emit(spec));
   const dir = join(WORK, id);
   rmSync(dir, { recursive: true, force: true });
-  for (const f of [...projectFiles(spec, outputs), ...outputs.flatMap((o) => o.files)]) {
+  for (const f of [...projectFiles(spec, outputs), ...outputs.flatMap((o) => o.files), ...prodWebConfigs(spec, 'add')]) {
     mkdirSync(dirname(join(dir, f.path)), { recursive: true });
     writeFileSync(join(dir, f.path), f.contents);
   }

@@ -3,7 +3,7 @@
  * to what the tests run, config built by the same builders as compose, the README's deployment
  * steps, determinism, and the program carrying both profiles whatever the spec's active one.
  */
-import { isMonitoringLogin } from '../../generators/emit/monitoring-auth.ts';
+import { isMonitoringLogin, monitoringAuthSecrets } from '../../generators/emit/monitoring-auth.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -133,12 +133,15 @@ describe('README: deploying with Pulumi', () => {
     expect(section).toContain('pulumi stack init prod');
     expect(section).toContain('pulumi up');
     expect(section).toContain('npm run render');
-    // The monitoring logins (--web.config.file) are compose-only for now: not among the Pulumi secrets.
+    // The monitoring logins (--web.config.file) are the prod stack's only, set from .env (the hashes in secrets/monitoring/ are of it).
     const secrets = stackSecretDefs(spec).filter((s) => !isMonitoringLogin(s.env));
+    const logins = monitoringAuthSecrets({ ...spec, profile: 'prod' });
     const set = [...section.matchAll(/^pulumi config set --secret (\S+) /gm)].map((m) => m[1]);
-    expect(set).toEqual(secrets.map((s) => configKey(s.env)));
+    expect(set).toEqual([...secrets, ...logins].map((s) => configKey(s.env)));
     expect(set.includes('grafanaAdminPassword')).toBe(monitoring);
-    for (const s of secrets) expect(section).toContain(`| \`${configKey(s.env)}\` | \`${s.env}\` |`);
+    expect(set.includes('prometheusPassword')).toBe(monitoring);
+    for (const s of [...secrets, ...logins]) expect(section).toContain(`| \`${configKey(s.env)}\` | \`${s.env}\` |`);
+    for (const s of logins) expect(section).toContain(`pulumi config set --secret ${configKey(s.env)} "$(sed -n 's/^${s.env}=//p' ../.env)"`);
     const layout = readme.slice(readme.indexOf('| Path'));
     expect(layout).toContain('infra/');
   });

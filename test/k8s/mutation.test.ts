@@ -90,7 +90,8 @@ describe('checks catch a deliberately broken program under Pulumi mocks (no clus
       'ServiceMonitor/rabbitmq port prometheus: 2 selected Services have it (rabbitmq, rabbitmq-headless)',
       'ServiceMonitor/rabbitmq-queues port prometheus: 2 selected Services have it (rabbitmq, rabbitmq-headless)',
     ]);
-    expect(referenceFindings(wired)).toEqual(['Deployment/grafana: grafana reads GF_SECURITY_ADMIN_PASSWORD from shop-secrets/GRAFANA_PASSWORD, which does not exist']);
+    // prod: Grafana reads its admin password as a file from the Secret (a volume item), not an env var.
+    expect(referenceFindings(wired)).toEqual(['Deployment/grafana: volume passwords reads key GRAFANA_PASSWORD of Secret shop-secrets, which does not exist']);
   });
 
   it('the oracles themselves: unknown fields, schema errors and Pod Security violations on hand-made objects', async () => {

@@ -27,6 +27,7 @@ import { availabilityFindings, hardeningFindings, isolationFindings, leakFinding
 import { all, at, containersOf, find, isObj, isSecretWrapper, k8sObjects, list, podTemplateOf, restrictedViolations, type K8sObject, type Obj } from './support/objects.ts';
 import { CASES, runUnderMocks, secretValue, specFor, stackJob, WORK, writeProject } from './support/project.ts';
 import type { MockJob, MockRun } from './support/run-mocks.ts';
+import { monitoringAuthFindings } from './support/monitoring-auth.ts';
 import { exporterOf, monitorJobs, peerIn, prometheusYml, referenceFindings, scrapeFindings, serviceFindings, serviceMonitorFindings } from './support/wiring.ts';
 
 const RECOMMENDED = ['name', 'instance', 'component', 'part-of', 'managed-by', 'version'].map((l) => `app.kubernetes.io/${l}`);
@@ -78,11 +79,11 @@ beforeAll(async () => {
   const jobs = CASES.map((c) => {
     const spec = specFor(c.scenario, c.profile);
     specs.set(c.id, spec);
-    return stackJob(join(writeProject(`run/${c.id}`, spec), 'infra'), c.profile, c.id);
+    return stackJob(join(writeProject(`run/${c.id}`, spec, c.id), 'infra'), c.profile, c.id);
   });
   for (const [id, spec] of Object.entries(VARIANTS)) {
     specs.set(id, spec);
-    const job: MockJob = stackJob(join(writeProject(`run/${id}`, spec), 'infra'), 'prod', id);
+    const job: MockJob = stackJob(join(writeProject(`run/${id}`, spec, id), 'infra'), 'prod', id);
     const extra = Object.entries(VARIANT_CONFIG[id as keyof typeof VARIANTS] ?? {}).map(([k, v]) => [`${job.project}:${k}`, v]);
     jobs.push({ ...job, config: { ...job.config, ...Object.fromEntries(extra) } });
   }
@@ -186,16 +187,27 @@ describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id
   });
 
   it('the Secret holds exactly the stack\'s secrets (brokers, and Grafana\'s with monitoring), each marked secret for Pulumi, and no other object holds a secret value', () => {
-    // The monitoring logins (--web.config.file) are compose-only for now: not in the Kubernetes Secret.
-    const secrets = stackSecretDefs(spec()).filter((s) => !isMonitoringLogin(s.env));
+    // The monitoring logins (--web.config.file) are the prod stack's only, as they are the prod profile's in .env.
+    const secrets = stackSecretDefs(spec());
     expect(secrets.some((s) => s.env === 'GRAFANA_ADMIN_PASSWORD')).toBe(spec().monitoring.enabled);
-    const secret = objects().find((o) => o.kind === 'Secret');
-    expect(secret?.name).toBe(secretName(spec()));
+    expect(secrets.some((s) => isMonitoringLogin(s.env))).toBe(spec().monitoring.enabled && c.profile === 'prod');
+    // Besides it, only the prod web configs' Secrets (bcrypt hashes), checked below.
+    expect(objects().filter((o) => o.kind === 'Secret' && !o.name.endsWith('-web-config')).map((o) => o.name)).toEqual([secretName(spec())]);
+    const secret = objects().find((o) => o.kind === 'Secret' && o.name === secretName(spec()));
     const raw = secret?.resource.inputs.stringData;
     // Pulumi marks the values secret (encrypted in the state, hidden in previews).
     expect(isSecretWrapper(raw) || Object.values(isObj(raw) ? raw : {}).every(isSecretWrapper)).toBe(true);
     expect(at(secret?.obj, 'stringData')).toEqual(Object.fromEntries(secrets.map((s) => [s.env, secretValue(configKey(s.env), c.id)])));
     expect(leakFindings(objects(), secrets.map((s) => secretValue(configKey(s.env), c.id)))).toEqual([]);
+  });
+
+  it('prod monitoring logs in (--web.config.file from Secrets the program made, hashes of the stack\'s passwords; probes, scrapes, alerts, Grafana and backups with password files; no password in an env var); dev runs it open', () => {
+    expect(monitoringAuthFindings(objects(), spec(), c.id)).toEqual([]);
+    // Control: the dev objects judged as prod fail (open services, httpGet probes, Grafana's password in its env).
+    if (c.profile === 'dev' && spec().monitoring.enabled) expect(monitoringAuthFindings(objects(), { ...spec(), profile: 'prod' }, c.id).length).toBeGreaterThan(5);
+    const webConfigs = objects().filter((o) => o.kind === 'Secret' && o.name.endsWith('-web-config'));
+    expect(webConfigs.length).toBe(c.profile === 'prod' && spec().monitoring.enabled ? (spec().backup.enabled ? 3 : 2) : 0);
+    for (const w of webConfigs) expect(isSecretWrapper(w.resource.inputs.stringData) || Object.values(at(w.resource.inputs, 'stringData') as Obj).every(isSecretWrapper), w.name).toBe(true);
   });
 
   it('runs the replicas of the profile, with the spec\'s resources, storage and pinned images', () => {

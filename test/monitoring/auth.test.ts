@@ -7,7 +7,10 @@
  * and wrong credentials and principals it does not list; Prometheus scrapes itself,
  * Alertmanager and the Pushgateway through their logins (`up == 1`) and delivers alerts to
  * Alertmanager; a backup push with the backup principal's password file is accepted; the
- * compose healthcheck command passes. Run under /work/bin/nsrun (it binds ports).
+ * compose healthcheck command passes. Kubernetes (prod objects of monitoring-k8s.ts): a second
+ * Prometheus with the program's prometheus.yml (ConfigMap prometheus-config, the same web config)
+ * scrapes the three through their logins, and each Deployment's exec probe command passes.
+ * Run under /work/bin/nsrun (it binds ports).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +18,8 @@ import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupFiles } from '../../generators/emit/backup.ts';
 import { buildEnv, parseEnv } from '../../generators/emit/env.ts';
-import { authHealthcheckShell, MONITORING_PRINCIPALS, monitoringAuthSecrets, webConfigFiles, webConfigPath, webServices, webUsers, type WebService } from '../../generators/emit/monitoring-auth.ts';
+import { authHealthcheckShell, MONITORING_PRINCIPALS, monitoringAuthSecrets, WEB_CONFIG_MOUNT, webConfigFiles, webConfigPath, webServices, webUsers, type WebService } from '../../generators/emit/monitoring-auth.ts';
+import { monitoringK8s } from '../../generators/emit/monitoring-k8s.ts';
 import { monitoringCompose } from '../../generators/emit/monitoring-compose.ts';
 import { monitoringArea } from '../../generators/emit/monitoring.ts';
 import { tempDir } from '../support/cli.ts';
@@ -24,6 +28,9 @@ import { toolPath } from '../support/tools.ts';
 
 const BASE = 27300;
 const PORT: Record<WebService, number> = { prometheus: BASE + 1, alertmanager: BASE + 2, pushgateway: BASE + 3 };
+/** A second Prometheus, with the Kubernetes program's prometheus.yml (the prod ConfigMap). */
+const K8S_PROMETHEUS = BASE + 4;
+const NS = 'authns';
 const work = tempDir('brokerplate-mon-auth-');
 const procs: Proc[] = [];
 const spec = opsSpec('hybrid', 'prod');
@@ -44,7 +51,13 @@ function local(path: string): string {
 }
 
 function remapTarget(t: string): string {
-  const map: Record<string, string> = { 'localhost:9090': `127.0.0.1:${PORT.prometheus}`, 'alertmanager:9093': `127.0.0.1:${PORT.alertmanager}`, 'pushgateway:9091': `127.0.0.1:${PORT.pushgateway}` };
+  const map: Record<string, string> = {
+    'localhost:9090': `127.0.0.1:${PORT.prometheus}`,
+    'alertmanager:9093': `127.0.0.1:${PORT.alertmanager}`,
+    'pushgateway:9091': `127.0.0.1:${PORT.pushgateway}`,
+    [`alertmanager.${NS}.svc:9093`]: `127.0.0.1:${PORT.alertmanager}`,
+    [`pushgateway.${NS}.svc:9091`]: `127.0.0.1:${PORT.pushgateway}`,
+  };
   const hit = map[t];
   if (!hit) throw new Error(`unmapped target ${t}`);
   return hit;
@@ -75,19 +88,24 @@ beforeAll(async () => {
   for (const p of monitoringAuthSecrets(spec)) writeFileSync(join(secretsDir, p.env.toLowerCase()), password(p), { mode: 0o600 });
 
   // prometheus.yml as generated, the monitoring jobs only (the brokers' exporters are live.test.ts'), targets and files local.
-  const config = parse(readFileSync(join(dir, 'monitoring/prometheus/prometheus.yml'), 'utf8')) as { scrape_configs: Job[]; alerting: { alertmanagers: (Omit<Job, 'job_name'>)[] }; global: object };
-  const own = config.scrape_configs.filter((j) => ['prometheus', 'alertmanager', 'pushgateway'].includes(j.job_name));
-  const localLogin = (l?: Login) => (l ? { basic_auth: { ...l, password_file: local(l.password_file) } } : {});
-  const test = {
-    ...config,
-    global: { ...config.global, scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
-    rule_files: ['rules-test.yml'],
-    alerting: { alertmanagers: config.alerting.alertmanagers.map((a) => ({ ...a, ...localLogin(a.basic_auth), static_configs: a.static_configs.map((s) => ({ targets: s.targets.map(remapTarget) })) })) },
-    scrape_configs: own.map((j) => ({ ...j, ...localLogin(j.basic_auth), static_configs: j.static_configs.map((s) => ({ targets: s.targets.map(remapTarget) })) })),
+  const testConfig = (text: string, self: number) => {
+    const config = parse(text) as { scrape_configs: Job[]; alerting: { alertmanagers: (Omit<Job, 'job_name'>)[] }; global: object };
+    const own = config.scrape_configs.filter((j) => ['prometheus', 'alertmanager', 'pushgateway'].includes(j.job_name));
+    const localLogin = (l?: Login) => (l ? { basic_auth: { ...l, password_file: local(l.password_file) } } : {});
+    const targets = (t: string) => (t === 'localhost:9090' ? `127.0.0.1:${self}` : remapTarget(t));
+    return stringify({
+      ...config,
+      global: { ...config.global, scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
+      rule_files: ['rules-test.yml'],
+      alerting: { alertmanagers: config.alerting.alertmanagers.map((a) => ({ ...a, ...localLogin(a.basic_auth), static_configs: a.static_configs.map((s) => ({ targets: s.targets.map(targets) })) })) },
+      scrape_configs: own.map((j) => ({ ...j, ...localLogin(j.basic_auth), static_configs: j.static_configs.map((s) => ({ targets: s.targets.map(targets) })) })),
+    });
   };
   // An alert that fires at once, to see Prometheus deliver to Alertmanager through its login.
   writeFileSync(join(dir, 'monitoring/prometheus/rules-test.yml'), stringify({ groups: [{ name: 'test', rules: [{ alert: 'AuthTestAlwaysFiring', expr: 'vector(1)', labels: { severity: 'warning' } }] }] }));
-  writeFileSync(join(dir, 'monitoring/prometheus/prometheus.test.yml'), stringify(test));
+  writeFileSync(join(dir, 'monitoring/prometheus/prometheus.test.yml'), testConfig(readFileSync(join(dir, 'monitoring/prometheus/prometheus.yml'), 'utf8'), PORT.prometheus));
+  // The Kubernetes program's prometheus.yml (ConfigMap prometheus-config of the prod objects): same logins, service DNS names.
+  writeFileSync(join(dir, 'monitoring/prometheus/prometheus.k8s-test.yml'), testConfig(String(at(k8sObject('ConfigMap', 'prometheus-config'), 'data', 'prometheus.yml')), K8S_PROMETHEUS));
 
   // Each server with its generated flags; the web config mount (/etc/brokerplate/web.yml) → its generated file.
   const flags = (s: WebService, extra: string[]) => {
@@ -98,11 +116,33 @@ beforeAll(async () => {
   start('pushgateway', toolPath('pushgateway'), flags('pushgateway', [`--persistence.file=${join(work, 'pushgateway.db')}`]));
   start('alertmanager', toolPath('alertmanager'), flags('alertmanager', [`--config.file=${join(dir, 'monitoring/alertmanager/alertmanager.yml')}`, `--storage.path=${join(work, 'am')}`, '--cluster.listen-address=']));
   start('prometheus', toolPath('prometheus'), flags('prometheus', [`--config.file=${join(dir, 'monitoring/prometheus/prometheus.test.yml')}`, `--storage.tsdb.path=${join(work, 'tsdb')}`]));
+  // As the Kubernetes Deployment runs it: its args' --web.config.file is the mounted Secret made from the same generated file.
+  const k8sArgs = list(at(k8sObject('Deployment', 'prometheus'), 'spec', 'template', 'spec', 'containers', 0, 'args')).map(String);
+  expect(k8sArgs).toContain(`--web.config.file=${WEB_CONFIG_MOUNT}`);
+  start('prometheus-k8s', toolPath('prometheus'), [`--web.config.file=${join(dir, webConfigPath('prometheus'))}`, `--web.listen-address=127.0.0.1:${K8S_PROMETHEUS}`, `--config.file=${join(dir, 'monitoring/prometheus/prometheus.k8s-test.yml')}`, `--storage.tsdb.path=${join(work, 'tsdb-k8s')}`]);
   const admin = MONITORING_PRINCIPALS.admin;
   for (const s of webServices(spec)) {
     await waitFor(`${s} ready`, async () => ((await httpText(url(s, '/-/ready'), { headers: basic(admin.user, password(admin)) })).status === 200 ? true : undefined));
   }
+  await waitFor('prometheus-k8s ready', async () => ((await httpText(`http://127.0.0.1:${K8S_PROMETHEUS}/-/ready`, { headers: basic(admin.user, password(admin)) })).status === 200 ? true : undefined));
 }, 60_000);
+
+/** The prod Kubernetes objects of the monitoring stack (monitoring-k8s.ts), namespace NS. */
+function k8sObject(kind: string, name: string): unknown {
+  const found = monitoringK8s(spec, NS).find((o) => o.kind === kind && at(o, 'metadata', 'name') === name);
+  if (!found) throw new Error(`no ${kind}/${name}`);
+  return found;
+}
+
+function at(value: unknown, ...path: (string | number)[]): unknown {
+  let v = value;
+  for (const p of path) v = typeof v === 'object' && v !== null ? (v as Record<string | number, unknown>)[p] : undefined;
+  return v;
+}
+
+function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
 
 afterAll(() => tearDown(procs, work));
 
@@ -176,6 +216,35 @@ describe('prod monitoring logins on the pinned Prometheus, Alertmanager and Push
       expect(run.status, `${s}: ${run.out}`).toBe(0);
       const missing = tool('sh', ['-c', command.replace(secretsDir, join(work, 'nowhere'))]);
       expect(missing.status, s).not.toBe(0);
+    }
+  });
+
+  it('Kubernetes: Prometheus with the program\'s prometheus.yml scrapes itself, Alertmanager and the Pushgateway through their logins (up == 1), anonymous → 401', async () => {
+    expect((await httpText(`http://127.0.0.1:${K8S_PROMETHEUS}/api/v1/status/buildinfo`)).status).toBe(401);
+    const g = MONITORING_PRINCIPALS.grafana;
+    const up = await waitFor('up == 1 for the three monitoring jobs (Kubernetes config)', async () => {
+      const r = await httpText(`http://127.0.0.1:${K8S_PROMETHEUS}/api/v1/query?query=up`, { headers: basic(g.user, password(g)) });
+      const body = JSON.parse(r.text) as { data: { result: { metric: { job: string }; value: [number, string] }[] } };
+      const byJob = Object.fromEntries(body.data.result.map((x) => [x.metric.job, x.value[1]]));
+      return ['prometheus', 'alertmanager', 'pushgateway'].every((j) => byJob[j] === '1') ? byJob : undefined;
+    });
+    expect(up).toEqual({ prometheus: '1', alertmanager: '1', pushgateway: '1' });
+  });
+
+  it('Kubernetes: each Deployment\'s exec probe (readiness, and Prometheus\' liveness) logs in and passes (GNU wget for busybox\'s); without the password file it fails', () => {
+    const k8sPort: Record<WebService, number> = { prometheus: 9090, alertmanager: 9093, pushgateway: 9091 };
+    for (const s of webServices(spec)) {
+      const ctr = at(k8sObject('Deployment', s), 'spec', 'template', 'spec', 'containers', 0);
+      const probes = [at(ctr, 'readinessProbe'), at(ctr, 'livenessProbe')].filter((p) => p !== undefined);
+      expect(probes.length, s).toBeGreaterThan(0);
+      for (const probe of probes) {
+        const command = list(at(probe, 'exec', 'command')).map(String);
+        expect(command.slice(0, 2), s).toEqual(['sh', '-c']);
+        const shell = local(String(command[2])).replace(`127.0.0.1:${k8sPort[s]}/`, `127.0.0.1:${PORT[s]}/`);
+        const run = tool('sh', ['-c', shell]);
+        expect(run.status, `${s}: ${run.out}`).toBe(0);
+        expect(tool('sh', ['-c', shell.replace(secretsDir, join(work, 'nowhere'))]).status, s).not.toBe(0);
+      }
     }
   });
 

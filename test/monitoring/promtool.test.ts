@@ -52,6 +52,17 @@ describe.each(ALL_CASES)('monitoring for $scenario ($profile)', ({ scenario, pro
     }
   });
 
+  it('the Kubernetes program\'s ConfigMap holds prometheus.k8s.yml\'s scrape config (promtool\'s verdict covers it); prod: Prometheus logs in to itself, Alertmanager and the Pushgateway with a password_file', () => {
+    const map = monitoringK8s(spec, spec.name).find((o) => o.kind === 'ConfigMap' && (o.metadata as { name: string }).name === 'prometheus-config') as { data: Record<string, string> } | undefined;
+    const program = parse(map?.data['prometheus.yml'] ?? '') as { scrape_configs: { job_name: string; basic_auth?: object }[]; alerting: { alertmanagers: { basic_auth?: object }[] } };
+    expect(program).toEqual(parse(readFileSync(join(dir, PATHS.prometheusK8s), 'utf8')));
+    const login = profile === 'prod' ? { username: 'prometheus', password_file: '/run/secrets/prometheus_password' } : undefined;
+    const own = program.scrape_configs.filter((j) => ['prometheus', 'alertmanager', 'pushgateway'].includes(j.job_name));
+    expect(own.length).toBe(spec.backup.enabled ? 3 : 2);
+    for (const j of own) expect(j.basic_auth, j.job_name).toEqual(login);
+    expect(program.alerting.alertmanagers[0]?.basic_auth).toEqual(login);
+  });
+
   it('promtool checks the rules, and every alert fires above its threshold and stays quiet at it', () => {
     const check = tool(toolPath('promtool'), ['check', 'rules', ...rules], { cwd: dir });
     expect(check.status, check.out).toBe(0);

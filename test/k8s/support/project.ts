@@ -8,7 +8,9 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { SCENARIO_IDS, type ScenarioId } from '../../../generators/guide/index.ts';
-import { emitProject } from '../../../generators/emit/index.ts';
+import { emitProject, type GeneratedFile } from '../../../generators/emit/index.ts';
+import { configKey } from '../../../generators/emit/k8s.ts';
+import { monitoringAuthSecrets, webConfigFiles } from '../../../generators/emit/monitoring-auth.ts';
 import { PROFILES, type Profile, type StackSpec } from '../../../generators/stack/index.ts';
 import { ROOT, runCommand, type RunResult } from '../../support/cli.ts';
 import { specFor as baseSpecFor } from '../../support/stack.ts';
@@ -29,15 +31,27 @@ export function specFor(scenario: ScenarioId, profile: Profile, edit?: (spec: St
   return baseSpecFor(scenario, profile, edit ? { edit } : {});
 }
 
-/** Writes the emitted project into `test/.work/k8s/<id>/` (replacing what was there) and returns its folder. */
-export function writeProject(id: string, spec: StackSpec): string {
+/**
+ * Writes the emitted project into `test/.work/k8s/<id>/` (replacing what was there) and returns its
+ * folder. Plus what a prod run of brokerplate writes beside it for the prod stack's monitoring
+ * logins: secrets/monitoring/<service>-web.yml, the bcrypt hashes of the passwords stackJob()
+ * hands the program with the same `salt` (as .env and `pulumi config` would hold the same values).
+ */
+export function writeProject(id: string, spec: StackSpec, salt = id): string {
   const dir = join(WORK, id);
   rmSync(dir, { recursive: true, force: true });
-  for (const f of emitProject(spec)) {
+  for (const f of [...emitProject(spec), ...prodWebConfigs(spec, salt)]) {
     mkdirSync(dirname(join(dir, f.path)), { recursive: true });
     writeFileSync(join(dir, f.path), f.contents);
   }
   return dir;
+}
+
+/** secrets/monitoring/<service>-web.yml as a prod run writes them, hashing the passwords stackJob() sets with `salt`. */
+export function prodWebConfigs(spec: StackSpec, salt: string): GeneratedFile[] {
+  const prod: StackSpec = { ...spec, profile: 'prod' };
+  const env = new Map(monitoringAuthSecrets(prod).map((p) => [p.env, secretValue(configKey(p.env), salt)]));
+  return webConfigFiles(prod, { env, read: () => undefined });
 }
 
 /** Known, distinct secret values, so a test can find any of them wherever it leaked. */
