@@ -5,7 +5,7 @@
  * Failover is Sentinel's (or the cluster's) job, set up by the compose/Kubernetes areas.
  */
 import { scalingOf, settingsOf, type StackSpec } from '../../stack/index.ts';
-import { backupCronJob, backupService, libScript, scriptsConfigMap, type BackupPart } from '../../emit/backup-model.ts';
+import { backupCronJob, backupService, libScript, scriptsConfigMap, type BackupPart, type CronFiles } from '../../emit/backup-model.ts';
 import { composeSecret } from '../../emit/compose-model.ts';
 import { file } from '../../emit/files.ts';
 import type { K8sObject } from '../../emit/k8s-model.ts';
@@ -95,12 +95,23 @@ function k8s(spec: StackSpec, namespace: string, topology: Topology): K8sObject[
     ...backupCronJob(spec, namespace, 'redis', IMAGES.redis, [
       { name: 'REDIS_HOST', value: host },
       { name: 'REDIS_USER', value: BACKUP_USER },
-      { name: 'REDIS_PASSWORD', secret: PASSWORD_ENV[BACKUP_USER] },
+      { name: 'REDIS_PASSWORD_FILE', value: `${PASSWORD_MOUNT}/${composeSecret(PASSWORD_ENV[BACKUP_USER]).source}` },
       ...(redisTls(spec) ? [{ name: 'REDIS_CA_FILE', value: TLS_FILES.ca }] : []),
       ...Object.entries(sentinelEnv(spec, topology)).map(([name, value]) => ({ name, value })),
-    ], scalingOf(spec, 'redis').resources.storage),
+    ], scalingOf(spec, 'redis').resources.storage, passwordFile(spec)),
   ];
   return redisTls(spec) ? objects.map(withCa) : objects;
+}
+
+/** Where the CronJob mounts the backup user's password (a file from the stack's Secret, not an environment variable). */
+const PASSWORD_MOUNT = '/etc/brokerplate/redis-backup';
+
+function passwordFile(spec: StackSpec): CronFiles {
+  const env = PASSWORD_ENV[BACKUP_USER];
+  return {
+    volumes: [{ name: 'password', secret: { secretName: `${spec.name}-secrets`, defaultMode: 0o440, items: [{ key: env, path: composeSecret(env).source }] } }],
+    mounts: [{ name: 'password', mountPath: PASSWORD_MOUNT, readOnly: true }],
+  };
 }
 
 interface PodTemplate {
