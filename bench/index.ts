@@ -12,6 +12,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateProject } from '../test/clients/support.ts';
@@ -128,6 +129,28 @@ function firstLine(command: string, argv: readonly string[]): string {
   return `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n').find((l) => l.trim() !== '')?.trim() ?? 'unknown';
 }
 
+/** `redis_version` from INFO server, over a plain RESP connection (AUTH first when the URL carries a login). */
+function redisServerVersion(url: string): Promise<string | undefined> {
+  const u = new URL(url);
+  const command = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
+  const login = u.password ? command('AUTH', ...(u.username ? [decodeURIComponent(u.username)] : []), decodeURIComponent(u.password)) : '';
+  return new Promise((resolve) => {
+    let text = '';
+    const socket = connect({ host: u.hostname, port: Number(u.port || 6379) }, () => socket.write(`${login}${command('INFO', 'server')}`));
+    const done = (v: string | undefined) => {
+      socket.destroy();
+      resolve(v);
+    };
+    socket.setTimeout(5_000, () => done(undefined));
+    socket.on('error', () => done(undefined));
+    socket.on('data', (d: Buffer) => {
+      text += d.toString();
+      const version = /redis_version:(\S+)/.exec(text)?.[1];
+      if (version || /^-/m.test(text)) done(version);
+    });
+  });
+}
+
 async function brokerVersions(vars: Record<string, string>): Promise<Record<string, string>> {
   const versions: Record<string, string> = {};
   if (only.includes('kafka')) {
@@ -145,8 +168,8 @@ async function brokerVersions(vars: Record<string, string>): Promise<Record<stri
     }
   }
   if (only.includes('redis')) {
-    const info = spawnSync('redis-cli', ['-u', vars.REDIS_URL ?? 'redis://127.0.0.1:6379', 'info', 'server'], { encoding: 'utf8' });
-    versions.Redis = /redis_version:(\S+)/.exec(info.stdout ?? '')?.[1] ?? firstLine('redis-server', ['--version']);
+    // Asked over the wire: a new machine has no redis-cli on its PATH (the tests' Redis runs from the Debian 13 root).
+    versions.Redis = (await redisServerVersion(vars.REDIS_URL ?? 'redis://127.0.0.1:6379')) ?? 'unknown (INFO not answered)';
   }
   return versions;
 }
