@@ -392,8 +392,13 @@ describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id
       const redis = job('redis');
       expect(redis && exporterOf(redis)).toBe(`redis-exporter.${ns}.svc:${MONITORING_PORTS.redisExporter}`);
       expect(targets('redis')).toEqual(range(replicas.redis ?? 0).map((i) => `${s.profile === 'prod' ? 'rediss' : 'redis'}://redis-${i}.redis-headless:6379`));
-      const env = list(at(find(objects(), 'Deployment', 'redis-exporter'), 'spec', 'template', 'spec', 'containers', 0, 'env')).filter(isObj);
-      expect(at(env.find((e) => e.name === 'REDIS_PASSWORD'), 'valueFrom', 'secretKeyRef')).toEqual({ name: secretName(s), key: 'REDIS_MONITOR_PASSWORD' });
+      // The monitor password: a file from the stack's Secret that the container's shell reads (no environment variable).
+      const pod = at(find(objects(), 'Deployment', 'redis-exporter'), 'spec', 'template', 'spec');
+      const env = list(at(pod, 'containers', 0, 'env')).filter(isObj);
+      expect(env.some((e) => e.name === 'REDIS_PASSWORD')).toBe(false);
+      const volume = list(at(pod, 'volumes')).filter(isObj).find((v) => v.name === 'password');
+      expect(at(volume, 'secret')).toMatchObject({ secretName: secretName(s), items: [{ key: 'REDIS_MONITOR_PASSWORD', path: 'redis_monitor_password' }] });
+      expect(String(list(at(pod, 'containers', 0, 'command')).at(-1))).toContain('/redis_monitor_password)');
     }
     // The Prometheus operator option: each ServiceMonitor finds exactly one Service port on the same pods, reachable from monitoring pods,
     // and labels its series with the job names the alert rules use.
