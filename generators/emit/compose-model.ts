@@ -160,8 +160,3 @@ export function composeResources(resources: { requests: { cpu: string; memory: s
     },
   };
 }
-
-/** `${NAME:?...}`: compose refuses to start when .env lacks the variable, instead of starting with an empty password. */
-export function envRef(name: string): string {
-  return `\${${name}:?${name} is not set: run brokerplate to generate .env, or copy .env.example}`;
-}

@@ -4,7 +4,7 @@
  * `cp .env.example .env && brokerplate` leaves a .env compose accepts for the generated stack.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv as nodeParseEnv } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
@@ -78,15 +78,16 @@ describe('docker compose reads back what brokerplate writes', () => {
 });
 
 describe('a generated project\'s .env', () => {
-  it('`cp .env.example .env && brokerplate` gives compose every password it requires (the bare example does not)', async () => {
+  it('`cp .env.example .env && brokerplate` fills in every password the bare example leaves empty, and compose reads the result', async () => {
     const dir = join(tempDir('brokerplate-dotenv-'), 'shop');
     mkdirSync(dir);
     const first = await runBin([dir, '--scenario', 'hybrid', '--profile', 'prod', '--yes']);
     expect(first.code, first.stderr).toBe(0);
     copyFileSync(join(dir, '.env.example'), join(dir, '.env'));
-    const bare = composeRun(dir, ['config', '--quiet']);
-    expect(bare.status).not.toBe(0);
-    expect(bare.stderr).toMatch(/required variable \w+ is missing a value|is not set/);
+    // Every password reaches its container as a compose secret file (no interpolation), so compose itself accepts the
+    // bare example; the containers' entrypoints refuse an empty password file at start (their own tests).
+    const bare = readFileSync(join(dir, '.env'), 'utf8');
+    expect(bare).toMatch(/^KAFKA_SASL_PASSWORD=$/m);
     const again = await runBin([dir], { openStdin: true });
     expect(again.code, again.stderr).toBe(0);
     const generated = /^\.env: generated ((?:[A-Z_]+, )*[A-Z_]+) \(missing or empty\)$/m.exec(again.stdout);
