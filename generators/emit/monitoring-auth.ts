@@ -110,7 +110,12 @@ export const WEB_CONFIG_KEY = 'web.yml';
  * SECRETS_DIR the paths equal compose's (passwordFile()) and prometheus.yml / the Grafana
  * datasource serve both targets. 0440: the pods' fsGroup is their user's group.
  */
-export function k8sPasswordFiles(secretName: string, principals: readonly { readonly env: string }[], volume: string, dir = SECRETS_DIR): { volume: object; mount: object; file: (p: { readonly env: string }) => string } {
+export function k8sPasswordFiles(
+  secretName: string,
+  principals: readonly { readonly env: string }[],
+  volume: string,
+  dir = SECRETS_DIR,
+): { volume: Record<string, unknown>; mount: { readonly name: string; readonly mountPath: string; readonly readOnly: true }; file: (p: { readonly env: string }) => string } {
   return {
     volume: { name: volume, secret: { secretName, defaultMode: 0o440, items: principals.map((p) => ({ key: p.env, path: composeSecret(p.env).source })) } },
     mount: { name: volume, mountPath: dir, readOnly: true },

@@ -17,6 +17,7 @@ import { channelsOf, retentionMs, settingsOf, topicPartitions, type StackSpec } 
 import { backupCronJob, backupService, BACKUPS_MOUNT, libScript, scriptsConfigMap, SCRIPTS_MOUNT, type BackupFiles, type BackupPart, type CronFiles } from '../../emit/backup-model.ts';
 import { composeSecret, SECRETS_DIR } from '../../emit/compose-model.ts';
 import { file } from '../../emit/files.ts';
+import { k8sPasswordFiles } from '../../emit/monitoring-auth.ts';
 import type { K8sObject } from '../../emit/k8s-model.ts';
 import type { ComposePieces, ComposeService } from '../../emit/monitoring-model.ts';
 import { render } from '../../emit/render.ts';
@@ -207,16 +208,13 @@ function k8s(spec: StackSpec, namespace: string, topology: Topology): K8sObject[
 
 /** prod: the CronJob's password file (from the stack's Secret) and ca.crt (from the nodes' TLS Secret), mounted where the script reads them. */
 function cronLogin(spec: StackSpec, p: KafkaPrincipal): CronFiles {
-  const folder = (path: string) => path.slice(0, path.lastIndexOf('/'));
+  const password = k8sPasswordFiles(`${spec.name}-secrets`, [p], 'password'); // at passwordFile(p), as in compose
   return {
     volumes: [
       { name: 'tls', secret: { secretName: tlsSecretName(kafkaCertGroup(1).group), defaultMode: 0o440, items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
-      { name: 'password', secret: { secretName: `${spec.name}-secrets`, defaultMode: 0o440, items: [{ key: p.env, path: passwordFileName(p) }] } },
+      password.volume,
     ],
-    mounts: [
-      { name: 'tls', mountPath: folder(TLS_FILES.ca), readOnly: true },
-      { name: 'password', mountPath: folder(passwordFile(p)), readOnly: true },
-    ],
+    mounts: [{ name: 'tls', mountPath: TLS_FILES.ca.slice(0, TLS_FILES.ca.lastIndexOf('/')), readOnly: true }, password.mount],
   };
 }
 

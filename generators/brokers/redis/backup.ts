@@ -5,9 +5,10 @@
  * Failover is Sentinel's (or the cluster's) job, set up by the compose/Kubernetes areas.
  */
 import { scalingOf, settingsOf, type StackSpec } from '../../stack/index.ts';
-import { backupCronJob, backupService, libScript, scriptsConfigMap, type BackupPart, type CronFiles } from '../../emit/backup-model.ts';
+import { backupCronJob, backupService, libScript, scriptsConfigMap, type BackupPart } from '../../emit/backup-model.ts';
 import { composeSecret } from '../../emit/compose-model.ts';
 import { file } from '../../emit/files.ts';
+import { k8sPasswordFiles } from '../../emit/monitoring-auth.ts';
 import type { K8sObject } from '../../emit/k8s-model.ts';
 import type { ComposePieces } from '../../emit/monitoring-model.ts';
 import { render } from '../../emit/render.ts';
@@ -60,7 +61,7 @@ function compose(spec: StackSpec): ComposePieces {
   if (scheduled(spec).length === 0) return { services: {}, volumes: [], files: [], notes: [] };
   const source = sourceNode(spec);
   const password = PASSWORD_ENV[BACKUP_USER];
-  const base = backupService(
+  const service = backupService(
     spec,
     'redis',
     IMAGES.redis,
@@ -72,14 +73,14 @@ function compose(spec: StackSpec): ComposePieces {
       ...sentinelEnv(spec, composeTopology({ 'redis-sentinel': scalingOf(spec, 'redis').sentinels })),
     },
     [source.host],
-  );
-  // The password as a file (a compose secret), not in the container's environment.
-  const service = { ...base, secrets: [...(base.secrets ?? []), composeSecret(password)] };
-  return {
-    services: {
-      // prod: the CA certificate (public) to verify the nodes with.
-      'redis-backup': redisTls(spec) ? { ...service, volumes: [...(service.volumes ?? []), { type: 'bind', source: `./${CA_FILES.cert}`, target: TLS_FILES.ca, read_only: true }] } : service,
+    {
+      // The password as a file (a compose secret), not in the container's environment; prod: the CA certificate (public) to verify the nodes with.
+      secrets: [composeSecret(password)],
+      volumes: redisTls(spec) ? [{ type: 'bind', source: `./${CA_FILES.cert}`, target: TLS_FILES.ca, read_only: true }] : [],
     },
+  );
+  return {
+    services: { 'redis-backup': service },
     volumes: ['redis-backups'],
     files: [],
     notes: [`**Redis backup**: \`docker compose --profile backup run --rm redis-backup\` writes an RDB snapshot of \`${source.host}\` to the \`redis-backups\` volume (schedule it, see Backup and restore).`],
@@ -90,28 +91,20 @@ function k8s(spec: StackSpec, namespace: string, topology: Topology): K8sObject[
   if (scheduled(spec).length === 0) return [];
   const s = scripts(spec);
   const host = topology.host('redis', sourceNode(spec).ordinal);
+  // The backup user's password as a file from the stack's Secret, not an environment variable.
+  const login = { env: PASSWORD_ENV[BACKUP_USER] };
+  const password = k8sPasswordFiles(`${spec.name}-secrets`, [login], 'password', '/etc/brokerplate/redis-backup');
   const objects = [
     scriptsConfigMap(spec, namespace, 'redis', { 'lib.sh': libScript(spec), 'backup.sh': s.backup, 'restore.sh': s.restore }),
     ...backupCronJob(spec, namespace, 'redis', IMAGES.redis, [
       { name: 'REDIS_HOST', value: host },
       { name: 'REDIS_USER', value: BACKUP_USER },
-      { name: 'REDIS_PASSWORD_FILE', value: `${PASSWORD_MOUNT}/${composeSecret(PASSWORD_ENV[BACKUP_USER]).source}` },
+      { name: 'REDIS_PASSWORD_FILE', value: password.file(login) },
       ...(redisTls(spec) ? [{ name: 'REDIS_CA_FILE', value: TLS_FILES.ca }] : []),
       ...Object.entries(sentinelEnv(spec, topology)).map(([name, value]) => ({ name, value })),
-    ], scalingOf(spec, 'redis').resources.storage, passwordFile(spec)),
+    ], scalingOf(spec, 'redis').resources.storage, { volumes: [password.volume], mounts: [password.mount] }),
   ];
   return redisTls(spec) ? objects.map(withCa) : objects;
-}
-
-/** Where the CronJob mounts the backup user's password (a file from the stack's Secret, not an environment variable). */
-const PASSWORD_MOUNT = '/etc/brokerplate/redis-backup';
-
-function passwordFile(spec: StackSpec): CronFiles {
-  const env = PASSWORD_ENV[BACKUP_USER];
-  return {
-    volumes: [{ name: 'password', secret: { secretName: `${spec.name}-secrets`, defaultMode: 0o440, items: [{ key: env, path: composeSecret(env).source }] } }],
-    mounts: [{ name: 'password', mountPath: PASSWORD_MOUNT, readOnly: true }],
-  };
 }
 
 interface PodTemplate {

@@ -7,6 +7,7 @@ import { channelsOf, deadLetterName, scalingOf, settingsOf, type StackSpec } fro
 import { composeSecret, loopbackPort } from '../../emit/compose-model.ts';
 import { type K8sObject, IMAGE_UIDS, restrictedContainer, restrictedPod } from '../../emit/k8s-model.ts';
 import { MONITORING_PORTS, type AlertRule, type ComposePieces, type ComposeService, type MonitoringPart, type Naming, type Panel, type ScrapeJob } from '../../emit/monitoring-model.ts';
+import { k8sPasswordFiles } from '../../emit/monitoring-auth.ts';
 import { render } from '../../emit/render.ts';
 import { IMAGES } from '../../versions/images.ts';
 import { composeTopology, type Topology } from '../topology.ts';
@@ -203,15 +204,6 @@ function panels(spec: StackSpec): Panel[] {
 }
 
 /**
- * Exporter settings shared by compose and Kubernetes (the password: exporterCommand()). No CONFIG
- * command (`-`): the monitor user may not run CONFIG GET, which would show masterauth;
- * redis_memory_max_bytes comes from INFO. prod: rediss:// targets verified with the CA (host names
- * included), no client certificate.
- */
-/** Where the Kubernetes Deployment mounts the monitor password (compose: its secrets folder). */
-const PASSWORD_MOUNT = '/etc/brokerplate/redis-exporter';
-
-/**
  * The exporter's command: a shell reads the monitor password from its file into the exporter's
  * own environment, so it is never in the container's configuration (`docker inspect`) nor on a
  * command line. `$$` is `$` after compose's and Kubernetes' own expansion.
@@ -220,6 +212,12 @@ export function exporterCommand(passwordFile: string, binary = '/redis_exporter'
   return ['/bin/sh', '-c', `REDIS_PASSWORD="$$(cat ${passwordFile})" && export REDIS_PASSWORD && exec ${binary}`];
 }
 
+/**
+ * Exporter settings shared by compose and Kubernetes (the password: exporterCommand()). No CONFIG
+ * command (`-`): the monitor user may not run CONFIG GET, which would show masterauth;
+ * redis_memory_max_bytes comes from INFO. prod: rediss:// targets verified with the CA (host names
+ * included), no client certificate.
+ */
 export function exporterEnvironment(spec: StackSpec): Record<string, string> {
   const streams = streamPatterns(spec);
   return {
@@ -257,6 +255,8 @@ function compose(spec: StackSpec, brokers: Readonly<Record<string, ComposeServic
 }
 
 function k8s(spec: StackSpec, namespace: string): K8sObject[] {
+  // The monitor user's password as a file, from the Secret the Pulumi program creates (key = .env name); compose: its secrets folder.
+  const password = k8sPasswordFiles(`${spec.name}-secrets`, [{ env: EXPORTER_PASSWORD }], 'password', '/etc/brokerplate/redis-exporter');
   const labels = { 'app.kubernetes.io/name': 'redis-exporter', 'app.kubernetes.io/part-of': spec.name };
   return [
     {
@@ -276,20 +276,19 @@ function k8s(spec: StackSpec, namespace: string): K8sObject[] {
                 name: 'redis-exporter',
                 image: IMAGES.redisExporter,
                 securityContext: restrictedContainer(),
-                command: exporterCommand(`${PASSWORD_MOUNT}/${composeSecret(EXPORTER_PASSWORD).source}`),
+                command: exporterCommand(password.file({ env: EXPORTER_PASSWORD })),
                 env: Object.entries(exporterEnvironment(spec)).map(([name, value]) => ({ name, value })),
                 ports: [{ name: 'metrics', containerPort: MONITORING_PORTS.redisExporter }],
                 readinessProbe: { httpGet: { path: '/health', port: 'metrics' }, periodSeconds: 15 },
                 resources: { requests: { cpu: '20m', memory: '32Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
                 volumeMounts: [
-                  { name: 'password', mountPath: PASSWORD_MOUNT, readOnly: true },
+                  password.mount,
                   ...(redisTls(spec) ? [{ name: 'tls', mountPath: TLS_MOUNT, readOnly: true }] : []),
                 ],
               },
             ],
             volumes: [
-              // The monitor user's password as a file, from the Secret the Pulumi program creates (key = .env name).
-              { name: 'password', secret: { secretName: `${spec.name}-secrets`, defaultMode: 0o440, items: [{ key: EXPORTER_PASSWORD, path: composeSecret(EXPORTER_PASSWORD).source }] } },
+              password.volume,
               // prod: ca.crt of the data nodes' cert-manager Secret, to verify them.
               ...(redisTls(spec) ? [{ name: 'tls', secret: { secretName: tlsSecretName('redis'), items: [{ key: 'ca.crt', path: 'ca.crt' }] } }] : []),
             ],
