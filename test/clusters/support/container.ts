@@ -183,7 +183,7 @@ function serviceCommand(
   for (const [source, target] of options.extraMounts ?? []) mounts.push(['bind', source, target]);
   const argv = options.argv ?? [...(definition.entrypoint ?? []), ...(definition.command ?? [])];
   if (argv.length === 0) throw new Error(`${service}: compose.yaml gives no entrypoint or command (the image's default is not known here)`);
-  const env: Record<string, string> = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', ...project.serviceEnv(service) };
+  const env: Record<string, string> = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', ...project.serviceEnv(service, true) };
   for (const [k, v] of Object.entries(options.env ?? {})) {
     if (v === undefined) delete env[k];
     else env[k] = v;

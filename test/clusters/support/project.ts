@@ -26,8 +26,11 @@ export interface ClusterProject {
   read(path: string): string;
   /** Where compose's secret files are here (what /run/secrets/ is in a container). */
   readonly secretsDir: string;
-  /** The `environment:` of a compose service, as compose.yaml declares it (`${VAR}`s resolved from .env, /run/secrets/ → secretsDir). */
-  serviceEnv(service: string): Record<string, string>;
+  /**
+   * The `environment:` of a compose service, as compose.yaml declares it (`${VAR}`s resolved from .env). For a
+   * process on the host, /run/secrets/ → secretsDir; `inContainer` keeps the paths, as the container mounts them.
+   */
+  serviceEnv(service: string, inContainer?: boolean): Record<string, string>;
 }
 
 export async function generateClusterProject(dir: string, spec: StackSpec): Promise<ClusterProject> {
@@ -58,7 +61,7 @@ export async function generateClusterProject(dir: string, spec: StackSpec): Prom
     env,
     read,
     secretsDir,
-    serviceEnv(service) {
+    serviceEnv(service, inContainer = false) {
       if (!compose.services[service]) throw new Error(`compose.yaml has no service ${service}`);
       const declared = compose.services[service]?.environment ?? {};
       return Object.fromEntries(
@@ -66,7 +69,7 @@ export async function generateClusterProject(dir: string, spec: StackSpec): Prom
           k,
           String(v)
             .replace(/\$\{([A-Z0-9_]+)(?::?[?-][^}]*)?\}/g, (_m, name: string) => env[name] ?? '')
-            .replace(new RegExp(`^${SECRETS_DIR}/`), `${secretsDir}/`),
+            .replace(new RegExp(`^${SECRETS_DIR}/`), inContainer ? `${SECRETS_DIR}/` : `${secretsDir}/`),
         ]),
       );
     },
