@@ -106,6 +106,25 @@ async function waitWhole(timeoutMs = 120_000): Promise<string> {
 
 const nodeOf = (service: string) => nodes.find((n) => n.service === service) as ClusterNode;
 
+/**
+ * The primary, moved off the node the generated files make primary (redis-1) if the failovers
+ * before landed back on it (three failovers among three nodes can): asked of a Sentinel as admin,
+ * as an operator would, so the tests after it can tell a role kept from the last failover from
+ * the generated one.
+ */
+async function primaryAwayFromGenerated(): Promise<string> {
+  const primary = await waitWhole();
+  if (primary !== 'redis-1') return primary;
+  expect(await admin('redis-sentinel-1', 'SENTINEL', 'FAILOVER', MASTER)).toBe('OK');
+  const end = Date.now() + 120_000;
+  for (;;) {
+    const now = await waitWhole();
+    if (now !== 'redis-1') return now;
+    if (Date.now() > end) throw new Error('SENTINEL FAILOVER left redis-1 primary');
+    await sleep(500);
+  }
+}
+
 beforeAll(async () => {
   await assertClusterNetwork([...DATA, ...SENTINELS]);
   project = await generateClusterProject('redis', specFor('queue-and-cache', 'prod', { targets: ['compose'] }));
@@ -425,8 +444,7 @@ describe('CLUSTER Redis: what survives a restart, and what never reaches a disk'
   });
 
   it('the restore runbook of the README, after a failover: the Sentinels name the primary, the backup goes into its volume, the replicas copy it', async () => {
-    const primary = await waitWhole();
-    expect(primary).not.toBe('redis-1');
+    const primary = await primaryAwayFromGenerated();
     const replicas = DATA.filter((d) => d !== primary);
     const tag = `restore-${Date.now()}`;
     await admin(primary, 'SET', tag, 'in the backup');
@@ -463,8 +481,7 @@ describe('CLUSTER Redis: what survives a restart, and what never reaches a disk'
   }, 180_000);
 
   it('the whole stack SIGKILLed and started again (compose order): the primary of the last failover stays primary, no node comes back with its generated role', async () => {
-    const primary = await waitWhole();
-    expect(primary).not.toBe('redis-1');
+    const primary = await primaryAwayFromGenerated();
     await Promise.all(nodes.map((n) => n.kill()));
     await upInOrder(project, nodes);
     expect(await waitWhole()).toBe(primary);
