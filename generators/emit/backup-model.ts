@@ -7,7 +7,7 @@ import type { BrokerId } from '../guide/index.ts';
 import type { StackSpec } from '../stack/index.ts';
 import type { GeneratedFile } from './files.ts';
 import { render } from './render.ts';
-import { IMAGE_UIDS, restrictedContainer, restrictedPod, type K8sObject } from './k8s-model.ts';
+import { IMAGE_UIDS, restrictedContainer, restrictedPod, stackSecretName, type K8sObject } from './k8s-model.ts';
 import { composeSecret, type ComposeMount, type ComposeSecretRef } from './compose-model.ts';
 import { k8sPasswordFiles, MONITORING_PRINCIPALS, monitoringAuth, passwordFile } from './monitoring-auth.ts';
 import { BACKUP_METRIC, BACKUP_PUSH_JOB, MONITORING_PORTS, type ComposePieces, type ComposeService } from './monitoring-model.ts';
@@ -95,7 +95,7 @@ export function backupCronJob(spec: StackSpec, namespace: string, broker: Broker
   // prod: push_success (lib.sh) logs in to the Pushgateway as `backup`, the password a file from the
   // stack's Secret in a folder of its own (not /run/secrets: other mounts may claim that one).
   const backupLogin = MONITORING_PRINCIPALS.backup;
-  const login = monitoringAuth(spec) ? k8sPasswordFiles(`${spec.name}-secrets`, [backupLogin], 'pushgateway-login', '/etc/brokerplate/pushgateway-login') : undefined;
+  const login = monitoringAuth(spec) ? k8sPasswordFiles(stackSecretName(spec), [backupLogin], 'pushgateway-login', '/etc/brokerplate/pushgateway-login') : undefined;
   const loginEnv: CronEnv[] = login ? [{ name: 'PUSHGATEWAY_USER', value: backupLogin.user }, { name: 'PUSHGATEWAY_PASSWORD_FILE', value: login.file(backupLogin) }] : [];
   const envList = [
     ...env,
@@ -106,7 +106,7 @@ export function backupCronJob(spec: StackSpec, namespace: string, broker: Broker
     { name: 'TMPDIR', value: '/tmp' },
     { name: 'LOG_DIR', value: '/tmp' },
     ...loginEnv,
-  ].map((e) => (e.secret ? { name: e.name, valueFrom: { secretKeyRef: { name: `${spec.name}-secrets`, key: e.secret } } } : { name: e.name, value: e.value ?? '' }));
+  ].map((e) => (e.secret ? { name: e.name, valueFrom: { secretKeyRef: { name: stackSecretName(spec), key: e.secret } } } : { name: e.name, value: e.value ?? '' }));
   return [
     {
       apiVersion: 'v1',

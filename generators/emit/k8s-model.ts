@@ -146,6 +146,11 @@ export interface K8sOutput {
 // ---------------------------------------------------------------- the seam for other areas
 
 /** Stands for the stack's namespace in addon objects; the program substitutes the configured one. */
+/** The stack's Secret (keyed like .env, created by the Pulumi program): every object that mounts or references a secret names it. */
+export function stackSecretName(spec: Pick<StackSpec, 'name'>): string {
+  return `${spec.name}-secrets`;
+}
+
 export const NAMESPACE_TOKEN = '__NAMESPACE__';
 
 /** The pod label of the NetworkPolicies' "operator" peers (backup jobs, admin tools): every broker port. */

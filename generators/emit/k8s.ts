@@ -17,14 +17,14 @@ import { brokersOf, PROFILES, type Profile, type StackSpec } from '../stack/inde
 import { INFRA_NPM_VERSIONS } from '../versions/infra.ts';
 import type { Area, AreaOutput } from './area.ts';
 import { file, jsonFile, seedFile, yamlFile, type GeneratedFile } from './files.ts';
-import { k8sTopology, NAMESPACE_TOKEN, type K8sAddon, type K8sPart } from './k8s-model.ts';
+import { k8sTopology, NAMESPACE_TOKEN, stackSecretName, type K8sAddon, type K8sPart } from './k8s-model.ts';
 import { backupK8sAddon } from './backup.ts';
 import { monitoringK8sAddon } from './monitoring-k8s.ts';
 import { tlsK8sAddon } from './tls.ts';
 import { networkPolicyAddon } from './network-policy.ts';
 import { render } from './render.ts';
 import { nodeTsConfig } from './tsconfig.ts';
-import { isMonitoringLogin, monitoringAuthSecrets, webConfigPath, webConfigSecret, webServices } from './monitoring-auth.ts';
+import { isMonitoringLogin, MONITORING_PRINCIPALS, monitoringAuthSecrets, SCRAPE_USER_SECRET, webConfigPath, webConfigSecret, webServices } from './monitoring-auth.ts';
 import { stackSecretDefs } from './secrets.ts';
 
 export const INFRA_DIR = 'infra';
@@ -39,9 +39,7 @@ export const CLIENT_LABELS = { 'brokerplate/access': 'client' } as const;
 export const MONITORING_LABELS = { 'brokerplate/access': 'monitoring' } as const;
 
 /** The stack's Secret: the name the monitoring and backup objects reference too. */
-export function secretName(spec: StackSpec): string {
-  return `${spec.name}-secrets`;
-}
+export const secretName = stackSecretName;
 
 /** `RABBITMQ_ADMIN_PASSWORD` → `rabbitmqAdminPassword`: the Pulumi config key of a secret. */
 export function configKey(env: string): string {
@@ -191,7 +189,7 @@ export function infraFiles(spec: StackSpec, addons: readonly K8sAddon[] = K8S_AD
       version: String(spec.version),
       secretName: secretName(spec),
       secrets: profileSecrets(spec, p, addons).map((s) => ({ env: s.env, key: configKey(s.env), description: s.description })),
-      ...(p === 'prod' && webConfigSettings(spec, p).length > 0 && { webConfigs: webConfigSettings(spec, p) }),
+      ...(p === 'prod' && webConfigSettings(spec, p).length > 0 && { webConfigs: webConfigSettings(spec, p), scrapeUser: { secretName: SCRAPE_USER_SECRET, username: MONITORING_PRINCIPALS.prometheus.user } }),
       podSecurity: 'restricted',
       addons: activeAddons(atProfile(spec, p), addons).map((a) => ({ id: a.id, file: `./${addonFile(p, a.id)}`, access: a.access ?? null })),
     }))),

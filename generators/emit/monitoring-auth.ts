@@ -105,6 +105,19 @@ export function webConfigSecret(service: WebService): string {
 export const WEB_CONFIG_KEY = 'web.yml';
 
 /**
+ * Kubernetes (prod): the Secret (key `username`) naming the `prometheus` principal, which the
+ * Pulumi program creates. The Prometheus operator's ServiceMonitor takes the user name of its
+ * `basicAuth` from a Secret too, not as text; the password comes from the stack's Secret, so no
+ * second copy of it exists.
+ */
+export const SCRAPE_USER_SECRET = 'prometheus-scrape-user';
+
+/** A ServiceMonitor endpoint's `basicAuth` (prod): the `prometheus` principal, as Prometheus' own scrape jobs log in. */
+export function operatorBasicAuth(stackSecret: string): { username: { name: string; key: string }; password: { name: string; key: string } } {
+  return { username: { name: SCRAPE_USER_SECRET, key: 'username' }, password: { name: stackSecret, key: MONITORING_PRINCIPALS.prometheus.env } };
+}
+
+/**
  * Kubernetes: the principals' passwords as files, from the stack's Secret (keys named like .env)
  * mounted read-only at `dir`, each file named as composeSecret() names it, so under the default
  * SECRETS_DIR the paths equal compose's (passwordFile()) and prometheus.yml / the Grafana

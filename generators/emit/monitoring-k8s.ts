@@ -7,24 +7,24 @@ import type { Topology } from '../brokers/topology.ts';
 import { brokersOf, type StackSpec } from '../stack/index.ts';
 import { IMAGES } from '../versions/images.ts';
 import { yamlFile } from './files.ts';
-import { IMAGE_UIDS, restrictedContainer, restrictedPod, type K8sAddon, type K8sObject } from './k8s-model.ts';
+import { IMAGE_UIDS, restrictedContainer, restrictedPod, stackSecretName, type K8sAddon, type K8sObject } from './k8s-model.ts';
 import { alertmanagerConfig } from './monitoring-alertmanager.ts';
 import { dashboard, grafanaDashboardProvider, grafanaDatasource } from './monitoring-grafana.ts';
-import { authHealthcheckShell, k8sPasswordFiles, MONITORING_PRINCIPALS, monitoringAuth, WEB_CONFIG_KEY, WEB_CONFIG_MOUNT, webConfigSecret, type WebService } from './monitoring-auth.ts';
+import { authHealthcheckShell, k8sPasswordFiles, MONITORING_PRINCIPALS, monitoringAuth, operatorBasicAuth, WEB_CONFIG_KEY, WEB_CONFIG_MOUNT, webConfigSecret, type WebService } from './monitoring-auth.ts';
 import { MONITORING_PORTS, MONITORING_SECRETS, type Naming } from './monitoring-model.ts';
 import { k8sNodes, prometheusConfig, scrapeJobs } from './monitoring-prometheus.ts';
 import { alertGroups, rulesFile } from './monitoring-rules.ts';
 
 /**
  * The Prometheus operator option: one ServiceMonitor per scrape job and one PrometheusRule per rule group.
- * prod: the program's Alertmanager and Pushgateway ask for Basic credentials, which these monitors
- * do not send; the operator's Prometheus needs an `endpoints[].basicAuth` (a Secret of its own
- * holding user `prometheus` and PROMETHEUS_PASSWORD) on the `alertmanager` and `pushgateway`
- * monitors (the generated README says so). Not generated: the operator manages its own
- * Prometheus's web config, and the Secret would live in the operator's trust domain.
+ * prod: the program's Alertmanager and Pushgateway ask for Basic credentials, so their monitors
+ * send the `prometheus` principal's (operatorBasicAuth: Secrets in the stack's namespace, which the
+ * operator reads wherever its Prometheus runs). The operator's own Prometheus is the operator's to
+ * secure (its `spec.web`); no monitor of it is generated.
  */
 export function prometheusOperatorObjects(spec: StackSpec, namespace: string, topology: Naming): K8sObject[] {
   const labels = { 'app.kubernetes.io/part-of': spec.name };
+  const basicAuth = monitoringAuth(spec) ? operatorBasicAuth(stackSecretName(spec)) : undefined;
   const monitors: K8sObject[] = scrapeJobs(spec, topology)
     .filter((j) => j.job !== 'prometheus' && !j.probe)
     .map((j) => ({
@@ -36,7 +36,7 @@ export function prometheusOperatorObjects(spec: StackSpec, namespace: string, to
         namespaceSelector: { matchNames: [namespace] },
         // The job label the rules and dashboards use: the operator would otherwise name it after the
         // Service (kafka-headless), and two monitors of one Service (rabbitmq, rabbitmq-queues) would collide.
-        endpoints: [{ port: j.k8s.port, path: j.path ?? '/metrics', ...(j.params && { params: j.params }), ...(j.honorLabels && { honorLabels: true }), interval: '15s', relabelings: [{ targetLabel: 'job', replacement: j.job }] }],
+        endpoints: [{ port: j.k8s.port, path: j.path ?? '/metrics', ...(j.params && { params: j.params }), ...(j.honorLabels && { honorLabels: true }), ...(j.webAuth && basicAuth && { basicAuth }), interval: '15s', relabelings: [{ targetLabel: 'job', replacement: j.job }] }],
       },
     }));
   // Multi-target exporters (redis_exporter) become a ScrapeConfig-free ServiceMonitor per node via params.
@@ -133,7 +133,7 @@ function webProbes(spec: StackSpec, service: WebService, ready: string, live?: s
  */
 function withWebAuth(spec: StackSpec, service: WebService, container: Container, volumes: unknown[]): [Container, unknown[]] {
   if (!monitoringAuth(spec)) return [container, volumes];
-  const passwords = k8sPasswordFiles(`${spec.name}-secrets`, [MONITORING_PRINCIPALS.prometheus], 'passwords');
+  const passwords = k8sPasswordFiles(stackSecretName(spec), [MONITORING_PRINCIPALS.prometheus], 'passwords');
   const dir = WEB_CONFIG_MOUNT.slice(0, WEB_CONFIG_MOUNT.lastIndexOf('/'));
   const mounts = Array.isArray(container.volumeMounts) ? container.volumeMounts : [];
   const args = Array.isArray(container.args) ? container.args : [];
@@ -150,8 +150,8 @@ function withWebAuth(spec: StackSpec, service: WebService, container: Container,
  */
 function grafanaLogin(spec: StackSpec): { env: object[]; mounts: object[]; volumes: object[] } {
   const admin = { env: 'GRAFANA_ADMIN_PASSWORD' };
-  if (!monitoringAuth(spec)) return { env: [{ name: 'GF_SECURITY_ADMIN_PASSWORD', valueFrom: { secretKeyRef: { name: `${spec.name}-secrets`, key: admin.env } } }], mounts: [], volumes: [] };
-  const files = k8sPasswordFiles(`${spec.name}-secrets`, [admin, MONITORING_PRINCIPALS.grafana], 'passwords');
+  if (!monitoringAuth(spec)) return { env: [{ name: 'GF_SECURITY_ADMIN_PASSWORD', valueFrom: { secretKeyRef: { name: stackSecretName(spec), key: admin.env } } }], mounts: [], volumes: [] };
+  const files = k8sPasswordFiles(stackSecretName(spec), [admin, MONITORING_PRINCIPALS.grafana], 'passwords');
   return { env: [{ name: 'GF_SECURITY_ADMIN_PASSWORD__FILE', value: files.file(admin) }], mounts: [files.mount], volumes: [files.volume] };
 }
 

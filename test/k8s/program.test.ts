@@ -5,7 +5,7 @@
  * every object against the Kubernetes schema (kubernetes-models, plus unknown-field detection),
  * the Pod Security Standard the namespace enforces, and the durable and security settings.
  */
-import { isMonitoringLogin } from '../../generators/emit/monitoring-auth.ts';
+import { isMonitoringLogin, SCRAPE_USER_SECRET } from '../../generators/emit/monitoring-auth.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -191,8 +191,10 @@ describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id
     const secrets = stackSecretDefs(spec());
     expect(secrets.some((s) => s.env === 'GRAFANA_ADMIN_PASSWORD')).toBe(spec().monitoring.enabled);
     expect(secrets.some((s) => isMonitoringLogin(s.env))).toBe(spec().monitoring.enabled && c.profile === 'prod');
-    // Besides it, only the prod web configs' Secrets (bcrypt hashes), checked below.
-    expect(objects().filter((o) => o.kind === 'Secret' && !o.name.endsWith('-web-config')).map((o) => o.name)).toEqual([secretName(spec())]);
+    // Besides it, only the prod web configs' Secrets (bcrypt hashes), checked below, and the user name the operator's monitors send.
+    const logins = c.profile === 'prod' && spec().monitoring.enabled;
+    expect(objects().filter((o) => o.kind === 'Secret' && !o.name.endsWith('-web-config')).map((o) => o.name).sort()).toEqual(logins ? [secretName(spec()), SCRAPE_USER_SECRET].sort() : [secretName(spec())]);
+    if (logins) expect(at(find(objects(), 'Secret', SCRAPE_USER_SECRET), 'stringData')).toEqual({ username: 'prometheus' });
     const secret = objects().find((o) => o.kind === 'Secret' && o.name === secretName(spec()));
     const raw = secret?.resource.inputs.stringData;
     // Pulumi marks the values secret (encrypted in the state, hidden in previews).
@@ -404,6 +406,13 @@ describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id
     // and labels its series with the job names the alert rules use.
     const monitors = serviceMonitors(s, ns);
     expect(serviceMonitorFindings(objects(), monitors, peerIn(ns, { ...MONITORING_LABELS }))).toEqual([]);
+    // prod: Alertmanager and the Pushgateway ask for logins, and their monitors send one (control: without it, refused).
+    const logins = monitors.flatMap((m) => list(at(m, 'spec', 'endpoints')).filter(isObj).filter((e) => e.basicAuth !== undefined).map(() => String(at(m, 'metadata', 'name'))));
+    expect(logins.sort()).toEqual(c.profile === 'prod' && spec().monitoring.enabled ? (spec().backup.enabled ? ['alertmanager', 'pushgateway'] : ['alertmanager']) : []);
+    if (logins.length > 0) {
+      const without = monitors.map((m) => ({ ...m, spec: { ...(m.spec as Obj), endpoints: list(at(m, 'spec', 'endpoints')).filter(isObj).map(({ basicAuth: _login, ...e }) => e) } }));
+      expect(serviceMonitorFindings(objects(), without, peerIn(ns, { ...MONITORING_LABELS })).filter((f) => f.includes('asks for a login'))).toHaveLength(logins.length);
+    }
     expect([...new Set(monitorJobs(monitors))].sort()).toEqual(config.scrape_configs.map((j) => j.job_name).filter((j) => j !== 'prometheus').sort());
     if (c.profile === 'prod') {
       // The emitted monitoring/k8s/prometheus-operator.yml is that, for the prod namespace.

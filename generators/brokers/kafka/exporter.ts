@@ -10,7 +10,7 @@
  * exporter process's arguments (visible to `ps` on the Docker host or node).
  */
 import { composeSecret, loopbackPort, type ComposeMount } from '../../emit/compose-model.ts';
-import { IMAGE_UIDS, restrictedContainer, restrictedPod, type K8sObject } from '../../emit/k8s-model.ts';
+import { IMAGE_UIDS, restrictedContainer, restrictedPod, stackSecretName, type K8sObject } from '../../emit/k8s-model.ts';
 import { MONITORING_PORTS, type ComposeService } from '../../emit/monitoring-model.ts';
 import { CA_FILES, TLS_FILES, tlsSecretName } from '../../emit/tls-model.ts';
 import type { StackSpec } from '../../stack/index.ts';
@@ -74,7 +74,7 @@ export function exporterK8s(spec: StackSpec, namespace: string, servers: readonl
   const volumes = secure
     ? [
         { name: 'tls', secret: { secretName: tlsSecretName(kafkaCertGroup(1).group), defaultMode: 0o440, items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
-        { name: 'password', secret: { secretName: `${spec.name}-secrets`, defaultMode: 0o440, items: [{ key: monitor.env, path: passwordFileName(monitor) }] } },
+        { name: 'password', secret: { secretName: stackSecretName(spec), defaultMode: 0o440, items: [{ key: monitor.env, path: passwordFileName(monitor) }] } },
       ]
     : [];
   const mounts = secure

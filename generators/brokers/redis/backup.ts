@@ -9,7 +9,7 @@ import { backupCronJob, backupService, libScript, scriptsConfigMap, type BackupP
 import { composeSecret } from '../../emit/compose-model.ts';
 import { file } from '../../emit/files.ts';
 import { k8sPasswordFiles } from '../../emit/monitoring-auth.ts';
-import type { K8sObject } from '../../emit/k8s-model.ts';
+import { stackSecretName, type K8sObject } from '../../emit/k8s-model.ts';
 import type { ComposePieces } from '../../emit/monitoring-model.ts';
 import { render } from '../../emit/render.ts';
 import { IMAGES } from '../../versions/images.ts';
@@ -93,8 +93,12 @@ function k8s(spec: StackSpec, namespace: string, topology: Topology): K8sObject[
   const host = topology.host('redis', sourceNode(spec).ordinal);
   // The backup user's password as a file from the stack's Secret, not an environment variable.
   const login = { env: PASSWORD_ENV[BACKUP_USER] };
-  const password = k8sPasswordFiles(`${spec.name}-secrets`, [login], 'password', '/etc/brokerplate/redis-backup');
-  const objects = [
+  const password = k8sPasswordFiles(stackSecretName(spec), [login], 'password', '/etc/brokerplate/redis-backup');
+  // prod: ca.crt of the data nodes' cert-manager Secret, to verify them with.
+  const ca = redisTls(spec)
+    ? { volume: { name: 'tls', secret: { secretName: tlsSecretName('redis'), items: [{ key: 'ca.crt', path: 'ca.crt' }] } }, mount: { name: 'tls', mountPath: TLS_MOUNT, readOnly: true as const } }
+    : undefined;
+  return [
     scriptsConfigMap(spec, namespace, 'redis', { 'lib.sh': libScript(spec), 'backup.sh': s.backup, 'restore.sh': s.restore }),
     ...backupCronJob(spec, namespace, 'redis', IMAGES.redis, [
       { name: 'REDIS_HOST', value: host },
@@ -102,23 +106,8 @@ function k8s(spec: StackSpec, namespace: string, topology: Topology): K8sObject[
       { name: 'REDIS_PASSWORD_FILE', value: password.file(login) },
       ...(redisTls(spec) ? [{ name: 'REDIS_CA_FILE', value: TLS_FILES.ca }] : []),
       ...Object.entries(sentinelEnv(spec, topology)).map(([name, value]) => ({ name, value })),
-    ], scalingOf(spec, 'redis').resources.storage, { volumes: [password.volume], mounts: [password.mount] }),
+    ], scalingOf(spec, 'redis').resources.storage, { volumes: [password.volume, ...(ca ? [ca.volume] : [])], mounts: [password.mount, ...(ca ? [ca.mount] : [])] }),
   ];
-  return redisTls(spec) ? objects.map(withCa) : objects;
-}
-
-interface PodTemplate {
-  spec: { containers: { volumeMounts?: unknown[] }[]; volumes?: unknown[] };
-}
-
-/** prod: the CronJob's pod mounts ca.crt of the data nodes' cert-manager Secret at TLS_MOUNT. */
-function withCa(object: K8sObject): K8sObject {
-  if (object.kind !== 'CronJob') return object;
-  const copy = structuredClone(object) as K8sObject & { spec: { jobTemplate: { spec: { template: PodTemplate } } } };
-  const pod = copy.spec.jobTemplate.spec.template.spec;
-  for (const c of pod.containers) c.volumeMounts = [...(c.volumeMounts ?? []), { name: 'tls', mountPath: TLS_MOUNT, readOnly: true }];
-  pod.volumes = [...(pod.volumes ?? []), { name: 'tls', secret: { secretName: tlsSecretName('redis'), items: [{ key: 'ca.crt', path: 'ca.crt' }] } }];
-  return copy;
 }
 
 export const redisBackup: BackupPart = {

@@ -5,7 +5,7 @@
  */
 import { channelsOf, deadLetterName, scalingOf, settingsOf, type StackSpec } from '../../stack/index.ts';
 import { composeSecret, loopbackPort } from '../../emit/compose-model.ts';
-import { type K8sObject, IMAGE_UIDS, restrictedContainer, restrictedPod } from '../../emit/k8s-model.ts';
+import { type K8sObject, IMAGE_UIDS, restrictedContainer, restrictedPod, stackSecretName } from '../../emit/k8s-model.ts';
 import { MONITORING_PORTS, type AlertRule, type ComposePieces, type ComposeService, type MonitoringPart, type Naming, type Panel, type ScrapeJob } from '../../emit/monitoring-model.ts';
 import { k8sPasswordFiles } from '../../emit/monitoring-auth.ts';
 import { render } from '../../emit/render.ts';
@@ -256,7 +256,7 @@ function compose(spec: StackSpec, brokers: Readonly<Record<string, ComposeServic
 
 function k8s(spec: StackSpec, namespace: string): K8sObject[] {
   // The monitor user's password as a file, from the Secret the Pulumi program creates (key = .env name); compose: its secrets folder.
-  const password = k8sPasswordFiles(`${spec.name}-secrets`, [{ env: EXPORTER_PASSWORD }], 'password', '/etc/brokerplate/redis-exporter');
+  const password = k8sPasswordFiles(stackSecretName(spec), [{ env: EXPORTER_PASSWORD }], 'password', '/etc/brokerplate/redis-exporter');
   const labels = { 'app.kubernetes.io/name': 'redis-exporter', 'app.kubernetes.io/part-of': spec.name };
   return [
     {

@@ -287,13 +287,37 @@ export function scrapeFindings(objects: readonly K8sObject[], namespace: string)
 
 export interface MonitorEndpoint {
   readonly port: string;
+  readonly basicAuth?: { readonly username?: SecretKeyRef; readonly password?: SecretKeyRef };
   readonly relabelings?: readonly { readonly targetLabel?: string; readonly replacement?: string }[];
+}
+
+interface SecretKeyRef {
+  readonly name?: string;
+  readonly key?: string;
+}
+
+/**
+ * A scrape of pods that ask for a login (`--web.config.file`) sends one (`basicAuth`), and every
+ * Secret key a `basicAuth` names exists among the objects, in the monitor's namespace.
+ */
+function loginFindings(objects: readonly K8sObject[], what: string, namespace: string, pods: PodsOf, e: MonitorEndpoint): string[] {
+  const out: string[] = [];
+  const asksLogin = pods.containers.some((c) => [...list(c.args), ...list(c.command)].some((a) => String(a).startsWith('--web.config.file')));
+  if (asksLogin && !e.basicAuth) out.push(`${what}: ${pods.what} asks for a login (--web.config.file), the monitor sends none`);
+  for (const [field, ref] of Object.entries(e.basicAuth ?? {})) {
+    const secret = all(objects, 'Secret').find((s) => namespaceOf(s) === namespace && nameOf(s) === ref?.name);
+    const keys = Object.keys({ ...(isObj(at(secret, 'stringData')) ? (at(secret, 'stringData') as Obj) : {}), ...(isObj(at(secret, 'data')) ? (at(secret, 'data') as Obj) : {}) });
+    if (!secret) out.push(`${what}: basicAuth.${field} names Secret ${String(ref?.name)}, which no object creates`);
+    else if (!keys.includes(String(ref?.key))) out.push(`${what}: basicAuth.${field}: Secret ${String(ref?.name)} has no key ${String(ref?.key)}`);
+  }
+  return out;
 }
 
 /**
  * Every ServiceMonitor endpoint finds exactly one Service port of that name among the Services it
  * selects (none: nothing scraped; two: every pod scraped twice), whose targetPort the selected pods
- * have and whose NetworkPolicy admits `from` (the operator's Prometheus).
+ * have and whose NetworkPolicy admits `from` (the operator's Prometheus), with a login where those
+ * pods ask for one (loginFindings).
  */
 export function serviceMonitorFindings(objects: readonly K8sObject[], monitors: readonly Obj[], from: Peer): string[] {
   const out: string[] = [];
@@ -313,6 +337,7 @@ export function serviceMonitorFindings(objects: readonly K8sObject[], monitors: 
         const port = containerPort(pods, svcPort.targetPort ?? svcPort.port);
         if (port === undefined) out.push(`${what} port ${e.port}: ${pods.what} has no container port ${String(svcPort.targetPort)}`);
         else if (!admits(objects, pods, port, from)) out.push(`${what} port ${e.port}: the NetworkPolicy of ${pods.what} refuses port ${port}`);
+        out.push(...loginFindings(objects, `${what} port ${e.port}`, namespaceOf(svc), pods, e));
       }
     }
   }
