@@ -4,6 +4,7 @@
  * then
  * - backup/kafka/backup.sh logs in as `backup` and exports the topics, their configs and a group's
  *   committed offsets; with a wrong password it fails and leaves no backup;
+ * - a failed group listing or offset reset (the tool exits 0 on both) fails the scripts;
  * - restore-offsets.sh logs in as `admin` and puts the group back to the exported offsets (`backup`
  *   itself may not move a group's offsets);
  * - the same tools without a login are refused.
@@ -111,12 +112,38 @@ describe('Kafka prod backup: backup.sh as `backup`, restore-offsets.sh as `admin
     expect(readdirSync(backups)).toEqual([]);
   }, 120_000);
 
+  it('the group listing fails while topics and configs export (kafka-consumer-groups.sh exits 0 on that): backup.sh fails and leaves no backup', async () => {
+    // A KAFKA_BIN whose tools are the real ones; kafka-consumer-groups.sh alone logs in with a wrong password.
+    const bin = join(dir, 'bin-groups-refused');
+    const real = join(kafka.home, 'bin');
+    const wrong = loginConfig('backup', randomBytes(24).toString('base64url'));
+    for (const name of ['kafka-topics.sh', 'kafka-configs.sh']) writeFile(join(bin, name), `#!/usr/bin/env bash\nexec ${JSON.stringify(join(real, name))} "$@"\n`, 0o755);
+    writeFile(
+      join(bin, 'kafka-consumer-groups.sh'),
+      `#!/usr/bin/env bash\nargs=()\nwhile [ $# -gt 0 ]; do if [ "$1" = --command-config ]; then args+=("$1" ${JSON.stringify(wrong)}); shift 2; else args+=("$1"); shift; fi; done\nexec ${JSON.stringify(join(real, 'kafka-consumer-groups.sh'))} "\${args[@]}"\n`,
+      0o755,
+    );
+    // The control: the real tool with that login reports the failure on stdout and exits 0.
+    const direct = await tool('kafka-consumer-groups.sh', ['--bootstrap-server', kafka.bootstrap, '--command-config', wrong, '--describe', '--all-groups', '--offsets']);
+    expect(`${direct.code} ${direct.stdout}`).toMatch(/^0 [\s\S]*Error: /);
+    const backups = join(dir, 'backups-groups-refused');
+    const r = await runScript('backup.sh', [], { BACKUP_DIR: backups, KAFKA_SECRETS_DIR: kafka.secrets, KAFKA_BIN: bin });
+    expect(r.code, r.output).not.toBe(0);
+    expect(r.output).toMatch(/kafka backup: listing the consumer groups failed/);
+    expect(readdirSync(backups)).toEqual([]);
+  }, 180_000);
+
   it('`backup` may not move a group\'s offsets; restore-offsets.sh as `admin` puts the group back to the exported offsets', async () => {
     expect(exported).not.toBe('');
     const asBackup = await tool('kafka-consumer-groups.sh', ['--bootstrap-server', kafka.bootstrap, '--command-config', loginConfig('backup', kafka.passwords.backup ?? ''), '--group', group, '--topic', TOPIC, '--reset-offsets', '--to-earliest', '--execute']);
     expect(`${asBackup.stdout}${asBackup.stderr}`).toMatch(/GroupAuthorizationException|Not authorized to access group/);
     const moved = await asAdmin('kafka-consumer-groups.sh', ['--group', group, '--topic', TOPIC, '--reset-offsets', '--to-earliest', '--execute']);
     expect(moved.code, moved.stderr).toBe(0);
+    expect(total(await committed())).toBe(0);
+    // A wrong admin password: the tool is refused (and exits 0 on that); the script says so and fails.
+    const refused = await runScript('restore-offsets.sh', [exported, group], { KAFKA_SECRETS_DIR: wrongSecrets('secrets-wrong-admin', 'admin') });
+    expect(refused.code, refused.output).not.toBe(0);
+    expect(refused.output).toContain(`restore: group ${group} NOT reset`);
     expect(total(await committed())).toBe(0);
     const r = await runScript('restore-offsets.sh', [exported, group], { KAFKA_SECRETS_DIR: kafka.secrets });
     expect(r.code, r.output).toBe(0);
