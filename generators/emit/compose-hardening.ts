@@ -18,7 +18,12 @@ import type { ComposeMount, ComposeService } from './compose-model.ts';
 export const VOLUMES_INIT = 'volumes-init';
 const VOLUMES_ROOT = '/volumes';
 
-export const HARDENING_NOTE = "**Hardening**: every service drops all Linux capabilities (`cap_drop: [ALL]`), cannot gain privileges (`no-new-privileges`), runs as its image's non-root user with a read-only root file system (scratch directories are size-capped tmpfs); only the one-shots `certs-init` and `volumes-init` run as root, with CHOWN/FOWNER/DAC_OVERRIDE at most and no network.";
+/** The README's hardening note, naming only the root one-shots this stack has (from SERVICE_EXCEPTIONS). */
+export function hardeningNote(services: Readonly<Record<string, ComposeService>>): string {
+  const root = Object.keys(SERVICE_EXCEPTIONS).filter((name) => services[name]);
+  const rootText = root.length === 0 ? 'every service runs unprivileged' : `only the one-shot${root.length > 1 ? 's' : ''} ${root.map((n) => `\`${n}\``).join(' and ')} run${root.length > 1 ? '' : 's'} as root, with CHOWN/FOWNER/DAC_OVERRIDE at most and no network`;
+  return `**Hardening**: every service drops all Linux capabilities (\`cap_drop: [ALL]\`), cannot gain privileges (\`no-new-privileges\`), runs as its image's non-root user with a read-only root file system (scratch directories are size-capped tmpfs); ${rootText}.`;
+}
 export const VOLUMES_INIT_NOTE = `\`${VOLUMES_INIT}\` gives the volumes non-root services write to (backups, Pushgateway, the JMX agent) to their users before those start, and exits.`;
 
 /** A service that cannot run as its image's user with no capability. */

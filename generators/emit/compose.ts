@@ -15,7 +15,7 @@ import { backupComposeAddon } from './backup.ts';
 import { monitoringComposeAddon } from './monitoring-compose.ts';
 import { tlsComposeAddon } from './tls-compose.ts';
 import { render } from './render.ts';
-import { HARDENING_NOTE, hardenServices, VOLUMES_INIT, VOLUMES_INIT_NOTE } from './compose-hardening.ts';
+import { hardeningNote, hardenServices, VOLUMES_INIT, VOLUMES_INIT_NOTE } from './compose-hardening.ts';
 import { COMPOSE_FILE, LOOPBACK, secretEnv, type ComposeAddon, type ComposePart, type ComposeService, type ServiceAdditions } from './compose-model.ts';
 
 export * from './compose-model.ts';
@@ -70,7 +70,7 @@ export function composeModel(spec: StackSpec): ComposeModel {
   }
   // Every service, whichever part defined it: no capabilities, no privilege gain, its image's user, read-only.
   const services = hardenServices(model.services);
-  const notes = [...model.notes, HARDENING_NOTE, ...(services[VOLUMES_INIT] ? [VOLUMES_INIT_NOTE] : [])];
+  const notes = [...model.notes, hardeningNote(services), ...(services[VOLUMES_INIT] ? [VOLUMES_INIT_NOTE] : [])];
   return { ...model, services, notes };
 }
 

@@ -227,6 +227,8 @@ export function createK8sArea(addons: readonly K8sAddon[] = K8S_ADDONS): Area {
       const brokers = brokersOf(spec);
       const body = render('infra/README.md', {
         name: spec.name,
+        rabbitmq: brokers.includes('rabbitmq'),
+        redis: brokers.includes('redis'),
         profiles: PROFILES.map((p) => ({ id: p, namespace: namespaceOf(spec, p), notes: brokers.map((b) => BROKER_PLUGINS[b].k8s.readme(atProfile(spec, p))) })),
         secrets: stackSecrets(spec, addons).map((s) => ({ env: s.env, key: configKey(s.env), description: s.description })),
         logins: monitoringLoginSecrets(spec).map((s) => ({ env: s.env, key: configKey(s.env), description: s.description })),
