@@ -19,6 +19,8 @@ export interface Recommendation {
   recommended: string[];
   chosen: string[];
   overridden: boolean;
+  /** The brokers came from an imported AsyncAPI document (`--from`), not from the guide's decision. */
+  imported: boolean;
   brokers: { id: BrokerId; title: string; primaryUse: string; throughput: string; latency: string; retention: string; replay: string; ordering: string; learningCurve: string; model: string; resources: string; scaling: string }[];
   channels: { name: string; broker: string; kind: string; semantics: string; how: string; description: string }[];
 }
@@ -27,7 +29,8 @@ function yesNo(answer: boolean): string {
   return answer ? 'yes' : 'no';
 }
 
-export function recommendation(spec: StackSpec): Recommendation {
+/** The decision as the guide makes it: the flowchart's answers, the scenario table, or the hybrid architecture. */
+function guidePath(spec: StackSpec): string[] {
   const scenario = SCENARIOS[spec.scenario];
   const path: string[] = [];
   const flow = spec.decision.flowchart ?? scenario.flowchart;
@@ -44,6 +47,23 @@ export function recommendation(spec: StackSpec): Recommendation {
   } else {
     path.push(`The guide's Hybrid Architecture uses each system for its strengths, behind one facade: Kafka for event logs, analytics and the audit trail; RabbitMQ for task queues, RPC calls and notifications; Redis for cache, sessions and Pub/Sub.`);
   }
+  return path;
+}
+
+/** An imported document decided the brokers: say so, and where the guide would have stood. */
+function importedPath(spec: StackSpec): string[] {
+  const scenario = SCENARIOS[spec.scenario];
+  const verdict = spec.decision.overridden ? ': not what the document uses, so weigh the trade-offs below' : ': the brokers the document uses';
+  return [
+    'The brokers and channels come from the AsyncAPI document this project was imported from (`brokerplate --from`): one broker per protocol its channels use. The guide did not choose them.',
+    `The guide's closest scenario is *${scenario.title}*, for which its Summary Recommendations table says **${scenario.guideRecommendation}**${verdict}.`,
+  ];
+}
+
+export function recommendation(spec: StackSpec): Recommendation {
+  const scenario = SCENARIOS[spec.scenario];
+  const imported = spec.decision.source === 'asyncapi';
+  const path = imported ? importedPath(spec) : guidePath(spec);
   const recommended = recommendedBrokers(spec.scenario, spec.decision.scale).map((b) => BROKERS[b].title);
   const chosen = brokersOf(spec);
   return {
@@ -52,6 +72,7 @@ export function recommendation(spec: StackSpec): Recommendation {
     recommended,
     chosen: chosen.map((b) => BROKERS[b].title),
     overridden: spec.decision.overridden,
+    imported,
     brokers: chosen.map((id) => {
       const b = BROKERS[id];
       const r = RESOURCE_USAGE[id];

@@ -204,7 +204,7 @@ export function importAsyncApi(text: string, options: ImportOptions = {}): Impor
     scenario,
     profile,
     targets: [...(options.targets ?? ['compose', 'k8s'])],
-    decision: { overridden: recommendedBrokers(scenario).join(',') !== brokers.join(',') },
+    decision: { overridden: recommendedBrokers(scenario).join(',') !== brokers.join(','), source: 'asyncapi' },
     brokers: settings,
     channels,
     monitoring: monitoringDefaults(),

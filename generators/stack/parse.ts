@@ -15,6 +15,7 @@ import { readChannel } from './parse-channels.ts';
 import { readMigrations } from './parse-migrations.ts';
 import { checkRules } from './rules.ts';
 import {
+  DECISION_SOURCES,
   PROFILES,
   REDIS_EVICTION,
   REDIS_MODES,
@@ -65,11 +66,13 @@ function read(r: Reader, raw: unknown): StackSpec | undefined {
 }
 
 function readDecision(r: Reader, raw: unknown): Decision | undefined {
-  const o = r.object(raw, 'decision', ['flowchart', 'scale', 'overridden']);
+  const o = r.object(raw, 'decision', ['flowchart', 'scale', 'overridden', 'source']);
   if (!o) return undefined;
   const decision: Decision = { overridden: r.optional(o, 'overridden', 'decision', (v, p) => r.boolean(v, p)) ?? false };
   const scale = r.optional(o, 'scale', 'decision', (v, p) => r.oneOf(v, p, SCALES));
   if (scale) decision.scale = scale;
+  const source = r.optional(o, 'source', 'decision', (v, p) => r.oneOf(v, p, DECISION_SOURCES));
+  if (source) decision.source = source;
   if (o.flowchart !== undefined) {
     const f = r.object(o.flowchart, 'decision.flowchart', FLOWCHART_ORDER);
     // The questions the chart asks: each one only after a no. Answers stored past the first yes

@@ -221,9 +221,14 @@ export interface BackupSpec {
 export interface Decision {
   flowchart?: FlowchartAnswers;
   scale?: Scale;
-  /** True when `--brokers` overrode the guide's recommendation. */
+  /** True when the brokers differ from the guide's recommendation for the scenario (`--brokers`, or an imported document). */
   overridden: boolean;
+  /** Where the brokers and channels came from when not from the guide: `asyncapi` for `brokerplate --from <document>`. */
+  source?: DecisionSource;
 }
+
+export const DECISION_SOURCES = ['asyncapi'] as const;
+export type DecisionSource = (typeof DECISION_SOURCES)[number];
 
 // ---------------------------------------------------------------- migrations
 

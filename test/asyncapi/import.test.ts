@@ -94,3 +94,31 @@ describe('--from mappings', () => {
     expect(notes).toContain('channels.created.address: parameter {version} set to its default "v1"');
   });
 });
+
+describe('an imported project says where its brokers came from', () => {
+  it('the spec records decision.source asyncapi, and the README credits the document instead of the guide', async () => {
+    const { emitProject } = await import('../../generators/emit/index.ts');
+    const { spec } = importAsyncApi(stringify(KAFKA_26));
+    expect(spec.decision.source).toBe('asyncapi');
+    const readme = emitProject(spec).find((f) => f.path === 'README.md')?.contents ?? '';
+    const why = readme.slice(readme.indexOf('## Why'), readme.indexOf('### Trade-offs'));
+    expect(why).toContain('come from the AsyncAPI document this project was imported from');
+    expect(why).not.toMatch(/table recommends|its Decision Flowchart agrees|because `--brokers` said so/);
+    // control: the same spec without the source reads as the guide's recommendation
+    const guided = emitProject({ ...spec, decision: { overridden: spec.decision.overridden } }).find((f) => f.path === 'README.md')?.contents ?? '';
+    expect(guided).not.toContain('come from the AsyncAPI document');
+  });
+
+  it('brokerplate.yaml keeps decision.source; an unknown source is refused with its path', async () => {
+    const { parseSpec, serializeSpec } = await import('../../generators/stack/index.ts');
+    const { spec } = importAsyncApi(stringify(KAFKA_26));
+    const { parse } = await import('yaml');
+    const raw = parse(serializeSpec(spec)) as { decision: Record<string, unknown> };
+    expect(raw.decision.source).toBe('asyncapi');
+    const again = parseSpec(raw);
+    expect(again.ok && again.spec.decision.source).toBe('asyncapi');
+    const bad = parseSpec({ ...raw, decision: { ...raw.decision, source: 'guesswork' } });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.issues.map((i) => i.path)).toContain('decision.source');
+  });
+});
