@@ -5,6 +5,8 @@ import { IMAGES } from '../versions/images.ts';
 import { composeSecret, loopbackPort, type ComposeAddon, type ServiceAdditions } from './compose-model.ts';
 import { authHealthcheckShell, MONITORING_PRINCIPALS, monitoringAuth, WEB_CONFIG_MOUNT, webConfigPath, type WebService } from './monitoring-auth.ts';
 import { MONITORING_PORTS, type ComposePieces, type ComposeService } from './monitoring-model.ts';
+import { SCRAPE_CA_FILE, scrapeCaSecret } from './monitoring-prometheus.ts';
+import { CA_FILES } from './tls-model.ts';
 
 function wgetHealth(port: number, path: string): NonNullable<ComposeService['healthcheck']> {
   return { test: ['CMD', 'wget', '-qO-', `http://127.0.0.1:${port}${path}`], interval: '15s', timeout: '5s', retries: 5, start_period: '20s' };
@@ -53,7 +55,12 @@ export function monitoringCompose(spec: StackSpec, brokers: Readonly<Record<stri
       image: IMAGES.prometheus,
       restart: 'unless-stopped',
       command: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus', '--storage.tsdb.retention.time=15d', '--web.enable-lifecycle'],
-      volumes: [dir('monitoring/prometheus', '/etc/prometheus'), volume('prometheus-data', '/prometheus')],
+      volumes: [
+        dir('monitoring/prometheus', '/etc/prometheus'),
+        volume('prometheus-data', '/prometheus'),
+        // prod: the stack CA, to check the brokers' HTTPS metrics endpoints (a certificate: public).
+        ...(scrapeCaSecret(spec) ? [dir(CA_FILES.cert, SCRAPE_CA_FILE)] : []),
+      ],
       ports: [loopbackPort(P.prometheus, P.prometheus)],
       depends_on: { alertmanager: { condition: 'service_healthy' } },
       healthcheck: wgetHealth(P.prometheus, '/-/healthy'),

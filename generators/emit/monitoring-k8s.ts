@@ -12,7 +12,8 @@ import { alertmanagerConfig } from './monitoring-alertmanager.ts';
 import { dashboard, grafanaDashboardProvider, grafanaDatasource } from './monitoring-grafana.ts';
 import { authHealthcheckShell, k8sPasswordFiles, MONITORING_PRINCIPALS, monitoringAuth, operatorBasicAuth, WEB_CONFIG_KEY, WEB_CONFIG_MOUNT, webConfigSecret, type WebService } from './monitoring-auth.ts';
 import { MONITORING_PORTS, MONITORING_SECRETS, type Naming } from './monitoring-model.ts';
-import { k8sNodes, prometheusConfig, scrapeJobs } from './monitoring-prometheus.ts';
+import { k8sNodes, prometheusConfig, SCRAPE_CA_FILE, scrapeCaSecret, scrapeJobs } from './monitoring-prometheus.ts';
+import { TLS_MOUNT } from './tls-model.ts';
 import { alertGroups, rulesFile } from './monitoring-rules.ts';
 
 /**
@@ -22,6 +23,11 @@ import { alertGroups, rulesFile } from './monitoring-rules.ts';
  * operator reads wherever its Prometheus runs). The operator's own Prometheus is the operator's to
  * secure (its `spec.web`); no monitor of it is generated.
  */
+/** HTTPS to a pod IP: the certificate is checked for the Service's name, which every node's certificate carries. */
+function operatorTls(caSecret: string, service: string, namespace: string): object {
+  return { scheme: 'https', tlsConfig: { ca: { secret: { name: caSecret, key: 'ca.crt' } }, serverName: `${service}.${namespace}.svc` } };
+}
+
 export function prometheusOperatorObjects(spec: StackSpec, namespace: string, topology: Naming): K8sObject[] {
   const labels = { 'app.kubernetes.io/part-of': spec.name };
   const basicAuth = monitoringAuth(spec) ? operatorBasicAuth(stackSecretName(spec)) : undefined;
@@ -36,7 +42,7 @@ export function prometheusOperatorObjects(spec: StackSpec, namespace: string, to
         namespaceSelector: { matchNames: [namespace] },
         // The job label the rules and dashboards use: the operator would otherwise name it after the
         // Service (kafka-headless), and two monitors of one Service (rabbitmq, rabbitmq-queues) would collide.
-        endpoints: [{ port: j.k8s.port, path: j.path ?? '/metrics', ...(j.params && { params: j.params }), ...(j.honorLabels && { honorLabels: true }), ...(j.webAuth && basicAuth && { basicAuth }), interval: '15s', relabelings: [{ targetLabel: 'job', replacement: j.job }] }],
+        endpoints: [{ port: j.k8s.port, path: j.path ?? '/metrics', ...(j.params && { params: j.params }), ...(j.tls && operatorTls(j.tls.caSecret, j.k8s.service, namespace)), ...(j.honorLabels && { honorLabels: true }), ...(j.webAuth && basicAuth && { basicAuth }), interval: '15s', relabelings: [{ targetLabel: 'job', replacement: j.job }] }],
       },
     }));
   // Multi-target exporters (redis_exporter) become a ScrapeConfig-free ServiceMonitor per node via params.
@@ -171,6 +177,7 @@ export function monitoringK8s(spec: StackSpec, namespace: string, topology?: Top
   const probe = httpProbe;
   const resources = (cpu: string, memory: string) => ({ requests: { cpu, memory }, limits: { cpu: '1', memory } });
   const grafana = grafanaLogin(spec);
+  const caSecret = scrapeCaSecret(spec);
   const objects: K8sObject[] = [
     configMap('prometheus-config', namespace, { 'prometheus.yml': yamlText(prometheusConfig(spec, k8sNodes(namespace, topology), monitoringAuth(spec))) }, spec),
     configMap('prometheus-rules', namespace, rules, spec),
@@ -187,6 +194,7 @@ export function monitoringK8s(spec: StackSpec, namespace: string, topology?: Top
         { name: 'config', mountPath: '/etc/prometheus/prometheus.yml', subPath: 'prometheus.yml' },
         { name: 'rules', mountPath: '/etc/prometheus/rules' },
         { name: 'data', mountPath: '/prometheus' },
+        ...(caSecret ? [{ name: 'tls-ca', mountPath: TLS_MOUNT, readOnly: true }] : []),
       ],
       ...webProbes(spec, 'prometheus', '/-/ready', '/-/healthy'),
       resources: resources('100m', '512Mi'),
@@ -194,6 +202,8 @@ export function monitoringK8s(spec: StackSpec, namespace: string, topology?: Top
       { name: 'config', configMap: { name: 'prometheus-config' } },
       { name: 'rules', configMap: { name: 'prometheus-rules' } },
       { name: 'data', emptyDir: {} },
+      // The stack CA only (no key), from the first HTTPS target's cert-manager Secret.
+      ...(caSecret ? [{ name: 'tls-ca', secret: { secretName: caSecret, items: [{ key: 'ca.crt', path: SCRAPE_CA_FILE.slice(TLS_MOUNT.length + 1) }] } }] : []),
     ]), P.prometheus),
     ...deployment(spec, namespace, 'alertmanager', ...withWebAuth(spec, 'alertmanager', {
       image: IMAGES.alertmanager,

@@ -81,6 +81,12 @@ export interface ScrapeJob {
   readonly honorLabels?: boolean;
   /** A monitoring service of the stack that, in prod, asks for the `prometheus` principal's Basic credentials (monitoring-auth.ts). */
   readonly webAuth?: boolean;
+  /**
+   * The target serves HTTPS (prod): Prometheus checks its certificate against the stack CA, by the
+   * target's host name (the Service's name behind the operator). `caSecret`: the cert-manager
+   * Secret whose `ca.crt` Kubernetes mounts (every Secret of the stack's issuer holds the same CA).
+   */
+  readonly tls?: { readonly caSecret: string };
   /** The Kubernetes Service (and named port) the ServiceMonitor selects. */
   readonly k8s: { readonly service: string; readonly port: string };
 }
@@ -133,7 +139,6 @@ export const MONITORING_PORTS = {
   pushgateway: 9091,
   kafkaJmx: 7071,
   kafkaLag: 9308,
-  rabbitmqPrometheus: 15692,
   redisExporter: 9121,
 } as const;
 

@@ -6,6 +6,7 @@ import { BROKER_PLUGINS } from '../brokers/index.ts';
 import { composeTopology, type Topology } from '../brokers/topology.ts';
 import { brokersOf, type StackSpec } from '../stack/index.ts';
 import { k8sTopology } from './k8s-model.ts';
+import { TLS_FILES } from './tls-model.ts';
 import { monitoringAuth, prometheusBasicAuth } from './monitoring-auth.ts';
 import { MONITORING_PORTS, type Naming, type ScrapeJob } from './monitoring-model.ts';
 
@@ -36,9 +37,22 @@ export function scrapeJobs(spec: StackSpec, topology: Naming): ScrapeJob[] {
   return [...own, ...brokersOf(spec).flatMap((b) => BROKER_PLUGINS[b].monitoring.jobs(spec, topology))];
 }
 
+/**
+ * Where Prometheus finds the stack CA to check HTTPS targets with (compose: secrets/tls/ca.crt
+ * bind-mounted; Kubernetes: `ca.crt` of the job's cert-manager Secret), the same path in both.
+ */
+export const SCRAPE_CA_FILE = TLS_FILES.ca;
+
+/** The cert-manager Secret whose CA the Kubernetes Prometheus mounts, when some target serves HTTPS. */
+export function scrapeCaSecret(spec: StackSpec): string | undefined {
+  return scrapeJobs(spec, composeNodes(spec)).find((j) => j.tls)?.tls?.caSecret;
+}
+
 function staticScrapeConfig(job: ScrapeJob, auth: boolean): object {
   const base = {
     job_name: job.job,
+    // The target's host name is what the certificate is checked for (the nodes' certificates carry them).
+    ...(job.tls && { scheme: 'https', tls_config: { ca_file: SCRAPE_CA_FILE } }),
     ...(job.path && { metrics_path: job.path }),
     ...(job.params && { params: job.params }),
     ...(job.honorLabels && { honor_labels: true }),

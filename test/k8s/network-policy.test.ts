@@ -167,7 +167,8 @@ describe.each(['a', 'b'])('hybrid prod, project %s: who can reach whom (NetworkP
       expect(reach(open, 'Deployment/prometheus', dst), dst).toEqual(pod(dst)?.ports.map((p) => `${p.port}/TCP`));
     }
     expect(reach(open, 'Deployment/prometheus', 'StatefulSet/kafka')).toContain('7071/TCP');
-    expect(reach(open, 'Deployment/prometheus', 'StatefulSet/rabbitmq')).toContain('15692/TCP');
+    // prod: RabbitMQ's metrics over HTTPS only (15691); the plain 15692 is not even listened on.
+    expect(reach(open, 'Deployment/prometheus', 'StatefulSet/rabbitmq')).toContain('15691/TCP');
     const grafana = [...open].filter((k) => k.startsWith('Deployment/grafana>') && !k.includes('>kube-dns:'));
     expect(grafana).toEqual(['Deployment/grafana>Deployment/prometheus:9090/TCP']);
   });

@@ -340,7 +340,7 @@ describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id
     expect(referenceFindings(objects())).toEqual([]);
   });
 
-  it('monitoring (if enabled) reaches every broker pod: Kafka\'s JMX agent on `metrics` 7071, RabbitMQ on 15692, redis_exporter probing each data pod, admitted by the NetworkPolicies', () => {
+  it('monitoring (if enabled) reaches every broker pod: Kafka\'s JMX agent on `metrics` 7071, RabbitMQ on 15692 (prod: HTTPS on 15691, checked against the stack CA), redis_exporter probing each data pod, admitted by the NetworkPolicies', () => {
     const s = spec();
     const ns = namespaceOf(s, c.profile);
     if (!s.monitoring.enabled) return;
@@ -382,13 +382,22 @@ describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id
       expect(policyPorts('kafka', 'client')).not.toContain(MONITORING_PORTS.kafkaJmx);
     }
     if (s.brokers.rabbitmq) {
-      expect(ports(find(objects(), 'StatefulSet', 'rabbitmq'))).toContainEqual({ name: 'prometheus', containerPort: MONITORING_PORTS.rabbitmqPrometheus });
-      const nodes = range(replicas.rabbitmq ?? 0).map((i) => `rabbitmq-${i}.rabbitmq-headless:${MONITORING_PORTS.rabbitmqPrometheus}`);
+      // prod: the plugin's HTTPS listener only (15691), checked against the stack CA mounted from the node's cert-manager Secret.
+      const metricsPort = s.profile === 'prod' ? 15691 : 15692;
+      expect(ports(find(objects(), 'StatefulSet', 'rabbitmq'))).toContainEqual({ name: 'prometheus', containerPort: metricsPort });
+      const nodes = range(replicas.rabbitmq ?? 0).map((i) => `rabbitmq-${i}.rabbitmq-headless:${metricsPort}`);
       expect(targets('rabbitmq')).toEqual(nodes);
       expect(targets('rabbitmq-queues')).toEqual(nodes);
       expect(job('rabbitmq-queues')?.metrics_path).toBe('/metrics/detailed');
-      expect(policyPorts('rabbitmq', 'monitoring')).toContain(MONITORING_PORTS.rabbitmqPrometheus);
-      expect(policyPorts('rabbitmq', 'client')).not.toContain(MONITORING_PORTS.rabbitmqPrometheus);
+      for (const name of ['rabbitmq', 'rabbitmq-queues']) {
+        expect(job(name)?.scheme, name).toBe(s.profile === 'prod' ? 'https' : undefined);
+        expect(job(name)?.tls_config, name).toEqual(s.profile === 'prod' ? { ca_file: '/etc/brokerplate/tls/ca.crt' } : undefined);
+      }
+      const prometheusPod = at(find(objects(), 'Deployment', 'prometheus'), 'spec', 'template', 'spec') as Obj;
+      const caVolume = list(prometheusPod.volumes).filter(isObj).find((v) => v.name === 'tls-ca');
+      expect(caVolume?.secret).toEqual(s.profile === 'prod' ? { secretName: 'rabbitmq-tls', items: [{ key: 'ca.crt', path: 'ca.crt' }] } : undefined);
+      expect(policyPorts('rabbitmq', 'monitoring')).toContain(metricsPort);
+      expect(policyPorts('rabbitmq', 'client')).not.toContain(metricsPort);
     }
     if (s.brokers.redis) {
       const redis = job('redis');
@@ -412,6 +421,20 @@ describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id
     if (logins.length > 0) {
       const without = monitors.map((m) => ({ ...m, spec: { ...(m.spec as Obj), endpoints: list(at(m, 'spec', 'endpoints')).filter(isObj).map(({ basicAuth: _login, ...e }) => e) } }));
       expect(serviceMonitorFindings(objects(), without, peerIn(ns, { ...MONITORING_LABELS })).filter((f) => f.includes('asks for a login'))).toHaveLength(logins.length);
+    }
+    // prod: RabbitMQ's metrics are HTTPS; its monitors check the certificate for a name cert-manager's Certificate carries, against that Secret's CA.
+    for (const m of monitors.filter((o) => String(at(o, 'metadata', 'name')).startsWith('rabbitmq'))) {
+      const e = list(at(m, 'spec', 'endpoints')).filter(isObj)[0] ?? {};
+      if (c.profile !== 'prod') {
+        expect(e.scheme).toBeUndefined();
+        continue;
+      }
+      expect(e.scheme).toBe('https');
+      const secret = String(at(e, 'tlsConfig', 'ca', 'secret', 'name'));
+      expect(at(e, 'tlsConfig', 'ca', 'secret', 'key')).toBe('ca.crt');
+      const certificate = objects().find((o) => o.kind === 'Certificate' && isObj(o.obj.spec) && o.obj.spec.secretName === secret)?.obj;
+      expect(certificate, `a Certificate keeps its key pair in ${secret}`).toBeDefined();
+      expect(list(at(certificate, 'spec', 'dnsNames'))).toContain(at(e, 'tlsConfig', 'serverName'));
     }
     expect([...new Set(monitorJobs(monitors))].sort()).toEqual(config.scrape_configs.map((j) => j.job_name).filter((j) => j !== 'prometheus').sort());
     if (c.profile === 'prod') {

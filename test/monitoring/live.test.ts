@@ -117,7 +117,8 @@ function remap(config: Record<string, unknown>, i: number): Record<string, unkno
   };
   const patterns: [RegExp, string][] = [
     [/^kafka(-\d+)?:7071$/, `127.0.0.1:${b.jmxPort}`],
-    [/^rabbitmq(-\d+)?:15692$/, `127.0.0.1:${b.rabbitProm}`],
+    // prod's HTTPS endpoint (15691) reaches the plaintext test node over HTTP: test/tls/rabbitmq-prod.test.ts scrapes it over TLS.
+    [/^rabbitmq(-\d+)?:1569[12]$/, `127.0.0.1:${b.rabbitProm}`],
     // The shared test Redis is plaintext: prod's rediss:// targets reach it as redis:// (the exporter over TLS: test/compose/redis-tls.test.ts).
     [/^rediss?:\/\/redis(-\d+)?:6379$/, `redis://127.0.0.1:${b.redisPort}`],
   ];
@@ -127,7 +128,7 @@ function remap(config: Record<string, unknown>, i: number): Record<string, unkno
     return hit;
   };
   // Without the prod logins (basic_auth with password files): test/monitoring/auth.test.ts proves those.
-  const jobs = (config.scrape_configs as Record<string, unknown>[]).filter((job) => !NOT_RUN.jobs.includes(String(job.job_name))).map(({ basic_auth: _login, ...job }) => ({
+  const jobs = (config.scrape_configs as Record<string, unknown>[]).filter((job) => !NOT_RUN.jobs.includes(String(job.job_name))).map(({ basic_auth: _login, scheme: _scheme, tls_config: _tls, ...job }) => ({
     ...job,
     static_configs: (job.static_configs as { targets: string[] }[]).map((s) => ({ targets: [...new Set(s.targets.map(target))] })),
     ...(job.relabel_configs ? { relabel_configs: (job.relabel_configs as Record<string, unknown>[]).map((r) => (typeof r.replacement === 'string' && r.target_label === '__address__' ? { ...r, replacement: target(r.replacement) } : r)) } : {}),

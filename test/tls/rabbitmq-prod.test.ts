@@ -23,14 +23,15 @@ import { RABBITMQ_TLS_FILES } from '../../generators/brokers/rabbitmq/config.ts'
 import { importMessaging, type MessagingModule, type RabbitMessaging } from '../clients/api.ts';
 import { sharedNodeModules } from '../clients/support.ts';
 import { tempDir } from '../support/cli.ts';
-import { launchInRoot, portOpen, remapLines, waitFor, writeFile, type Launched } from '../support/launch.ts';
+import { launch, launchInRoot, portOpen, remapLines, waitFor, writeFile, type Launched } from '../support/launch.ts';
 import { mqttConnect } from '../support/mqtt.ts';
 import { httpsRequest, writeProject, type WrittenProject } from '../support/rabbitmq-tls.ts';
 import { specFor } from '../support/stack.ts';
-import { inDebianRoot } from '../support/tools.ts';
+import { inDebianRoot, toolPath } from '../support/tools.ts';
+import { parse, stringify } from 'yaml';
 
 // Below the ephemeral range; the plain defaults (5672, 15672) are only ever probed, never bound.
-const PORTS = { amqps: 27671, https: 27871, prometheus: 27693, mqtts: 27884, dist: 27675, epmd: 27370 } as const;
+const PORTS = { amqps: 27671, https: 27871, prometheus: 27693, mqtts: 27884, dist: 27675, epmd: 27370, prometheusServer: 27990, prometheusLocal: 27694 } as const;
 const NODE = 'bptls@localhost';
 const RABBITMQ_BIN = '/usr/lib/rabbitmq/bin';
 const VHOST = 'rabbit-prod';
@@ -143,7 +144,8 @@ beforeAll(async () => {
     {
       'listeners.ssl.default': String(PORTS.amqps),
       'management.ssl.port': String(PORTS.https),
-      'prometheus.tcp.port': String(PORTS.prometheus),
+      'prometheus.ssl.port': String(PORTS.prometheus),
+      'prometheus.tcp.port': String(PORTS.prometheusLocal),
       'mqtt.listeners.ssl.default': String(PORTS.mqtts),
       load_definitions: join(project.root, 'config/rabbitmq/definitions.json'),
       'cluster_formation.peer_discovery_backend': null,
@@ -202,10 +204,63 @@ describe('RabbitMQ prod: TLS only, on the real broker', () => {
   it('listens for AMQP over TLS and HTTPS only: no plain AMQP or HTTP listener, the plain default ports closed', async () => {
     const overview = await api('/overview', admin());
     expect(overview.status).toBe(200);
-    const protocols = (JSON.parse(overview.body) as { listeners: { protocol: string; port: number }[] }).listeners.map((l) => `${l.protocol}:${l.port}`).sort();
-    expect(protocols).toEqual([`amqp/ssl:${PORTS.amqps}`, 'clustering:' + PORTS.dist, `http/prometheus:${PORTS.prometheus}`, `https:${PORTS.https}`, `mqtt/ssl:${PORTS.mqtts}`].sort());
-    for (const plain of [5672, 15672, 1883]) expect(await portOpen(plain), `port ${plain}`).toBe(false);
+    const listeners = (JSON.parse(overview.body) as { listeners: { protocol: string; port: number; ip_address: string }[] }).listeners;
+    const protocols = listeners.map((l) => `${l.protocol}:${l.port}`).sort();
+    expect(protocols).toEqual([`amqp/ssl:${PORTS.amqps}`, 'clustering:' + PORTS.dist, `http/prometheus:${PORTS.prometheusLocal}`, `https/prometheus:${PORTS.prometheus}`, `https:${PORTS.https}`, `mqtt/ssl:${PORTS.mqtts}`].sort());
+    // The plugin's plain listener cannot be switched off in rabbitmq.conf: the generated file binds it to the node's own loopback.
+    expect(listeners.find((l) => l.protocol === 'http/prometheus')?.ip_address).toBe('127.0.0.1');
+    expect(await portOpen(PORTS.prometheusLocal, '127.0.0.2')).toBe(false);
+    for (const plain of [5672, 15672, 15692, 1883]) expect(await portOpen(plain), `port ${plain}`).toBe(false);
   });
+
+  it('metrics over HTTPS only: the node certificate verifies against the project CA; another CA is refused; plain HTTP gets no HTTP answer', async () => {
+    const metrics = (path: string, trust = ca) => httpsRequest({ host: 'localhost', port: PORTS.prometheus, path, ca: trust });
+    const node = await metrics('/metrics');
+    expect(node.status).toBe(200);
+    expect(node.body).toMatch(/^rabbitmq_connections /m);
+    const detailed = await metrics(`/metrics/detailed?vhost=${encodeURIComponent(VHOST)}&family=queue_coarse_metrics`);
+    expect(detailed.status).toBe(200);
+    expect(detailed.body).toMatch(/^rabbitmq_detailed_queue_messages_ready\{/m);
+    await expect(metrics('/metrics', readFileSync(join(project.root, certFiles('rabbitmq-2').cert), 'utf8'))).rejects.toThrow(/certificate|self-signed|issuer/i);
+    const plain = await new Promise<string>((resolve) => {
+      let reply = '';
+      const s = net.connect({ host: '127.0.0.1', port: PORTS.prometheus }, () => s.write('GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n'));
+      s.on('data', (d: Buffer) => (reply += d.toString('latin1')));
+      const done = () => (s.destroy(), resolve(reply));
+      s.setTimeout(5_000, done);
+      s.once('error', done);
+      s.once('close', done);
+    });
+    expect(plain).not.toMatch(/^HTTP\/1\.[01] 200/);
+    expect(plain).not.toContain('rabbitmq_connections');
+  }, 60_000);
+
+  it('the pinned Prometheus scrapes both generated RabbitMQ jobs over TLS with their tls_config; with another CA the scrape fails (control)', async () => {
+    const generated = parse(readFileSync(join(project.root, 'monitoring/prometheus/prometheus.yml'), 'utf8')) as { scrape_configs: { job_name: string; scheme?: string; tls_config?: { ca_file?: string }; static_configs: { targets: string[] }[] }[] };
+    const jobs = generated.scrape_configs.filter((j) => j.job_name.startsWith('rabbitmq'));
+    expect(jobs.map((j) => [j.job_name, j.scheme, j.tls_config?.ca_file])).toEqual([
+      ['rabbitmq', 'https', TLS_FILES.ca],
+      ['rabbitmq-queues', 'https', TLS_FILES.ca],
+    ]);
+    // Adapted for the test: the CA's path (the container mount) and the target (the compose host rabbitmq-1 is localhost here, in the node's certificate too).
+    const adapt = (j: (typeof jobs)[number], caFile: string, suffix = '') => ({
+      ...j,
+      job_name: `${j.job_name}${suffix}`,
+      tls_config: { ...j.tls_config, ca_file: caFile },
+      static_configs: [{ targets: j.static_configs.flatMap((s) => s.targets).filter((t) => t.startsWith('rabbitmq-1:')).map(() => `localhost:${PORTS.prometheus}`) }],
+    });
+    const wrongCa = join(project.root, certFiles('rabbitmq-2').cert);
+    const config = { global: { scrape_interval: '1s', scrape_timeout: '1s' }, scrape_configs: [...jobs.map((j) => adapt(j, join(project.root, CA_FILES.cert))), adapt(jobs[0] as (typeof jobs)[number], wrongCa, '-wrong-ca')] };
+    writeFile(join(dir, 'prometheus', 'prometheus.yml'), stringify(config));
+    const server = launch('prometheus', toolPath('prometheus'), [`--config.file=${join(dir, 'prometheus', 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'prometheus', 'tsdb')}`, `--web.listen-address=127.0.0.1:${PORTS.prometheusServer}`], { logFile: join(dir, 'prometheus.log') });
+    processes.push(server);
+    type Target = { labels: { job: string }; health: string; lastError: string };
+    const targets = async (): Promise<Target[]> => ((await (await fetch(`http://127.0.0.1:${PORTS.prometheusServer}/api/v1/targets`)).json()) as { data: { activeTargets: Target[] } }).data.activeTargets;
+    await waitFor('three scraped targets', async () => (await targets()).filter((t) => t.health !== 'unknown').length === 3, { timeoutMs: 60_000, process: server, intervalMs: 500 });
+    const health = Object.fromEntries((await targets()).map((t) => [t.labels.job, t.health]));
+    expect(health).toEqual({ rabbitmq: 'up', 'rabbitmq-queues': 'up', 'rabbitmq-wrong-ca': 'down' });
+    expect((await targets()).find((t) => t.labels.job === 'rabbitmq-wrong-ca')?.lastError).toMatch(/certificate|x509/i);
+  }, 120_000);
 
   it('a plain AMQP client on the AMQPS port gets no AMQP answer: the connection is closed', async () => {
     const r = await plainAmqp(PORTS.amqps);

@@ -10,7 +10,7 @@ import { bindMount, composeResources, composeSecret, loopbackPort, type ComposeP
 import { file, jsonFile } from '../../emit/files.ts';
 import { IMAGES } from '../../versions/images.ts';
 import { composeTopology } from '../topology.ts';
-import { enabledPluginsFile, rabbitConf, rabbitDefinitions, rabbitEntrypoint, rabbitInitScript, rabbitNodeCount, rabbitPorts, RABBITMQ_PATHS, RABBITMQ_PORTS, secretFileEnv } from './config.ts';
+import { enabledPluginsFile, rabbitConf, rabbitDefinitions, rabbitEntrypoint, rabbitInitScript, rabbitNodeCount, rabbitPorts, RABBITMQ_PATHS, secretFileEnv } from './config.ts';
 import { ADMIN_USER, APP_USER, BACKUP_USER, MONITOR_USER, rabbitHostPorts, rabbitTls, rabbitUsers } from './connection.ts';
 
 const COOKIE = 'RABBITMQ_ERLANG_COOKIE';
@@ -87,7 +87,7 @@ export function rabbitmqCompose(spec: StackSpec): ComposePart {
   const notes = [
     `**RabbitMQ**: ${nodes > 1 ? `a ${nodes}-node cluster (\`${names.join('`, `')}\`, peer discovery from a fixed node list, \`pause_minority\` on partitions)` : 'one node'} with ${quorum ? 'quorum queues (replicated with Raft; a message is on disk on a majority of nodes before it is confirmed)' : 'classic queues (one copy, on this node)'}. Queues, exchanges, bindings and policies come from \`config/rabbitmq/definitions.json\`, imported at boot. \`rabbitmq-init\` then creates the users \`${APP_USER}\` (\`RABBITMQ_URL\`), \`${MONITOR_USER}\`, \`${BACKUP_USER}\` and \`${ADMIN_USER}\` (management UI at ${tls ? 'https' : 'http'}://127.0.0.1:${first.management}) from their passwords in \`.env\`, which compose hands to the containers as secret files (\`/run/secrets/\`). Because definitions are imported, no default \`guest\` user is ever created, and \`loopback_users.guest\` would keep it local anyway.`,
     tls
-      ? `**RabbitMQ TLS** (prod): AMQPS only (127.0.0.1:${first.amqp}; no plain AMQP listener), the management API over HTTPS (127.0.0.1:${first.management}); each node presents its certificate from \`secrets/tls/\` (copied by \`certs-init\`), clients check it against \`RABBITMQ_CA_FILE\` and the host name. The metrics endpoint (port ${RABBITMQ_PORTS.prometheus}, read-only) stays plain HTTP without a login: it is not published on the host, Prometheus scrapes it over the stack's network.`
+      ? `**RabbitMQ TLS** (prod): AMQPS only (127.0.0.1:${first.amqp}; no plain AMQP listener), the management API over HTTPS (127.0.0.1:${first.management}) and the metrics endpoint over HTTPS (port ${rabbitPorts(spec).prometheus} inside the stack's network, not published; no login); each node presents its certificate from \`secrets/tls/\` (copied by \`certs-init\`), clients check it against \`RABBITMQ_CA_FILE\` and the host name.`
       : '**RabbitMQ** (dev): plain AMQP and HTTP, published on 127.0.0.1 only; the prod profile speaks TLS only.',
   ];
   if (nodes > 1 && quorum) {

@@ -34,11 +34,11 @@ export const RABBITMQ_PATHS = {
 
 export const RABBITMQ_PORTS = { amqp: 5672, management: 15672, prometheus: 15692, mqtt: 1883, dist: 25672 } as const;
 /** prod: the TLS listeners instead (RabbitMQ's conventional ports); the plain ones are off. */
-export const RABBITMQ_TLS_PORTS = { amqp: 5671, management: 15671, mqtt: 8883 } as const;
+export const RABBITMQ_TLS_PORTS = { amqp: 5671, management: 15671, prometheus: 15691, mqtt: 8883 } as const;
 
 /** The listener ports of a profile: TLS in prod, plain in dev. */
 export function rabbitPorts(spec: StackSpec): { amqp: number; management: number; prometheus: number; mqtt: number } {
-  return rabbitTls(spec) ? { ...RABBITMQ_TLS_PORTS, prometheus: RABBITMQ_PORTS.prometheus } : RABBITMQ_PORTS;
+  return rabbitTls(spec) ? RABBITMQ_TLS_PORTS : RABBITMQ_PORTS;
 }
 
 /**
@@ -109,8 +109,8 @@ export function rabbitConfSections(spec: StackSpec, topology: Topology, options:
     rabbitTls(spec)
       ? {
           comment:
-            'Listeners: TLS only for clients. No plain AMQP listener at all; the management API over HTTPS only. The metrics endpoint\n' +
-            'stays plain HTTP inside the network (not published; Prometheus scrapes it). The node asks clients for a certificate and checks one that is presented\n' +
+            'Listeners: TLS only. No plain AMQP listener at all; the management API and the metrics endpoint over HTTPS only (Prometheus\n' +
+            'checks the node against the stack CA). The node asks clients for a certificate and checks one that is presented\n' +
             '(verify_peer), without requiring it: users authenticate with passwords. Certificates: /etc/brokerplate/tls/ (see the README).',
           entries: [
             ['listeners.tcp', 'none'],
@@ -120,7 +120,11 @@ export function rabbitConfSections(spec: StackSpec, topology: Topology, options:
             ['ssl_options.fail_if_no_peer_cert', 'false'],
             ['management.ssl.port', String(RABBITMQ_TLS_PORTS.management)],
             ...tlsEntries('management.ssl'),
-            // Plain, read-only metrics, never published on the host (see the README's limits).
+            ['prometheus.ssl.port', String(RABBITMQ_TLS_PORTS.prometheus)],
+            ...tlsEntries('prometheus.ssl'),
+            // The plugin always starts its plain listener too (its default tcp_config), which rabbitmq.conf cannot
+            // remove: bound to the container's own loopback, no other container or pod reaches it.
+            ['prometheus.tcp.ip', '127.0.0.1'],
             ['prometheus.tcp.port', String(RABBITMQ_PORTS.prometheus)],
           ],
         }

@@ -6,10 +6,13 @@
  */
 import { channelsOf, deadLetterName, scalingOf, settingsOf, type StackSpec } from '../../stack/index.ts';
 import { type K8sObject } from '../../emit/k8s-model.ts';
-import { MONITORING_PORTS, type AlertRule, type ComposePieces, type MonitoringPart, type Naming, type Panel, type ScrapeJob } from '../../emit/monitoring-model.ts';
+import { type AlertRule, type ComposePieces, type MonitoringPart, type Naming, type Panel, type ScrapeJob } from '../../emit/monitoring-model.ts';
 import { render } from '../../emit/render.ts';
 import type { Topology } from '../topology.ts';
 import { promqlString } from '../../emit/escape.ts';
+import { tlsSecretName } from '../../emit/tls-model.ts';
+import { rabbitPorts } from './config.ts';
+import { rabbitTls } from './connection.ts';
 
 /** Per-queue families from `/metrics/detailed`: depth, unacked and consumers per queue. */
 export const DETAILED_FAMILIES = ['queue_coarse_metrics', 'queue_consumer_count'] as const;
@@ -19,14 +22,16 @@ function hosts(spec: StackSpec, topology: Topology): string[] {
 }
 
 function jobs(spec: StackSpec, topology: Naming): ScrapeJob[] {
-  const targets = hosts(spec, topology).map((host) => ({ host, port: MONITORING_PORTS.rabbitmqPrometheus }));
+  const targets = hosts(spec, topology).map((host) => ({ host, port: rabbitPorts(spec).prometheus }));
+  const tls = rabbitTls(spec) ? { tls: { caSecret: tlsSecretName('rabbitmq') } } : {};
   return [
-    { job: 'rabbitmq', targets, k8s: { service: 'rabbitmq', port: 'prometheus' } },
+    { job: 'rabbitmq', targets, ...tls, k8s: { service: 'rabbitmq', port: 'prometheus' } },
     {
       job: 'rabbitmq-queues',
       path: '/metrics/detailed',
       params: { vhost: [settingsOf(spec, 'rabbitmq').vhost], family: [...DETAILED_FAMILIES] },
       targets,
+      ...tls,
       k8s: { service: 'rabbitmq', port: 'prometheus' },
     },
   ];
@@ -177,12 +182,12 @@ function panels(spec: StackSpec): Panel[] {
 }
 
 /** Nothing to run: the plugin is part of RabbitMQ (enabled by the compose/Kubernetes config). */
-function compose(): ComposePieces {
+function compose(spec: StackSpec): ComposePieces {
   return {
     services: {},
     volumes: [],
     files: [],
-    notes: [`**RabbitMQ metrics**: the built-in \`rabbitmq_prometheus\` plugin on port ${MONITORING_PORTS.rabbitmqPrometheus} of each node (\`/metrics\` and \`/metrics/detailed\` per queue).`],
+    notes: [`**RabbitMQ metrics**: the built-in \`rabbitmq_prometheus\` plugin on port ${rabbitPorts(spec).prometheus} of each node${rabbitTls(spec) ? ' over HTTPS (Prometheus checks the node\'s certificate against `secrets/tls/ca.crt`, mounted read-only)' : ''} (\`/metrics\` and \`/metrics/detailed\` per queue).`],
   };
 }
 
@@ -202,7 +207,8 @@ export const rabbitmqMonitoring: MonitoringPart = {
   k8s,
   readme: (spec) =>
     render('monitoring/rabbitmq.md', {
-      port: MONITORING_PORTS.rabbitmqPrometheus,
+      port: rabbitPorts(spec).prometheus,
+      https: rabbitTls(spec),
       vhost: settingsOf(spec, 'rabbitmq').vhost,
       families: DETAILED_FAMILIES,
       queues: monitoredQueues(spec),

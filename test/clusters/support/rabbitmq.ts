@@ -97,8 +97,9 @@ export class RabbitCluster {
         return m?.[1] && m[2] && material[m[2]] ? [[m[1], material[m[2]]]] : [];
       }),
     );
-    const remapped = remapLines(generated, { 'listeners.ssl.default': `${alias}:${RABBITMQ_TLS_PORTS.amqp}`, load_definitions: join(this.#o.project, 'config/rabbitmq/definitions.json'), ...files }, ' = ');
-    return `${remapped}\n# Added by the test harness: a container binds these on every interface.\nmanagement.ssl.ip = ${alias}\nprometheus.tcp.ip = ${alias}\n`;
+    // prometheus.tcp.ip: three nodes share this loopback, each binds the plugin's local listener on its own alias.
+    const remapped = remapLines(generated, { 'listeners.ssl.default': `${alias}:${RABBITMQ_TLS_PORTS.amqp}`, 'prometheus.tcp.ip': alias, load_definitions: join(this.#o.project, 'config/rabbitmq/definitions.json'), ...files }, ' = ');
+    return `${remapped}\n# Added by the test harness: a container binds these on every interface.\nmanagement.ssl.ip = ${alias}\nprometheus.ssl.ip = ${alias}\n`;
   }
 
   #node(service: string): ClusterNode {

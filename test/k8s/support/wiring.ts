@@ -231,6 +231,8 @@ function reach(objects: readonly K8sObject[], namespace: string, address: string
 export interface ScrapeConfig {
   readonly job_name: string;
   readonly metrics_path?: string;
+  readonly scheme?: string;
+  readonly tls_config?: { readonly ca_file?: string; readonly server_name?: string };
   readonly static_configs: { readonly targets: readonly string[] }[];
   readonly relabel_configs?: { readonly source_labels?: readonly string[]; readonly target_label?: string; readonly replacement?: string }[];
 }
