@@ -317,6 +317,8 @@ export default class BrokerplateGenerator extends Generator<Options> {
     const webConfigs = webConfigFiles(spec, { env: parseEnv(secrets.file.contents), read: (path) => this.#readPlain(disk, path) });
     const files: GeneratedFile[] = [...emitProject(spec, this.#specText, this.#overrides), secrets.file, ...tls.files, ...webConfigs];
     let planned = plan(files, disk);
+    // Warnings go to stderr like errors (stdout is the plan); the run goes on.
+    for (const w of planned.warnings) process.stderr.write(`brokerplate: warning: ${w}\n`);
     const dryRun = this.#opt('dry-run') === true;
     const conflicts = conflictsOf(planned);
     if (conflicts.length > 0 && this.#opt('force') === true) planned = settle(planned, disk, () => true);
