@@ -7,7 +7,7 @@ import { SPEC_FILE, type StackSpec } from './types.ts';
 
 const HEADER = [
   ` ${SPEC_FILE}: the brokerplate stack spec.`,
-  ' Edit it, then run `npx brokerplate` (or `yo brokerplate`) in this folder: every generated file is rebuilt from it.',
+  ' Edit it, then run `npx -p generator-brokerplate brokerplate` (or `yo brokerplate`) in this folder: every generated file is rebuilt from it.',
   ' The block under brokers.<broker>.<profile> that matches `profile` applies.',
 ].join('\n');
 

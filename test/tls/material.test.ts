@@ -120,8 +120,8 @@ describe('secrets/tls/ through the bin (hybrid, prod, compose + k8s); judged by 
     expect(readFileSync(join(dir, MANIFEST_FILE), 'utf8')).not.toMatch(/secrets\//);
     const readme = readFileSync(join(dir, 'README.md'), 'utf8');
     expect(readme).toMatch(/## TLS certificates/);
-    expect(readme).toContain('npx brokerplate --rotate-certs');
-    expect(readme).toContain('npx brokerplate --rotate-ca');
+    expect(readme).toContain('npx -p generator-brokerplate brokerplate --rotate-certs');
+    expect(readme).toContain('npx -p generator-brokerplate brokerplate --rotate-ca');
     expect(readme).toMatch(/\*\*Kubernetes: cert-manager\.\*\*/);
   });
 
