@@ -50,3 +50,15 @@ export function isGeneratedLocation(path: string): boolean {
   if (path.split('/').some((segment) => NEVER_UNDER.includes(segment))) return false;
   return GENERATED_LOCATIONS.some((l) => (l.path.endsWith('/') ? path.startsWith(l.path) && path.length > l.path.length : path === l.path));
 }
+
+/**
+ * Folders created with their own mode, whatever the umask (apply.ts chmods them after mkdir): `secrets/` holds
+ * the private keys and what derives from passwords, so only its owner may list or change it. Compose bind-mounts
+ * single files out of it, which needs no access to the folder itself; certs-init mounts secrets/tls as root.
+ */
+export const FOLDER_MODES: readonly { readonly path: string; readonly mode: number }[] = [{ path: 'secrets', mode: 0o700 }];
+
+/** The mode a new folder at `path` (project-relative) gets: its own or its closest listed ancestor's; undefined for the umask's default. */
+export function folderMode(path: string): number | undefined {
+  return FOLDER_MODES.find((f) => path === f.path || path.startsWith(`${f.path}/`))?.mode;
+}
