@@ -179,7 +179,7 @@ const ROWS: Row[] = [
     { name: 'a file brokerplate did not write, in a fresh folder', setup: (c) => { mkdirSync(c.dest); writeFileSync(at(c, 'README.md'), 'mine'); }, argv: fresh, code: 1, message: /^1 file changed by hand: README\.md \(exists, and brokerplate did not write it\)/ },
     { name: 'an edited file, --yes', setup: (c) => { project(c); handEdit(c); }, argv: (c) => [c.dest, '--yes'], code: 1, message: /^1 file changed by hand: README\.md/ },
     { name: 'an edited file, stdin an open pipe (CI)', runner: 'pipe', setup: (c) => { project(c); handEdit(c); }, argv: dest, code: 1, message: /^1 file changed by hand: README\.md/ },
-    { name: 'an edited file, --interactive without a terminal', setup: (c) => { project(c); handEdit(c); }, argv: (c) => [c.dest, '--interactive'], code: 1, message: /^no terminal to answer: README\.md: edited by hand since brokerplate generated it\. Overwrite it\?: re-run with the matching flag$/ },
+    { name: 'an edited file, --interactive without a terminal', setup: (c) => { project(c); handEdit(c); }, argv: (c) => [c.dest, '--interactive'], code: 1, message: /^--interactive: stdin is not a terminal, so nobody can answer "README\.md: edited by hand since brokerplate generated it\. Overwrite it\?"; run it in a terminal, or drop --interactive and pass the answers as flags \(brokerplate --help lists them\)$/ },
     { name: 'an edited file, --dry-run (the plan shows the conflict, exit 0)', stream: 'stdout', setup: (c) => { project(c); handEdit(c); }, argv: (c) => [c.dest, '--dry-run'], code: 0, message: /^ {2}conflict +README\.md {2}\(edited by hand since brokerplate generated it\)$/ },
     { name: 'a spec change, --dry-run (lists the deletion and the creation)', stream: 'stdout', setup: (c) => { project(c); renameChannel(c); }, argv: (c) => [c.dest, '--dry-run'], code: 0, message: /^ {2}delete +src\/examples\/quoteRequests\.ts {2}\(no longer generated\)$/ },
   ]),
@@ -199,13 +199,17 @@ const ROWS: Row[] = [
     { name: 'Ctrl-C at the second conflict prompt, after answering the first', runner: 'tty', keys: [['README.md: edited by hand', 'y\r'], ['compose.yaml: edited by hand', '\u0003']], setup: (c) => { project(c); handEdit(c); handEdit(c, 'compose.yaml'); }, argv: dest, code: 130, message: /^interrupted: Ctrl-C at a prompt; nothing was written$/ },
     { name: 'a missing answer, stdin an open pipe', runner: 'pipe', argv: (c) => [c.dest], code: 1, message: /^missing answer: pass --scenario </ },
     { name: 'a missing answer, --no-interactive', argv: (c) => [c.dest, '--no-interactive'], code: 1, message: /^missing answer: pass --scenario </ },
-    { name: '--interactive without a terminal', argv: (c) => [c.dest, '--interactive'], code: 1, message: /^no terminal to answer: Which scenario fits your use\?: re-run with the matching flag$/ },
+    { name: '--interactive without a terminal', argv: (c) => [c.dest, '--interactive'], code: 1, message: /^--interactive: stdin is not a terminal, so nobody can answer "Which scenario fits your use\?"; run it in a terminal, or drop --interactive and pass the answers as flags \(brokerplate --help lists them\)$/ },
+    { name: '--interactive without a terminal, at a question ending in a colon', argv: (c) => [c.dest, '--scenario', 'hybrid', '--interactive'], code: 1, message: /^--interactive: stdin is not a terminal, so nobody can answer "Brokers \(the guide recommends .+\)"; run it/ },
   ]),
 
   // Usage
   ...kind('usage', [
     { name: 'two destinations', argv: (c) => [c.dest, `${c.dest}2`], code: 2, message: /\/proj \/.*\/proj2: expected at most one destination folder$/ },
-    { name: 'an unknown flag', argv: (c) => [c.dest, '--bogus'], code: 2, message: /Unknown option '--bogus'.*\(brokerplate --help lists the options\)$/ },
+    { name: 'an unknown flag', argv: (c) => [c.dest, '--bogus'], code: 2, message: /^--bogus: unknown option \(brokerplate --help lists the options; a destination that starts with "-" goes after "--"\)$/ },
+    { name: 'an unknown flag holding terminal escapes', argv: (c) => [c.dest, '--x\u001b[31mred\u0007'], code: 2, message: /^--x\\x1b\[31mred\\x07: unknown option \(/ },
+    { name: 'a second destination holding terminal escapes', argv: (c) => [c.dest, '/tmp/b\u001b[2J\u009b'], code: 2, message: /\/tmp\/b\\x1b\[2J\\x9b: expected at most one destination folder$/ },
+    { name: 'a flag value holding terminal escapes', argv: (c) => [c.dest, '--scenario', 'rpc\u001b]0;title\u0007', '--yes'], code: 1, message: /^--scenario: unknown scenario "rpc\\u001b\]0;title\\u0007"/ },
     { name: '--scenario on an existing project', setup: project, argv: (c) => [c.dest, '--scenario', 'hybrid'], code: 1, message: /^--scenario: .*\/proj\/brokerplate\.yaml already exists; edit it instead/ },
   ]),
 
@@ -243,7 +247,7 @@ const ROWS: Row[] = [
     { name: 'AsyncAPI: --from a file that does not exist', argv: (c) => [c.dest, '--from', join(c.root, 'missing.yaml')], code: 2, message: /^--from \S+\/missing\.yaml: cannot read it \(no such file\)$/ },
     { name: 'AsyncAPI: --from with --scenario', setup: asyncapiDoc(kafkaDoc()), argv: (c) => [...fromDoc(c), '--scenario', 'rpc'], code: 2, message: /^--from and --scenario: the document decides the brokers and channels; leave --scenario out$/ },
     { name: 'AsyncAPI: --from on an existing project', setup: (c) => { project(c); asyncapiDoc(kafkaDoc())(c); }, argv: fromDoc, code: 1, message: /^--from: .*\/proj\/brokerplate\.yaml already exists; edit it instead/ },
-    { name: 'AsyncAPI: not YAML', setup: asyncapiDoc('asyncapi: [3.0.0\n'), argv: fromDoc, code: 1, message: /^--from \S+doc\.yaml: line \d+: is not valid YAML or JSON: [^:]+ at line \d+, column \d+$/ },
+    { name: 'AsyncAPI: not YAML', setup: asyncapiDoc('asyncapi: [3.0.0\n'), argv: fromDoc, code: 1, message: /^--from \S+doc\.yaml: line \d+, column \d+: is not valid YAML or JSON: (?:(?!at line)[^:])+$/ },
     { name: 'AsyncAPI: not an AsyncAPI document', setup: asyncapiDoc({ openapi: '3.1.0' }), argv: fromDoc, code: 1, message: /^--from \S+doc\.yaml: asyncapi: is missing: not an AsyncAPI document/ },
     { name: 'AsyncAPI: version 1.2', setup: asyncapiDoc(kafkaDoc((d) => { d.asyncapi = '1.2.0'; })), argv: fromDoc, code: 1, message: /^--from \S+doc\.yaml: asyncapi: "1\.2\.0" is not a version brokerplate reads/ },
     { name: 'AsyncAPI: no servers', setup: asyncapiDoc(kafkaDoc((d) => { delete d.servers; })), argv: fromDoc, code: 1, message: /^--from \S+doc\.yaml: servers: the document names no server/ },
@@ -300,7 +304,8 @@ const ROWS: Row[] = [
     { name: 'version: !!float 1 (used to say "must be an integer, got "1"")', setup: specEdit((t) => t.replace('version: 1', 'version: !!float 1')), argv: dest, code: 1, message: /^brokerplate\.yaml: version: has the YAML tag !!float: tags are not allowed in brokerplate\.yaml; write the plain value/ },
     { name: 'a !!binary value', setup: specEdit((t) => t.replace('keep: 7', 'keep: !!binary aGk=')), argv: dest, code: 1, message: /^brokerplate\.yaml: backup\.keep: has the YAML tag !!binary/ },
     { name: 'a spec that is not UTF-8', setup: (c) => { project(c); writeFileSync(at(c, 'brokerplate.yaml'), Buffer.concat([readFileSync(at(c, 'brokerplate.yaml')), Buffer.from([0xff, 0xfe, 0x0a])])); }, argv: dest, code: 1, message: /^brokerplate\.yaml: is not UTF-8 text$/ },
-    { name: 'two YAML documents in the spec', setup: specEdit((t) => `${t}---\nversion: 1\n`), argv: dest, code: 1, message: /^brokerplate\.yaml: line \d+: is not valid YAML: Source contains multiple documents/ },
+    { name: 'malformed YAML in the spec: the location once', setup: specEdit(() => 'name: [\n'), argv: dest, code: 1, message: /^brokerplate\.yaml: line 2, column 1: is not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a \]$/ },
+    { name: 'two YAML documents in the spec', setup: specEdit((t) => `${t}---\nversion: 1\n`), argv: dest, code: 1, message: /^brokerplate\.yaml: line \d+, column \d+: is not valid YAML: Source contains multiple documents/ },
   ]),
 
   // Prompts: Ctrl-C anywhere is one line and exit 130
