@@ -32,8 +32,21 @@ function isPromptExit(error: unknown): boolean {
   return error instanceof Error && (error.name === 'ExitPromptError' || error.name === 'AbortPromptError');
 }
 
+/**
+ * `text` safe to print on a terminal as one line: control characters (C0 with newline and tab, DEL, C1),
+ * bidirectional overrides and isolates and the Unicode line separators become `\xNN` / `\uNNNN`. A flag,
+ * path or value typed by someone else (ESC sequences can rewrite the screen or the title) is shown, not obeyed.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
 export function describeFailure(error: unknown): Failure {
-  const line = (message: string, exitCode: number = EXIT_FAILURE): Failure => ({ text: `brokerplate: error: ${message}\n`, exitCode });
+  const line = (message: string, exitCode: number = EXIT_FAILURE): Failure => ({ text: `brokerplate: error: ${printable(message)}\n`, exitCode });
   if (error instanceof BrokerplateError) return line(error.message, error.exitCode);
   if (error instanceof WriteError) return line(error.message);
   if (isPromptExit(error)) return line('interrupted: Ctrl-C at a prompt; nothing was written', EXIT_INTERRUPTED);
@@ -41,7 +54,9 @@ export function describeFailure(error: unknown): Failure {
     const problem = fsProblem(error.path ?? error.syscall ?? 'a file', error);
     return line(`${problem.what}: ${problem.why}`);
   }
-  return line(`internal error (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  // A bug: the stack trace keeps its lines (each escaped on its own).
+  const trace = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  return { text: `brokerplate: error: internal error (please report it): ${trace.split('\n').map(printable).join('\n')}\n`, exitCode: EXIT_FAILURE };
 }
 
 /** Prints the failure and ends the process (the bin and `yo brokerplate`: Yeoman would otherwise add its own lines). */

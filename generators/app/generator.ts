@@ -11,7 +11,7 @@ import Generator, { type BaseOptions } from 'yeoman-generator';
 import { parseDocument } from 'yaml';
 import { compileOverrides, emitProject, ENV_FILE, envFile, formatOverrides, OVERRIDES_DIR, parseEnv, readTemplateSources, type GeneratedFile, type MergedEnv, type Overrides } from '../emit/index.ts';
 import { webConfigFiles } from '../emit/monitoring-auth.ts';
-import { tlsMaterial, tlsNote, type Rotation, type TlsMaterial } from '../emit/tls-files.ts';
+import { hasTlsMaterial, tlsMaterial, tlsNote, type Rotation, type TlsMaterial } from '../emit/tls-files.ts';
 import { caName, composeCertificates } from '../emit/tls.ts';
 import { flowchartAnswers, walkFlowchart, FLOWCHART_QUESTIONS, scenarioForFlowchart, type FlowchartQuestion } from '../guide/index.ts';
 import { BrokersRefusedError, buildSpec, formatIssues, type Choices, loadSpec, MAX_SPEC_BYTES, parseSpec, SPEC_FILE, type SpecIssue, type StackSpec } from '../stack/index.ts';
@@ -317,6 +317,8 @@ export default class BrokerplateGenerator extends Generator<Options> {
     const webConfigs = webConfigFiles(spec, { env: parseEnv(secrets.file.contents), read: (path) => this.#readPlain(disk, path) });
     const files: GeneratedFile[] = [...emitProject(spec, this.#specText, this.#overrides), secrets.file, ...tls.files, ...webConfigs];
     let planned = plan(files, disk);
+    // Warnings go to stderr like errors (stdout is the plan); the run goes on.
+    for (const w of planned.warnings) process.stderr.write(`brokerplate: warning: ${w}\n`);
     const dryRun = this.#opt('dry-run') === true;
     const conflicts = conflictsOf(planned);
     if (conflicts.length > 0 && this.#opt('force') === true) planned = settle(planned, disk, () => true);
@@ -344,12 +346,17 @@ export default class BrokerplateGenerator extends Generator<Options> {
   async #tls(spec: StackSpec, disk: Disk): Promise<TlsMaterial> {
     const rotate: Rotation = this.#opt('rotate-ca') === true ? 'ca' : this.#opt('rotate-certs') === true ? 'leaves' : 'none';
     const requests = composeCertificates(spec);
+    const flag = rotate === 'ca' ? '--rotate-ca' : '--rotate-certs';
     if (rotate !== 'none' && requests.length === 0) {
-      const flag = rotate === 'ca' ? '--rotate-ca' : '--rotate-certs';
       const why = spec.profile !== 'prod' ? `the ${spec.profile} profile has no TLS material (it stays plaintext on loopback)` : 'only the compose target has certificates in secrets/tls/ (in Kubernetes, cert-manager renews them: see README.md)';
       throw new BrokerplateError(`${flag}: ${why}; nothing was written`);
     }
-    return tlsMaterial({ requests, caName: caName(spec), read: (path) => this.#readPlain(disk, path), rotate, now: new Date(), loadIssuer });
+    const read = (path: string) => this.#readPlain(disk, path);
+    // A rotation on a first run (or after secrets/tls/ was lost) would quietly issue a new CA: say so instead.
+    if (rotate !== 'none' && !hasTlsMaterial(requests, read)) {
+      throw new BrokerplateError(`${flag}: nothing to rotate: no certificates yet; a normal run creates them; nothing was written`);
+    }
+    return tlsMaterial({ requests, caName: caName(spec), read, rotate, now: new Date(), loadIssuer });
   }
 
   /** A project file's text; nothing is read through a link (the plan then refuses the path with its reason). */

@@ -15,6 +15,7 @@ import { BROKER_PLUGINS, type SecretDef } from '../brokers/index.ts';
 import { BROKERS } from '../guide/index.ts';
 import { brokersOf, PROFILES, type Profile, type StackSpec } from '../stack/index.ts';
 import { INFRA_NPM_VERSIONS } from '../versions/infra.ts';
+import { NODE_ENGINE } from '../versions/npm.ts';
 import type { Area, AreaOutput } from './area.ts';
 import { file, jsonFile, seedFile, yamlFile, type GeneratedFile } from './files.ts';
 import { k8sTopology, NAMESPACE_TOKEN, stackSecretName, type K8sAddon, type K8sPart } from './k8s-model.ts';
@@ -151,7 +152,7 @@ export function infraFiles(spec: StackSpec, addons: readonly K8sAddon[] = K8S_AD
       version: '0.0.0',
       private: true,
       type: 'module',
-      engines: { node: '>=22.18' },
+      engines: { node: NODE_ENGINE },
       scripts: { render: 'node render.ts', typecheck: 'tsc --noEmit -p .' },
       dependencies: {
         '@pulumi/kubernetes': INFRA_NPM_VERSIONS['@pulumi/kubernetes'],
@@ -229,6 +230,8 @@ export function createK8sArea(addons: readonly K8sAddon[] = K8S_ADDONS): Area {
         name: spec.name,
         rabbitmq: brokers.includes('rabbitmq'),
         redis: brokers.includes('redis'),
+        // infra/package.json's engines: the README quotes the same constant.
+        nodeEngine: NODE_ENGINE,
         profiles: PROFILES.map((p) => ({ id: p, namespace: namespaceOf(spec, p), notes: brokers.map((b) => BROKER_PLUGINS[b].k8s.readme(atProfile(spec, p))) })),
         secrets: stackSecrets(spec, addons).map((s) => ({ env: s.env, key: configKey(s.env), description: s.description })),
         logins: monitoringLoginSecrets(spec).map((s) => ({ env: s.env, key: configKey(s.env), description: s.description })),

@@ -113,6 +113,12 @@ function materialFile(path: string, contents: string, mode: FileMode, existing: 
   return { path, contents, kind: existing === undefined ? 'seed' : 'merge', mode };
 }
 
+/** True when any of the material is on disk (the CA or a node's certificate or key): something a rotation could replace. */
+export function hasTlsMaterial(requests: readonly CertRequest[], read: (path: string) => string | undefined): boolean {
+  const paths = [CA_FILES.cert, CA_FILES.key, ...requests.flatMap((r) => [certFiles(r.name).cert, certFiles(r.name).key])];
+  return paths.some((path) => read(path) !== undefined);
+}
+
 export async function tlsMaterial(inputs: TlsInputs): Promise<TlsMaterial> {
   const { requests, read, rotate, now } = inputs;
   if (requests.length === 0) return { files: [], issued: [] };

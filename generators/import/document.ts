@@ -7,7 +7,7 @@
  */
 import { parseDocument } from 'yaml';
 import { MappingError, objectAt, type JsonObject } from '../emit/asyncapi-model.ts';
-import { MAX_ALIASES, MAX_SPEC_BYTES } from '../stack/index.ts';
+import { MAX_ALIASES, MAX_SPEC_BYTES, yamlErrorParts } from '../stack/index.ts';
 
 /** A value of the document with the path it was found at (after references: the path of the target). */
 export interface At<T = JsonObject> {
@@ -90,7 +90,10 @@ export function parseText(text: string): JsonObject {
   if (bytes > MAX_SPEC_BYTES) throw new MappingError('(document)', `is ${bytes} bytes; at most ${MAX_SPEC_BYTES} bytes (1 MiB) are read`);
   const doc = parseDocument(text, { uniqueKeys: true });
   const first = doc.errors[0];
-  if (first) throw new MappingError(`line ${first.linePos?.[0]?.line ?? '?'}`, `is not valid YAML or JSON: ${(first.message.split('\n')[0] ?? '').replace(/:$/, '')}`);
+  if (first) {
+    const { where, what } = yamlErrorParts(first);
+    throw new MappingError(where, `is not valid YAML or JSON: ${what}`);
+  }
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: MAX_ALIASES });

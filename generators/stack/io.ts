@@ -1,5 +1,5 @@
 /** Reading and writing brokerplate.yaml. */
-import { isPair, isScalar, isSeq, parseDocument, stringify, visit, type Document, type Node } from 'yaml';
+import { isPair, isScalar, isSeq, parseDocument, stringify, visit, type Document, type Node, type YAMLError } from 'yaml';
 import { parseSpec, type ParseResult } from './parse.ts';
 import { join, type SpecIssue } from './reader.ts';
 import { MAX_ALIASES, MAX_SPEC_BYTES } from './text.ts';
@@ -7,7 +7,7 @@ import { SPEC_FILE, type StackSpec } from './types.ts';
 
 const HEADER = [
   ` ${SPEC_FILE}: the brokerplate stack spec.`,
-  ' Edit it, then run `npx brokerplate` (or `yo brokerplate`) in this folder: every generated file is rebuilt from it.',
+  ' Edit it, then run `npx -p generator-brokerplate brokerplate` (or `yo brokerplate`) in this folder: every generated file is rebuilt from it.',
   ' The block under brokers.<broker>.<profile> that matches `profile` applies.',
 ].join('\n');
 
@@ -46,6 +46,16 @@ function tagIssues(doc: Document): SpecIssue[] {
   return issues;
 }
 
+/**
+ * A YAML parser error as where + what, the location said once: the parser's message repeats it
+ * (`… at line 2, column 1:`, then a code excerpt), so that tail is dropped for the `line 2, column 1` in front.
+ */
+export function yamlErrorParts(error: YAMLError): { readonly where: string; readonly what: string } {
+  const pos = error.linePos?.[0];
+  const what = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '').replace(/:$/, '');
+  return { where: pos ? `line ${pos.line}, column ${pos.col}` : 'the document', what };
+}
+
 /** Parses YAML text; syntax errors are reported like validation issues, with line and column. */
 export function loadSpec(text: string): ParseResult {
   const bytes = Buffer.byteLength(text, 'utf8');
@@ -54,7 +64,7 @@ export function loadSpec(text: string): ParseResult {
   }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const yamlIssues = (list: typeof doc.errors): SpecIssue[] =>
-    list.map((e) => ({ path: `line ${e.linePos?.[0]?.line ?? '?'}`, rule: `is not valid YAML: ${e.message.split('\n')[0]}` }));
+    list.map((e) => yamlErrorParts(e)).map(({ where, what }) => ({ path: where, rule: `is not valid YAML: ${what}` }));
   if (doc.errors.length > 0) return { ok: false, issues: yamlIssues(doc.errors) };
   // Tags first: the parser only warns about an unknown one, and the field path says more than a line.
   const tags = tagIssues(doc);

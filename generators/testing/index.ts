@@ -2,7 +2,7 @@
  * `generator-brokerplate/testing`: renders a project in memory, for snapshot tests of the output and
  * of a project's template overrides. No prompt, no disk write, nothing random: `.env` (secrets) and
  * `secrets/tls/` (keys and certificates) are added by a real run's write plan, never emitted, so
- * they are not in the result; everything else is what `npx brokerplate` writes, byte for byte.
+ * they are not in the result; everything else is what `npx -p generator-brokerplate brokerplate` writes, byte for byte.
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ import { readDisk } from '../write/disk.ts';
 export type { Profile, StackSpec, Target } from '../stack/index.ts';
 
 export interface RenderOptions {
-  /** Render this profile instead of the spec's own (as `npx brokerplate --profile …` on a re-run). */
+  /** Render this profile instead of the spec's own (as `npx -p generator-brokerplate brokerplate --profile …` on a re-run). */
   readonly profile?: Profile;
   /** Render these targets instead of the spec's own (as `--targets …` on a re-run). */
   readonly targets?: readonly Target[];

@@ -1,7 +1,8 @@
 /**
  * Carries out a plan (plan.ts) all or nothing:
  * 1. every new or changed file is written to a temporary file beside its target (missing folders
- *    are created), so a full disk or a read-only folder fails here, before any target is touched;
+ *    are created, `secrets/` 0700 whatever the umask: generated-paths.ts), so a full disk or a
+ *    read-only folder fails here, before any target is touched;
  * 2. each target is checked to be as the plan saw it, then renamed aside as a backup and the
  *    temporary file renamed into its place; mode-only changes are chmods;
  * 3. deletions: the file is renamed aside as a backup;
@@ -14,9 +15,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, lstatSync, mkdirSync, renameSync, rmdirSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { stampOf } from './disk.ts';
 import { fsProblem, WriteError, type Problem } from './errors.ts';
+import { folderMode } from './generated-paths.ts';
 import { MANIFEST_FILE } from './manifest.ts';
 import type { Plan, PlannedFile } from './plan.ts';
 
@@ -117,6 +119,9 @@ function applyNow(root: string, plan: Plan, ops: FileOps): Applied {
       const shown = d.startsWith(`${root}/`) ? d.slice(root.length + 1) : d;
       step(what, `create the folder ${shown}`, () => ops.mkdir(d));
       undo.push({ what: d, run: () => ops.rmdir(d) });
+      // mkdir's mode is cut by the umask; a chmod is not.
+      const mode = d.startsWith(`${root}/`) ? folderMode(relative(root, d).split(sep).join('/')) : undefined;
+      if (mode !== undefined) step(what, `set the mode of the folder ${shown}`, () => ops.chmod(d, mode));
     }
   };
 

@@ -6,11 +6,13 @@
  * Refused outright, with or without --force (a WriteError listing every problem): a generated path
  * or manifest entry that is a symbolic link or sits under one (writing or deleting through it could
  * reach anywhere), a folder or device where a file belongs, a file where a folder belongs, and an
- * unsafe manifest (manifest.ts).
+ * unsafe manifest (manifest.ts). A manifest entry outside the locations brokerplate generates
+ * (generated-paths.ts) is ignored with a warning: it is never deleted, whatever its hash says.
  */
 import { kindOf, type FileKind, type GeneratedFile } from '../emit/files.ts';
 import type { Disk, DiskEntry } from './disk.ts';
 import { WriteError, type Problem } from './errors.ts';
+import { isGeneratedLocation } from './generated-paths.ts';
 import { contentHash, MANIFEST_FILE, readManifest, unsafePathReason, type Manifest } from './manifest.ts';
 
 /**
@@ -43,6 +45,8 @@ export interface Plan {
   readonly files: readonly PlannedFile[];
   /** Folders the deletions leave empty, deepest first; removed with them. */
   readonly prune: readonly string[];
+  /** One line each, for stderr: manifest entries ignored because brokerplate never generates such a path. */
+  readonly warnings: readonly string[];
 }
 
 const ORDER = (a: PlannedFile, b: PlannedFile) => (a.path === MANIFEST_FILE ? 1 : b.path === MANIFEST_FILE ? -1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
@@ -175,12 +179,21 @@ export function plan(files: readonly GeneratedFile[], disk: Disk): Plan {
     if (isProblem(result)) problems.push(result);
     else planned.push(result);
   };
+  const warnings: string[] = [];
+  // An orphan is deleted on the manifest's word alone, so the entry must name a place brokerplate writes.
+  const orphan = (path: string, make: () => PlannedFile | Problem | undefined) => {
+    if (unsafePathReason(path) === undefined && !isGeneratedLocation(path)) {
+      warnings.push(`${MANIFEST_FILE}: entry ${JSON.stringify(path)} is not a path brokerplate generates; ignored (not deleted)`);
+      return;
+    }
+    consider(path, make);
+  };
   for (const f of files) consider(f.path, () => planFile(f, disk, previous));
-  for (const [path, hash] of previous.files) if (!produced.has(path)) consider(path, () => planOrphan(path, hash, disk));
-  for (const [path, hash] of previous.seeds) if (!produced.has(path) && !previous.files.has(path)) consider(path, () => planSeedOrphan(path, hash, disk));
+  for (const [path, hash] of previous.files) if (!produced.has(path)) orphan(path, () => planOrphan(path, hash, disk));
+  for (const [path, hash] of previous.seeds) if (!produced.has(path) && !previous.files.has(path)) orphan(path, () => planSeedOrphan(path, hash, disk));
   if (problems.length > 0) throw new WriteError(problems);
   const sorted = planned.sort(ORDER);
-  return { files: sorted, prune: pruned(sorted, disk) };
+  return { files: sorted, prune: pruned(sorted, disk), warnings };
 }
 
 export function conflictsOf(p: Plan): PlannedFile[] {
@@ -195,7 +208,7 @@ export function settle(p: Plan, disk: Disk, overwrite: (f: PlannedFile) => boole
     const { contents: _dropped, ...rest } = f;
     return { ...rest, status: 'keep', note: `kept: ${f.note ?? 'edited by hand'}` };
   });
-  return { files, prune: pruned(files, disk) };
+  return { files, prune: pruned(files, disk), warnings: p.warnings };
 }
 
 /** Files a run leaves as they are without anything to say: identical ones, and seeds that exist. */

@@ -16,7 +16,7 @@ import { plan } from '../../generators/write/plan.ts';
 import { runCommand, tempDir } from '../support/cli.ts';
 import { hashTree } from '../support/tree.ts';
 
-const OLD: Record<string, string> = { 'a.txt': 'old a', 'b/c.txt': 'c', 'gone/x.txt': 'gone', 'run.sh': '#!/bin/sh\necho old\n' };
+const OLD: Record<string, string> = { 'a.txt': 'old a', 'b/c.txt': 'c', 'monitoring/gone/x.txt': 'gone', 'run.sh': '#!/bin/sh\necho old\n' };
 
 /** A project as a previous run left it, with a user's own file, a link and a folder of theirs. */
 function previousProject(): string {
@@ -83,8 +83,8 @@ describe('apply', () => {
     expect(tree['b/new/d.txt']).toMatch(/^file 644 /);
     expect(tree['run.sh']).toMatch(/^file 755 /);
     expect(tree['.env']).toMatch(/^file 600 /);
-    expect(tree['gone/x.txt']).toBeUndefined();
-    expect(tree.gone).toBeUndefined();
+    expect(tree['monitoring/gone/x.txt']).toBeUndefined();
+    expect([tree['monitoring/gone'], tree.monitoring]).toEqual([undefined, undefined]);
     // The user's files, link and folder are untouched; no temporary or backup file is left.
     expect([tree['b/mine.txt']?.slice(0, 4), tree['link-to-mine'], tree['empty-of-theirs']]).toEqual(['file', 'link b/mine.txt', 'dir 755']);
     expect(Object.keys(tree).filter((p) => p.includes('.brokerplate-'))).toEqual([]);
@@ -139,9 +139,9 @@ describe('apply', () => {
   it('refuses to replace or delete a file that changed after the plan was made', async () => {
     const dir = previousProject();
     const p = plan(FILES, readDisk(dir));
-    writeFileSync(join(dir, 'gone', 'x.txt'), 'edited meanwhile');
+    writeFileSync(join(dir, 'monitoring', 'gone', 'x.txt'), 'edited meanwhile');
     const before = hashTree(dir);
-    await expect(apply(dir, p)).rejects.toThrow(/^gone\/x\.txt: changed while brokerplate was running; run it again; nothing was changed$/);
+    await expect(apply(dir, p)).rejects.toThrow(/^monitoring\/gone\/x\.txt: changed while brokerplate was running; run it again; nothing was changed$/);
     expect(hashTree(dir)).toEqual(before);
   });
 

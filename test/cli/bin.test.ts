@@ -70,7 +70,7 @@ describe('bad input: a clear message naming the flag or field, exit ≠ 0, nothi
     [['--scenario', 'rpc', '--targets', 'helm', '--yes'], 1, /--targets: unknown target "helm"/],
     [['--scenario', 'rpc', '--name', 'My_Shop', '--yes'], 1, /--name: "My_Shop" must be a Kubernetes DNS-1123 label/],
     [['--scenario', 'rpc', '--replay', '--yes'], 1, /--scenario and --replay: give either a scenario or the flowchart answers/],
-    [['--bogus'], 2, /Unknown option '--bogus'/],
+    [['--bogus'], 2, /--bogus: unknown option \(brokerplate --help lists the options/],
   ])('%j', async (args, code, message) => {
     const dir = join(tempDir(), 'out');
     const result = await runBin([dir, ...args]);
@@ -103,7 +103,7 @@ describe('bad input: a clear message naming the flag or field, exit ≠ 0, nothi
     const edits: [string, (text: string) => string, RegExp][] = [
       ['exactly-once on RabbitMQ', (t) => t.replace('semantics: at-least-once', 'semantics: exactly-once'), /channels\[0\]\.semantics: exactly-once is not available on RabbitMQ \(guide: "Not native \(app-level dedup\)"\)/],
       ['an invalid channel name', (t) => t.replace('name: tasks', 'name: amq.tasks'), /channels\[0\]\.name: "amq.tasks" is not a valid RabbitMQ name/],
-      ['malformed YAML', (t) => `${t}\nchannels: [oops\n`, /^brokerplate: error: brokerplate\.yaml: line \d+: is not valid YAML/m],
+      ['malformed YAML', (t) => `${t}\nchannels: [oops\n`, /^brokerplate: error: brokerplate\.yaml: line \d+, column \d+: is not valid YAML/m],
       ['a schema violation', (t) => t.replace(/prefetch: 10/, 'prefetch: ten'), /channels\[0\]\.prefetch: must be an integer, got "ten"/],
     ];
     it.each(edits)('%s', async (_name, edit, message) => {

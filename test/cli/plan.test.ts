@@ -50,45 +50,45 @@ function refusal(run: () => unknown): string {
 }
 
 describe('the write plan of a re-run', () => {
-  const before = previousRun({ 'a.txt': 'old a', 'b.txt': 'b', 'c.txt': 'c', 'gone/x.txt': 'gone', 'edited-gone.txt': 'x' });
+  const before = previousRun({ 'a.txt': 'old a', 'b.txt': 'b', 'c.txt': 'c', 'config/gone/x.txt': 'gone', 'config/edited-gone.txt': 'x' });
 
   it('replaces its own files, flags hand edits, deletes unchanged files no longer produced, and treats an edited one as a conflict', () => {
-    const p = plan(withManifest([file('a.txt', 'new a'), file('b.txt', 'b'), file('c.txt', 'c new'), file('new.txt', 'n')]), disk({ ...before, 'c.txt': 'hand-made c', 'edited-gone.txt': 'x plus edits' }));
+    const p = plan(withManifest([file('a.txt', 'new a'), file('b.txt', 'b'), file('c.txt', 'c new'), file('new.txt', 'n')]), disk({ ...before, 'c.txt': 'hand-made c', 'config/edited-gone.txt': 'x plus edits' }));
     expect(statuses(p)).toEqual({
       'a.txt': 'update',
       'b.txt': 'identical',
       'c.txt': 'conflict',
-      'edited-gone.txt': 'conflict',
-      'gone/x.txt': 'delete',
+      'config/edited-gone.txt': 'conflict',
+      'config/gone/x.txt': 'delete',
       'new.txt': 'create',
       [MANIFEST_FILE]: 'update',
     });
     expect(p.files.at(-1)?.path).toBe(MANIFEST_FILE);
     expect(conflictsOf(p).map((c) => [c.path, c.overwrite, c.note])).toEqual([
       ['c.txt', 'update', 'edited by hand since brokerplate generated it'],
-      ['edited-gone.txt', 'delete', 'edited by hand, and no longer generated'],
+      ['config/edited-gone.txt', 'delete', 'edited by hand, and no longer generated'],
     ]);
-    // gone/ holds nothing else, so it goes with its file.
-    expect(p.prune).toEqual(['gone']);
+    // config/gone/ holds nothing else, so it goes with its file (config/ keeps config/edited-gone.txt).
+    expect(p.prune).toEqual(['config/gone']);
   });
 
   it('settles conflicts: overwrite turns them into the update or delete, keep leaves the user\'s file', () => {
-    const d = disk({ ...before, 'c.txt': 'hand-made c', 'edited-gone.txt': 'x plus edits' });
+    const d = disk({ ...before, 'c.txt': 'hand-made c', 'config/edited-gone.txt': 'x plus edits' });
     const p = plan(withManifest([file('a.txt', 'new a'), file('b.txt', 'b'), file('c.txt', 'c new')]), d);
-    expect(statuses(settle(p, d, () => true))).toMatchObject({ 'c.txt': 'update', 'edited-gone.txt': 'delete' });
+    expect(statuses(settle(p, d, () => true))).toMatchObject({ 'c.txt': 'update', 'config/edited-gone.txt': 'delete' });
     const kept = settle(p, d, (f) => f.path === 'c.txt');
-    expect(statuses(kept)).toMatchObject({ 'c.txt': 'update', 'edited-gone.txt': 'keep' });
-    expect(kept.files.find((f) => f.path === 'edited-gone.txt')?.contents).toBeUndefined();
+    expect(statuses(kept)).toMatchObject({ 'c.txt': 'update', 'config/edited-gone.txt': 'keep' });
+    expect(kept.files.find((f) => f.path === 'config/edited-gone.txt')?.contents).toBeUndefined();
     expect(conflictsOf(kept)).toEqual([]);
   });
 
   it('calls a file it never wrote a conflict, and keeps folders that hold other files', () => {
-    const d = disk({ ...previousRun({ 'src/gen.ts': 'g' }), 'src/mine.ts': 'mine', 'README.md': 'my readme' });
+    const d = disk({ ...previousRun({ 'src/messaging/gen.ts': 'g' }), 'src/messaging/mine.ts': 'mine', 'README.md': 'my readme' });
     const p = plan(withManifest([file('README.md', 'generated readme')]), d);
-    expect(statuses(p)).toMatchObject({ 'README.md': 'conflict', 'src/gen.ts': 'delete' });
+    expect(statuses(p)).toMatchObject({ 'README.md': 'conflict', 'src/messaging/gen.ts': 'delete' });
     expect(conflictsOf(p)[0]?.note).toBe('exists, and brokerplate did not write it');
     expect(p.prune).toEqual([]);
-    expect(formatPlan(p)).toContain('  delete    src/gen.ts  (no longer generated)');
+    expect(formatPlan(p)).toContain('  delete    src/messaging/gen.ts  (no longer generated)');
   });
 
   it('removes a seed the spec no longer produces only while it is as brokerplate created it', () => {
@@ -162,8 +162,8 @@ describe('the manifest is untrusted input', () => {
   });
 
   it('refuses an entry reached through a symbolic link (it could point anywhere)', () => {
-    const text = JSON.stringify({ files: { 'link/passwd': contentHash('root:x:0:0') } });
-    expect(refusal(() => plan(withManifest([file('new.txt', 'n')]), disk({ [MANIFEST_FILE]: text, link: { link: '/etc' } })))).toMatch(/^link: is a symbolic link \(to \/etc\).*needed for link\/passwd/);
+    const text = JSON.stringify({ files: { 'config/passwd': contentHash('root:x:0:0') } });
+    expect(refusal(() => plan(withManifest([file('new.txt', 'n')]), disk({ [MANIFEST_FILE]: text, config: { link: '/etc' } })))).toMatch(/^config: is a symbolic link \(to \/etc\).*needed for config\/passwd/);
   });
 
   it.each([

@@ -22,6 +22,19 @@ describe('the generated project skeleton', () => {
     expect(Object.keys(redis.dependencies)).not.toContain('@platformatic/kafka');
   });
 
+  it('states each Node range where its engines are: the project\'s and infra/\'s, in the README as in package.json', () => {
+    for (const scenario of ['event-streaming', 'realtime-notifications'] as const) {
+      const out = files(spec(scenario));
+      const project = (JSON.parse(out.get('package.json') ?? '{}') as { engines: { node: string } }).engines.node;
+      const infra = (JSON.parse(out.get('infra/package.json') ?? '{}') as { engines: { node: string } }).engines.node;
+      const readme = out.get('README.md') ?? '';
+      expect(readme).toContain(`Needs Node ${project} (\`engines\` in \`package.json\``);
+      expect(readme).toContain(`Node ${infra} for \`infra/\` itself (\`engines\` in \`infra/package.json\`; it runs the TypeScript directly); the\nproject's \`npm run infra:render\` and \`infra:typecheck\` first check the project's own range (Getting started).`);
+      // No Node version in prose that is not one of the two ranges.
+      expect(readme.match(/Node(?:\.js)? \S*\d+\.\d+[^\n]*/g)?.filter((l) => !l.includes(project) && !l.includes(infra)) ?? []).toEqual([]);
+    }
+  });
+
   it('emits only the target areas the spec asks for', () => {
     const composeOnly = files(spec('rpc', 'dev', ['compose']));
     expect(composeOnly.has('compose.yaml')).toBe(true);

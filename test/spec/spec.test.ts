@@ -194,10 +194,11 @@ describe('spec validation names the field and the rule', () => {
     ]);
   });
 
-  it('reports malformed YAML with its line', () => {
+  it('reports malformed YAML with its line and column, once', () => {
     const result = loadSpec('version: 1\nname: shop\nchannels: [unclosed\n');
     expect(result.ok).toBe(false);
-    expect(!result.ok && result.issues[0]?.path).toMatch(/^line \d+$/);
+    expect(!result.ok && result.issues[0]?.path).toMatch(/^line \d+, column \d+$/);
+    expect(!result.ok && result.issues[0]?.rule).not.toMatch(/at line|:$/);
   });
 
   it('refuses an unknown scenario and an unsupported spec version', () => {

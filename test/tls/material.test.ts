@@ -120,8 +120,8 @@ describe('secrets/tls/ through the bin (hybrid, prod, compose + k8s); judged by 
     expect(readFileSync(join(dir, MANIFEST_FILE), 'utf8')).not.toMatch(/secrets\//);
     const readme = readFileSync(join(dir, 'README.md'), 'utf8');
     expect(readme).toMatch(/## TLS certificates/);
-    expect(readme).toContain('npx brokerplate --rotate-certs');
-    expect(readme).toContain('npx brokerplate --rotate-ca');
+    expect(readme).toContain('npx -p generator-brokerplate brokerplate --rotate-certs');
+    expect(readme).toContain('npx -p generator-brokerplate brokerplate --rotate-ca');
     expect(readme).toMatch(/\*\*Kubernetes: cert-manager\.\*\*/);
   });
 
@@ -210,6 +210,23 @@ describe('no TLS material where there is nothing to secure', () => {
       expect(r.stderr).toBe(`brokerplate: error: ${flag}: the dev profile has no TLS material (it stays plaintext on loopback); nothing was written\n`);
     }
     expect(readFileSync(join(dir, MANIFEST_FILE), 'utf8')).toBe(manifest);
+  });
+
+  it('prod, compose, first run: --rotate-certs / --rotate-ca have nothing to rotate (exit 1, one line, nothing written, a fresh one or a spec already there)', async () => {
+    const fresh = join(work, 'first-rotate');
+    for (const flag of ['--rotate-certs', '--rotate-ca']) {
+      const r = await runBin([fresh, '--scenario', 'hybrid', '--profile', 'prod', '--name', 'shop', '--yes', flag], { timeoutMs: 60_000 });
+      expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 1, stderr: `brokerplate: error: ${flag}: nothing to rotate: no certificates yet; a normal run creates them; nothing was written\n` });
+      expect(existsSync(fresh)).toBe(false);
+    }
+    // A project whose secrets/tls/ is gone (a fresh clone: it is git-ignored): the same refusal; control: a plain run issues them.
+    await generate(fresh, '--scenario', 'hybrid', '--profile', 'prod', '--name', 'shop', '--yes');
+    rmSync(join(fresh, TLS_DIR), { recursive: true });
+    const r = await runBin([fresh, '--rotate-certs'], { timeoutMs: 60_000 });
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 1, stderr: 'brokerplate: error: --rotate-certs: nothing to rotate: no certificates yet; a normal run creates them; nothing was written\n' });
+    expect(existsSync(join(fresh, TLS_DIR))).toBe(false);
+    await generate(fresh);
+    expect(existsSync(join(fresh, CA_FILES.cert))).toBe(true);
   });
 
   it('a symbolic link where secrets/ goes is refused on the first prod run; nothing is written through it', async () => {
