@@ -25,6 +25,7 @@ import { tlsK8sAddon } from './tls.ts';
 import { networkPolicyAddon } from './network-policy.ts';
 import { render } from './render.ts';
 import { nodeTsConfig } from './tsconfig.ts';
+import { scrapeUsernames } from './monitoring-prometheus.ts';
 import { isMonitoringLogin, MONITORING_PRINCIPALS, monitoringAuthSecrets, SCRAPE_USER_SECRET, webConfigPath, webConfigSecret, webServices } from './monitoring-auth.ts';
 import { stackSecretDefs } from './secrets.ts';
 
@@ -190,7 +191,7 @@ export function infraFiles(spec: StackSpec, addons: readonly K8sAddon[] = K8S_AD
       version: String(spec.version),
       secretName: secretName(spec),
       secrets: profileSecrets(spec, p, addons).map((s) => ({ env: s.env, key: configKey(s.env), description: s.description })),
-      ...(p === 'prod' && webConfigSettings(spec, p).length > 0 && { webConfigs: webConfigSettings(spec, p), scrapeUser: { secretName: SCRAPE_USER_SECRET, username: MONITORING_PRINCIPALS.prometheus.user } }),
+      ...(p === 'prod' && webConfigSettings(spec, p).length > 0 && { webConfigs: webConfigSettings(spec, p), scrapeUser: { secretName: SCRAPE_USER_SECRET, usernames: scrapeUsernames(atProfile(spec, p)) } }),
       podSecurity: 'restricted',
       addons: activeAddons(atProfile(spec, p), addons).map((a) => ({ id: a.id, file: `./${addonFile(p, a.id)}`, access: a.access ?? null })),
     }))),

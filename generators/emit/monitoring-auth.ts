@@ -94,7 +94,7 @@ export function isMonitoringLogin(env: string): boolean {
 }
 
 /** The password file of a principal inside a container (a compose secret, or a Kubernetes Secret key mounted as a file). */
-export function passwordFile(principal: MonitoringPrincipal): string {
+export function passwordFile(principal: { readonly env: string }): string {
   return composeSecret(principal.env).target;
 }
 
@@ -112,9 +112,14 @@ export const WEB_CONFIG_KEY = 'web.yml';
  */
 export const SCRAPE_USER_SECRET = 'prometheus-scrape-user';
 
-/** A ServiceMonitor endpoint's `basicAuth` (prod): the `prometheus` principal, as Prometheus' own scrape jobs log in. */
-export function operatorBasicAuth(stackSecret: string): { username: { name: string; key: string }; password: { name: string; key: string } } {
-  return { username: { name: SCRAPE_USER_SECRET, key: 'username' }, password: { name: stackSecret, key: MONITORING_PRINCIPALS.prometheus.env } };
+/** The key of SCRAPE_USER_SECRET naming a login's user: `username` for `prometheus`, `<env without _PASSWORD>_user` for a broker principal. */
+export function scrapeUserKey(login: { readonly env: string }): string {
+  return login.env === MONITORING_PRINCIPALS.prometheus.env ? 'username' : `${login.env.replace(/_PASSWORD$/, '').toLowerCase()}_user`;
+}
+
+/** A ServiceMonitor endpoint's `basicAuth` (prod): the `prometheus` principal by default, as Prometheus' own scrape jobs log in. */
+export function operatorBasicAuth(stackSecret: string, login: { readonly env: string } = MONITORING_PRINCIPALS.prometheus): { username: { name: string; key: string }; password: { name: string; key: string } } {
+  return { username: { name: SCRAPE_USER_SECRET, key: scrapeUserKey(login) }, password: { name: stackSecret, key: login.env } };
 }
 
 /**

@@ -5,7 +5,7 @@ import { IMAGES } from '../versions/images.ts';
 import { composeSecret, loopbackPort, type ComposeAddon, type ServiceAdditions } from './compose-model.ts';
 import { authHealthcheckShell, MONITORING_PRINCIPALS, monitoringAuth, WEB_CONFIG_MOUNT, webConfigPath, type WebService } from './monitoring-auth.ts';
 import { MONITORING_PORTS, type ComposePieces, type ComposeService } from './monitoring-model.ts';
-import { SCRAPE_CA_FILE, scrapeCaSecret } from './monitoring-prometheus.ts';
+import { SCRAPE_CA_FILE, scrapeCaSecret, scrapeLogins } from './monitoring-prometheus.ts';
 import { CA_FILES } from './tls-model.ts';
 
 function wgetHealth(port: number, path: string): NonNullable<ComposeService['healthcheck']> {
@@ -92,6 +92,9 @@ export function monitoringCompose(spec: StackSpec, brokers: Readonly<Record<stri
       healthcheck: wgetHealth(P.grafana, '/api/health'),
     }),
   };
+  // prod: the brokers' principals Prometheus logs in as (RabbitMQ's monitor): their passwords as secret files too.
+  const logins = scrapeLogins(spec);
+  if (logins.length > 0 && services.prometheus) services.prometheus = { ...services.prometheus, secrets: [...(services.prometheus.secrets ?? []), ...logins.map((l) => composeSecret(l.env))] };
   const volumes = ['prometheus-data', 'alertmanager-data', 'grafana-data'];
   if (spec.backup.enabled) {
     services.pushgateway = withWebAuth(spec, 'pushgateway', {

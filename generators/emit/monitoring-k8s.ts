@@ -12,7 +12,7 @@ import { alertmanagerConfig } from './monitoring-alertmanager.ts';
 import { dashboard, grafanaDashboardProvider, grafanaDatasource } from './monitoring-grafana.ts';
 import { authHealthcheckShell, k8sPasswordFiles, MONITORING_PRINCIPALS, monitoringAuth, operatorBasicAuth, WEB_CONFIG_KEY, WEB_CONFIG_MOUNT, webConfigSecret, type WebService } from './monitoring-auth.ts';
 import { MONITORING_PORTS, MONITORING_SECRETS, type Naming } from './monitoring-model.ts';
-import { k8sNodes, prometheusConfig, SCRAPE_CA_FILE, scrapeCaSecret, scrapeJobs } from './monitoring-prometheus.ts';
+import { k8sNodes, prometheusConfig, SCRAPE_CA_FILE, scrapeCaSecret, scrapeJobs, scrapeLogins } from './monitoring-prometheus.ts';
 import { TLS_MOUNT } from './tls-model.ts';
 import { alertGroups, rulesFile } from './monitoring-rules.ts';
 
@@ -30,7 +30,8 @@ function operatorTls(caSecret: string, service: string, namespace: string): obje
 
 export function prometheusOperatorObjects(spec: StackSpec, namespace: string, topology: Naming): K8sObject[] {
   const labels = { 'app.kubernetes.io/part-of': spec.name };
-  const basicAuth = monitoringAuth(spec) ? operatorBasicAuth(stackSecretName(spec)) : undefined;
+  const auth = monitoringAuth(spec);
+  const basicAuth = auth ? operatorBasicAuth(stackSecretName(spec)) : undefined;
   const monitors: K8sObject[] = scrapeJobs(spec, topology)
     .filter((j) => j.job !== 'prometheus' && !j.probe)
     .map((j) => ({
@@ -42,7 +43,7 @@ export function prometheusOperatorObjects(spec: StackSpec, namespace: string, to
         namespaceSelector: { matchNames: [namespace] },
         // The job label the rules and dashboards use: the operator would otherwise name it after the
         // Service (kafka-headless), and two monitors of one Service (rabbitmq, rabbitmq-queues) would collide.
-        endpoints: [{ port: j.k8s.port, path: j.path ?? '/metrics', ...(j.params && { params: j.params }), ...(j.tls && operatorTls(j.tls.caSecret, j.k8s.service, namespace)), ...(j.honorLabels && { honorLabels: true }), ...(j.webAuth && basicAuth && { basicAuth }), interval: '15s', relabelings: [{ targetLabel: 'job', replacement: j.job }] }],
+        endpoints: [{ port: j.k8s.port, path: j.path ?? '/metrics', ...(j.params && { params: j.params }), ...(j.tls && operatorTls(j.tls.caSecret, j.k8s.service, namespace)), ...(j.honorLabels && { honorLabels: true }), ...(j.webAuth && basicAuth && { basicAuth }), ...(j.login && auth && { basicAuth: operatorBasicAuth(stackSecretName(spec), j.login) }), interval: '15s', relabelings: [{ targetLabel: 'job', replacement: j.job }] }],
       },
     }));
   // Multi-target exporters (redis_exporter) become a ScrapeConfig-free ServiceMonitor per node via params.
@@ -139,7 +140,8 @@ function webProbes(spec: StackSpec, service: WebService, ready: string, live?: s
  */
 function withWebAuth(spec: StackSpec, service: WebService, container: Container, volumes: unknown[]): [Container, unknown[]] {
   if (!monitoringAuth(spec)) return [container, volumes];
-  const passwords = k8sPasswordFiles(stackSecretName(spec), [MONITORING_PRINCIPALS.prometheus], 'passwords');
+  // Prometheus also logs in to brokers' metrics endpoints that ask for it (RabbitMQ's monitor): those passwords beside its own.
+  const passwords = k8sPasswordFiles(stackSecretName(spec), [MONITORING_PRINCIPALS.prometheus, ...(service === 'prometheus' ? scrapeLogins(spec) : [])], 'passwords');
   const dir = WEB_CONFIG_MOUNT.slice(0, WEB_CONFIG_MOUNT.lastIndexOf('/'));
   const mounts = Array.isArray(container.volumeMounts) ? container.volumeMounts : [];
   const args = Array.isArray(container.args) ? container.args : [];

@@ -67,6 +67,12 @@ export interface ScrapeTarget {
   readonly port: number;
 }
 
+/** A broker principal Prometheus logs in as (prod), password from `.env` / the stack's Secret. */
+export interface ScrapeLogin {
+  readonly user: string;
+  readonly env: string;
+}
+
 export interface ScrapeJob {
   readonly job: string;
   readonly path?: string;
@@ -87,6 +93,8 @@ export interface ScrapeJob {
    * Secret whose `ca.crt` Kubernetes mounts (every Secret of the stack's issuer holds the same CA).
    */
   readonly tls?: { readonly caSecret: string };
+  /** prod: the target asks for a broker principal's Basic credentials (its password: the .env variable `env`). */
+  readonly login?: ScrapeLogin;
   /** The Kubernetes Service (and named port) the ServiceMonitor selects. */
   readonly k8s: { readonly service: string; readonly port: string };
 }

@@ -7,8 +7,8 @@ import { composeTopology, type Topology } from '../brokers/topology.ts';
 import { brokersOf, type StackSpec } from '../stack/index.ts';
 import { k8sTopology } from './k8s-model.ts';
 import { TLS_FILES } from './tls-model.ts';
-import { monitoringAuth, prometheusBasicAuth } from './monitoring-auth.ts';
-import { MONITORING_PORTS, type Naming, type ScrapeJob } from './monitoring-model.ts';
+import { MONITORING_PRINCIPALS, monitoringAuth, passwordFile, prometheusBasicAuth, scrapeUserKey } from './monitoring-auth.ts';
+import { MONITORING_PORTS, type Naming, type ScrapeJob, type ScrapeLogin } from './monitoring-model.ts';
 
 /** The compose naming: one service per broker node (`<group>-<n>` when there are several), services by name. */
 export function composeNodes(spec: StackSpec): Naming {
@@ -48,6 +48,18 @@ export function scrapeCaSecret(spec: StackSpec): string | undefined {
   return scrapeJobs(spec, composeNodes(spec)).find((j) => j.tls)?.tls?.caSecret;
 }
 
+/** The broker principals Prometheus logs in as (prod), once each: their password files go into its container. */
+export function scrapeLogins(spec: StackSpec): ScrapeLogin[] {
+  if (!monitoringAuth(spec)) return [];
+  const byEnv = new Map(scrapeJobs(spec, composeNodes(spec)).flatMap((j) => (j.login ? [[j.login.env, j.login] as const] : [])));
+  return [...byEnv.values()];
+}
+
+/** SCRAPE_USER_SECRET's data: each login's user name under scrapeUserKey() (the operator's basicAuth takes names from Secret keys). */
+export function scrapeUsernames(spec: StackSpec): Record<string, string> {
+  return Object.fromEntries([MONITORING_PRINCIPALS.prometheus, ...scrapeLogins(spec)].map((l) => [scrapeUserKey(l), l.user]));
+}
+
 function staticScrapeConfig(job: ScrapeJob, auth: boolean): object {
   const base = {
     job_name: job.job,
@@ -57,6 +69,7 @@ function staticScrapeConfig(job: ScrapeJob, auth: boolean): object {
     ...(job.params && { params: job.params }),
     ...(job.honorLabels && { honor_labels: true }),
     ...(auth && job.webAuth && { basic_auth: prometheusBasicAuth() }),
+    ...(auth && job.login && { basic_auth: { username: job.login.user, password_file: passwordFile(job.login) } }),
   };
   const exporter = job.targets.map((t) => `${t.host}:${t.port}`);
   if (!job.probe) return { ...base, static_configs: [{ targets: exporter }] };

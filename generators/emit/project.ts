@@ -3,7 +3,7 @@
  * tsconfig.json, .gitignore, .env.example and the spec itself. It assembles what the other
  * areas contribute (README sections, layout rows, package.json scripts and dependencies).
  */
-import { SPEC_FILE, serializeSpec, type StackSpec } from '../stack/index.ts';
+import { brokersOf, SPEC_FILE, serializeSpec, type StackSpec } from '../stack/index.ts';
 import type { AreaOutput, PackageContribution } from './area.ts';
 import { envExample } from './env.ts';
 import { file, jsonFile, type GeneratedFile } from './files.ts';
@@ -57,6 +57,7 @@ export function projectFiles(spec: StackSpec, outputs: readonly AreaOutput[], sp
     rec: recommendation(spec),
     nodeEngine: nodeEngine(outputs.map((o) => o.packageJson)),
     compose: spec.targets.includes('compose'),
+    rabbitmq: brokersOf(spec).includes('rabbitmq'),
     layout,
     secrets: stackSecretDefs(spec),
     sections: outputs.flatMap((o) => o.readme ?? []),

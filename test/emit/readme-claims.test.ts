@@ -27,13 +27,18 @@ function namedInitServices(markdown: string): Set<string> {
 
 /** The claims about RabbitMQ's metrics endpoint that the generated rabbitmq.conf would have to back. */
 function claimsHttpsMetrics(readme: string): string[] {
-  return sentences(readme).filter((s) => /metrics endpoint/i.test(s) && /\bHTTPS\b/.test(s) && !/plain HTTP/i.test(s));
+  return sentences(readme).filter((s) => /metrics endpoint|Prometheus endpoint/i.test(s) && /\bHTTPS\b/.test(s) && !/plain HTTP/i.test(s));
+}
+
+/** Claims that RabbitMQ's metrics endpoint asks for the monitor login. */
+function claimsMetricsLogin(readme: string): string[] {
+  return sentences(readme).filter((s) => /metrics endpoint|Prometheus endpoint|built-in endpoint/i.test(s) && /`monitor` login|logs in as `monitor`/.test(s));
 }
 
 describe('the generated README claims only what the generated files do', () => {
   for (const scenario of SCENARIO_IDS) {
     for (const profile of PROFILES) {
-      it(`${scenario} ${profile}: every init service it names exists in compose.yaml; metrics over HTTPS only if rabbitmq.conf serves them so`, () => {
+      it(`${scenario} ${profile}: every init service it names exists in compose.yaml; metrics over HTTPS and with a login only if rabbitmq.conf serves them so`, () => {
         const files = project(scenario, profile);
         const readme = files.get('README.md') ?? '';
         const compose = parse(files.get('compose.yaml') ?? '') as { services: Record<string, unknown> };
@@ -44,6 +49,10 @@ describe('the generated README claims only what the generated files do', () => {
         const conf = files.get('config/rabbitmq/rabbitmq.conf');
         const httpsMetrics = conf !== undefined && /^prometheus\.ssl\.port\s*=/m.test(conf);
         if (!httpsMetrics) expect(claimsHttpsMetrics(readme)).toEqual([]);
+        const loginMetrics = conf !== undefined && /^prometheus\.authentication\.enabled\s*=\s*true$/m.test(conf);
+        if (!loginMetrics) expect(claimsMetricsLogin(readme)).toEqual([]);
+        // A stack whose endpoint does both says so.
+        if (httpsMetrics && loginMetrics) expect(claimsMetricsLogin(readme).length).toBeGreaterThan(0);
       });
     }
   }
@@ -51,6 +60,7 @@ describe('the generated README claims only what the generated files do', () => {
   it('the checks see the defects they look for (control)', () => {
     expect(claimsHttpsMetrics('the management API over HTTPS and the metrics endpoint over HTTPS with the `monitor` login; each node')).toHaveLength(1);
     expect(claimsHttpsMetrics('The metrics endpoint (port 15692) stays plain HTTP without a login.')).toEqual([]);
+    expect(claimsMetricsLogin('the metrics endpoint over HTTPS with the `monitor` login (port 15691 inside the network)')).toHaveLength(1);
     expect([...namedInitServices('only the one-shots `certs-init` and `volumes-init` run as root')]).toEqual(['certs-init', 'volumes-init']);
   });
 });

@@ -194,7 +194,8 @@ describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id
     // Besides it, only the prod web configs' Secrets (bcrypt hashes), checked below, and the user name the operator's monitors send.
     const logins = c.profile === 'prod' && spec().monitoring.enabled;
     expect(objects().filter((o) => o.kind === 'Secret' && !o.name.endsWith('-web-config')).map((o) => o.name).sort()).toEqual(logins ? [secretName(spec()), SCRAPE_USER_SECRET].sort() : [secretName(spec())]);
-    if (logins) expect(at(find(objects(), 'Secret', SCRAPE_USER_SECRET), 'stringData')).toEqual({ username: 'prometheus' });
+    // prod with RabbitMQ: the operator's RabbitMQ monitors log in as monitor (the plugin asks every scrape for a user tagged monitoring).
+    if (logins) expect(at(find(objects(), 'Secret', SCRAPE_USER_SECRET), 'stringData')).toEqual({ username: 'prometheus', ...(spec().brokers.rabbitmq && { rabbitmq_monitor_user: 'monitor' }) });
     const secret = objects().find((o) => o.kind === 'Secret' && o.name === secretName(spec()));
     const raw = secret?.resource.inputs.stringData;
     // Pulumi marks the values secret (encrypted in the state, hidden in previews).
@@ -415,12 +416,15 @@ describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id
     // and labels its series with the job names the alert rules use.
     const monitors = serviceMonitors(s, ns);
     expect(serviceMonitorFindings(objects(), monitors, peerIn(ns, { ...MONITORING_LABELS }))).toEqual([]);
-    // prod: Alertmanager and the Pushgateway ask for logins, and their monitors send one (control: without it, refused).
+    // prod: Alertmanager and the Pushgateway ask for logins (--web.config.file), and their monitors send one (control: without it, refused);
+    // so does RabbitMQ's metrics endpoint (prometheus.authentication.enabled in its rabbitmq.conf, proven on the broker in test/tls).
     const logins = monitors.flatMap((m) => list(at(m, 'spec', 'endpoints')).filter(isObj).filter((e) => e.basicAuth !== undefined).map(() => String(at(m, 'metadata', 'name'))));
-    expect(logins.sort()).toEqual(c.profile === 'prod' && spec().monitoring.enabled ? (spec().backup.enabled ? ['alertmanager', 'pushgateway'] : ['alertmanager']) : []);
-    if (logins.length > 0) {
+    const prodLogins = c.profile === 'prod' && spec().monitoring.enabled;
+    const webLogins = prodLogins ? (spec().backup.enabled ? ['alertmanager', 'pushgateway'] : ['alertmanager']) : [];
+    expect(logins.sort()).toEqual([...webLogins, ...(prodLogins && spec().brokers.rabbitmq ? ['rabbitmq', 'rabbitmq-queues'] : [])].sort());
+    if (webLogins.length > 0) {
       const without = monitors.map((m) => ({ ...m, spec: { ...(m.spec as Obj), endpoints: list(at(m, 'spec', 'endpoints')).filter(isObj).map(({ basicAuth: _login, ...e }) => e) } }));
-      expect(serviceMonitorFindings(objects(), without, peerIn(ns, { ...MONITORING_LABELS })).filter((f) => f.includes('asks for a login'))).toHaveLength(logins.length);
+      expect(serviceMonitorFindings(objects(), without, peerIn(ns, { ...MONITORING_LABELS })).filter((f) => f.includes('asks for a login'))).toHaveLength(webLogins.length);
     }
     // prod: RabbitMQ's metrics are HTTPS; its monitors check the certificate for a name cert-manager's Certificate carries, against that Secret's CA.
     for (const m of monitors.filter((o) => String(at(o, 'metadata', 'name')).startsWith('rabbitmq'))) {
@@ -435,6 +439,7 @@ describe.each(CASES)('infra/ under Pulumi mocks (no cluster, no Pulumi CLI): $id
       const certificate = objects().find((o) => o.kind === 'Certificate' && isObj(o.obj.spec) && o.obj.spec.secretName === secret)?.obj;
       expect(certificate, `a Certificate keeps its key pair in ${secret}`).toBeDefined();
       expect(list(at(certificate, 'spec', 'dnsNames'))).toContain(at(e, 'tlsConfig', 'serverName'));
+      if (spec().monitoring.enabled) expect(e.basicAuth).toEqual({ username: { name: SCRAPE_USER_SECRET, key: 'rabbitmq_monitor_user' }, password: { name: secretName(spec()), key: 'RABBITMQ_MONITOR_PASSWORD' } });
     }
     expect([...new Set(monitorJobs(monitors))].sort()).toEqual(config.scrape_configs.map((j) => j.job_name).filter((j) => j !== 'prometheus').sort());
     if (c.profile === 'prod') {

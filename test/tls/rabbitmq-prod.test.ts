@@ -213,8 +213,14 @@ describe('RabbitMQ prod: TLS only, on the real broker', () => {
     for (const plain of [5672, 15672, 15692, 1883]) expect(await portOpen(plain), `port ${plain}`).toBe(false);
   });
 
-  it('metrics over HTTPS only: the node certificate verifies against the project CA; another CA is refused; plain HTTP gets no HTTP answer', async () => {
-    const metrics = (path: string, trust = ca) => httpsRequest({ host: 'localhost', port: PORTS.prometheus, path, ca: trust });
+  it('metrics over HTTPS only, as monitor: the node certificate verifies against the project CA; another CA is refused; no login, app or backup get 401; plain HTTP gets no HTTP answer', async () => {
+    const monitor = as('monitor', project.env.RABBITMQ_MONITOR_PASSWORD);
+    // null: no Authorization header at all (undefined would take the default).
+    const metrics = (path: string, trust = ca, auth: string | null = monitor) => httpsRequest({ host: 'localhost', port: PORTS.prometheus, path, ca: trust, ...(auth !== null && { auth }) });
+    expect((await metrics('/metrics', ca, null)).status).toBe(401);
+    expect((await metrics('/metrics', ca, as('app', project.env.RABBITMQ_PASSWORD))).status).toBe(401);
+    expect((await metrics('/metrics', ca, as('backup', project.env.RABBITMQ_BACKUP_PASSWORD))).status).toBe(401);
+    expect((await metrics('/metrics', ca, as('monitor', `${project.env.RABBITMQ_MONITOR_PASSWORD}x`))).status).toBe(401);
     const node = await metrics('/metrics');
     expect(node.status).toBe(200);
     expect(node.body).toMatch(/^rabbitmq_connections /m);
@@ -235,31 +241,35 @@ describe('RabbitMQ prod: TLS only, on the real broker', () => {
     expect(plain).not.toContain('rabbitmq_connections');
   }, 60_000);
 
-  it('the pinned Prometheus scrapes both generated RabbitMQ jobs over TLS with their tls_config; with another CA the scrape fails (control)', async () => {
-    const generated = parse(readFileSync(join(project.root, 'monitoring/prometheus/prometheus.yml'), 'utf8')) as { scrape_configs: { job_name: string; scheme?: string; tls_config?: { ca_file?: string }; static_configs: { targets: string[] }[] }[] };
+  it('the pinned Prometheus scrapes both generated RabbitMQ jobs over TLS as monitor with their tls_config and basic_auth; with another CA, or without the login, the scrape fails (controls)', async () => {
+    type Job = { job_name: string; scheme?: string; tls_config?: { ca_file?: string }; basic_auth?: { username?: string; password_file?: string }; static_configs: { targets: string[] }[] };
+    const generated = parse(readFileSync(join(project.root, 'monitoring/prometheus/prometheus.yml'), 'utf8')) as { scrape_configs: Job[] };
     const jobs = generated.scrape_configs.filter((j) => j.job_name.startsWith('rabbitmq'));
-    expect(jobs.map((j) => [j.job_name, j.scheme, j.tls_config?.ca_file])).toEqual([
-      ['rabbitmq', 'https', TLS_FILES.ca],
-      ['rabbitmq-queues', 'https', TLS_FILES.ca],
+    expect(jobs.map((j) => [j.job_name, j.scheme, j.tls_config?.ca_file, j.basic_auth])).toEqual([
+      ['rabbitmq', 'https', TLS_FILES.ca, { username: 'monitor', password_file: '/run/secrets/rabbitmq_monitor_password' }],
+      ['rabbitmq-queues', 'https', TLS_FILES.ca, { username: 'monitor', password_file: '/run/secrets/rabbitmq_monitor_password' }],
     ]);
-    // Adapted for the test: the CA's path (the container mount) and the target (the compose host rabbitmq-1 is localhost here, in the node's certificate too).
-    const adapt = (j: (typeof jobs)[number], caFile: string, suffix = '') => ({
+    // Adapted for the test: the CA's and the password's paths (container mounts) and the target (the compose host rabbitmq-1 is localhost here, in the node's certificate too).
+    const adapt = (j: Job, caFile: string, suffix = '', login = true) => ({
       ...j,
       job_name: `${j.job_name}${suffix}`,
       tls_config: { ...j.tls_config, ca_file: caFile },
+      basic_auth: login ? { ...j.basic_auth, password_file: project.secretFiles.RABBITMQ_MONITOR_PASSWORD_FILE } : undefined,
       static_configs: [{ targets: j.static_configs.flatMap((s) => s.targets).filter((t) => t.startsWith('rabbitmq-1:')).map(() => `localhost:${PORTS.prometheus}`) }],
     });
     const wrongCa = join(project.root, certFiles('rabbitmq-2').cert);
-    const config = { global: { scrape_interval: '1s', scrape_timeout: '1s' }, scrape_configs: [...jobs.map((j) => adapt(j, join(project.root, CA_FILES.cert))), adapt(jobs[0] as (typeof jobs)[number], wrongCa, '-wrong-ca')] };
+    const projectCa = join(project.root, CA_FILES.cert);
+    const config = { global: { scrape_interval: '1s', scrape_timeout: '1s' }, scrape_configs: [...jobs.map((j) => adapt(j, projectCa)), adapt(jobs[0] as Job, wrongCa, '-wrong-ca'), adapt(jobs[0] as Job, projectCa, '-no-login', false)] };
     writeFile(join(dir, 'prometheus', 'prometheus.yml'), stringify(config));
     const server = launch('prometheus', toolPath('prometheus'), [`--config.file=${join(dir, 'prometheus', 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'prometheus', 'tsdb')}`, `--web.listen-address=127.0.0.1:${PORTS.prometheusServer}`], { logFile: join(dir, 'prometheus.log') });
     processes.push(server);
     type Target = { labels: { job: string }; health: string; lastError: string };
     const targets = async (): Promise<Target[]> => ((await (await fetch(`http://127.0.0.1:${PORTS.prometheusServer}/api/v1/targets`)).json()) as { data: { activeTargets: Target[] } }).data.activeTargets;
-    await waitFor('three scraped targets', async () => (await targets()).filter((t) => t.health !== 'unknown').length === 3, { timeoutMs: 60_000, process: server, intervalMs: 500 });
+    await waitFor('four scraped targets', async () => (await targets()).filter((t) => t.health !== 'unknown').length === 4, { timeoutMs: 60_000, process: server, intervalMs: 500 });
     const health = Object.fromEntries((await targets()).map((t) => [t.labels.job, t.health]));
-    expect(health).toEqual({ rabbitmq: 'up', 'rabbitmq-queues': 'up', 'rabbitmq-wrong-ca': 'down' });
+    expect(health).toEqual({ rabbitmq: 'up', 'rabbitmq-queues': 'up', 'rabbitmq-wrong-ca': 'down', 'rabbitmq-no-login': 'down' });
     expect((await targets()).find((t) => t.labels.job === 'rabbitmq-wrong-ca')?.lastError).toMatch(/certificate|x509/i);
+    expect((await targets()).find((t) => t.labels.job === 'rabbitmq-no-login')?.lastError).toMatch(/401/);
   }, 120_000);
 
   it('a plain AMQP client on the AMQPS port gets no AMQP answer: the connection is closed', async () => {

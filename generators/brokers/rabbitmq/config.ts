@@ -126,6 +126,8 @@ export function rabbitConfSections(spec: StackSpec, topology: Topology, options:
             // remove: bound to the container's own loopback, no other container or pod reaches it.
             ['prometheus.tcp.ip', '127.0.0.1'],
             ['prometheus.tcp.port', String(RABBITMQ_PORTS.prometheus)],
+            // Every scrape logs in as a user tagged monitoring (the init step's `monitor`).
+            ['prometheus.authentication.enabled', 'true'],
           ],
         }
       : {

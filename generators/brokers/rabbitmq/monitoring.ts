@@ -12,7 +12,7 @@ import type { Topology } from '../topology.ts';
 import { promqlString } from '../../emit/escape.ts';
 import { tlsSecretName } from '../../emit/tls-model.ts';
 import { rabbitPorts } from './config.ts';
-import { rabbitTls } from './connection.ts';
+import { MONITOR_USER, rabbitTls, rabbitUsers } from './connection.ts';
 
 /** Per-queue families from `/metrics/detailed`: depth, unacked and consumers per queue. */
 export const DETAILED_FAMILIES = ['queue_coarse_metrics', 'queue_consumer_count'] as const;
@@ -23,7 +23,9 @@ function hosts(spec: StackSpec, topology: Topology): string[] {
 
 function jobs(spec: StackSpec, topology: Naming): ScrapeJob[] {
   const targets = hosts(spec, topology).map((host) => ({ host, port: rabbitPorts(spec).prometheus }));
-  const tls = rabbitTls(spec) ? { tls: { caSecret: tlsSecretName('rabbitmq') } } : {};
+  // prod: HTTPS, and the plugin asks for a user with the monitoring tag (prometheus.authentication.enabled).
+  const monitor = rabbitUsers(spec).find((u) => u.name === MONITOR_USER);
+  const tls = rabbitTls(spec) && monitor ? { tls: { caSecret: tlsSecretName('rabbitmq') }, login: { user: monitor.name, env: monitor.passwordEnv } } : {};
   return [
     { job: 'rabbitmq', targets, ...tls, k8s: { service: 'rabbitmq', port: 'prometheus' } },
     {
@@ -187,7 +189,7 @@ function compose(spec: StackSpec): ComposePieces {
     services: {},
     volumes: [],
     files: [],
-    notes: [`**RabbitMQ metrics**: the built-in \`rabbitmq_prometheus\` plugin on port ${rabbitPorts(spec).prometheus} of each node${rabbitTls(spec) ? ' over HTTPS (Prometheus checks the node\'s certificate against `secrets/tls/ca.crt`, mounted read-only)' : ''} (\`/metrics\` and \`/metrics/detailed\` per queue).`],
+    notes: [`**RabbitMQ metrics**: the built-in \`rabbitmq_prometheus\` plugin on port ${rabbitPorts(spec).prometheus} of each node${rabbitTls(spec) ? ' over HTTPS with the `monitor` login (Prometheus checks the node\'s certificate against `secrets/tls/ca.crt`, mounted read-only, and reads the password from the `rabbitmq_monitor_password` secret)' : ''} (\`/metrics\` and \`/metrics/detailed\` per queue).`],
   };
 }
 
