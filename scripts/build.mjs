@@ -25,9 +25,9 @@ const precompileTemplates = {
 // Chunk names carry content hashes: start from an empty dist/ so old chunks do not pile up.
 rmSync('dist', { recursive: true, force: true });
 
-// The bin refuses an older Node with a message (generators/cli/launcher.ts).
-const minimumNode = JSON.parse(readFileSync('package.json', 'utf8')).engines.node.replace(/^>=\s*/, '');
-if (!/^\d+(\.\d+)*$/.test(minimumNode)) throw new Error(`package.json engines.node: expected ">=X.Y", got ${minimumNode}`);
+// The bin refuses a Node outside engines.node with a message (generators/cli/launcher.ts).
+const nodeEngines = JSON.parse(readFileSync('package.json', 'utf8')).engines.node;
+if (!/^\s*(>=|\^)\s*\d+(\.\d+){0,2}\s*(\|\|\s*(>=|\^)\s*\d+(\.\d+){0,2}\s*)*$/.test(nodeEngines)) throw new Error(`package.json engines.node: expected ">=X.Y.Z" or "^X.Y.Z" alternatives, got ${nodeEngines}`);
 
 const common = { platform: 'node', format: 'esm', target: 'node22', bundle: true, logLevel: 'warning', legalComments: 'none' };
 
@@ -119,7 +119,7 @@ await build({
   ...common,
   // The bin (dist/brokerplate.mjs) is the launcher: it checks the Node version, then imports the CLI chunk.
   entryPoints: { brokerplate: 'generators/cli/launcher.ts', 'brokerplate-cli': 'generators/cli/brokerplate.ts' },
-  define: { __MIN_NODE__: JSON.stringify(minimumNode) },
+  define: { __NODE_ENGINES__: JSON.stringify(nodeEngines) },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   // --help and usage errors load only the small entry chunk; Yeoman comes in a lazily imported chunk.

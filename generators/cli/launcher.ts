@@ -3,12 +3,12 @@
  * module that imports a name an older Node lacks fails while being linked, before any of its own
  * code could say why; this module imports nothing an old Node lacks.
  */
-import { tooOldMessage } from './node-version.ts';
+import { unsupportedMessage } from './node-version.ts';
 
-/** package.json's engines.node minimum, put in by scripts/build.mjs. */
-declare const __MIN_NODE__: string;
+/** package.json's engines.node range, put in by scripts/build.mjs. */
+declare const __NODE_ENGINES__: string;
 
-const tooOld = tooOldMessage(process.versions.node, __MIN_NODE__);
+const tooOld = unsupportedMessage(process.versions.node, __NODE_ENGINES__);
 if (tooOld === undefined) {
   await import('./brokerplate.ts');
 } else {
