@@ -31,7 +31,6 @@ function operatorTls(caSecret: string, service: string, namespace: string): obje
 export function prometheusOperatorObjects(spec: StackSpec, namespace: string, topology: Naming): K8sObject[] {
   const labels = { 'app.kubernetes.io/part-of': spec.name };
   const auth = monitoringAuth(spec);
-  const basicAuth = auth ? operatorBasicAuth(stackSecretName(spec)) : undefined;
   const monitors: K8sObject[] = scrapeJobs(spec, topology)
     .filter((j) => j.job !== 'prometheus' && !j.probe)
     .map((j) => ({
@@ -43,7 +42,7 @@ export function prometheusOperatorObjects(spec: StackSpec, namespace: string, to
         namespaceSelector: { matchNames: [namespace] },
         // The job label the rules and dashboards use: the operator would otherwise name it after the
         // Service (kafka-headless), and two monitors of one Service (rabbitmq, rabbitmq-queues) would collide.
-        endpoints: [{ port: j.k8s.port, path: j.path ?? '/metrics', ...(j.params && { params: j.params }), ...(j.tls && operatorTls(j.tls.caSecret, j.k8s.service, namespace)), ...(j.honorLabels && { honorLabels: true }), ...(j.webAuth && basicAuth && { basicAuth }), ...(j.login && auth && { basicAuth: operatorBasicAuth(stackSecretName(spec), j.login) }), interval: '15s', relabelings: [{ targetLabel: 'job', replacement: j.job }] }],
+        endpoints: [{ port: j.k8s.port, path: j.path ?? '/metrics', ...(j.params && { params: j.params }), ...(j.tls && operatorTls(j.tls.caSecret, j.k8s.service, namespace)), ...(j.honorLabels && { honorLabels: true }), ...(j.login && auth && { basicAuth: operatorBasicAuth(stackSecretName(spec), j.login) }), interval: '15s', relabelings: [{ targetLabel: 'job', replacement: j.job }] }],
       },
     }));
   // Multi-target exporters (redis_exporter) become a ScrapeConfig-free ServiceMonitor per node via params.

@@ -67,7 +67,7 @@ export interface ScrapeTarget {
   readonly port: number;
 }
 
-/** A broker principal Prometheus logs in as (prod), password from `.env` / the stack's Secret. */
+/** A principal Prometheus logs in as (prod), password from `.env` / the stack's Secret (a MonitoringPrincipal is one). */
 export interface ScrapeLogin {
   readonly user: string;
   readonly env: string;
@@ -85,15 +85,17 @@ export interface ScrapeJob {
    */
   readonly probe?: readonly string[];
   readonly honorLabels?: boolean;
-  /** A monitoring service of the stack that, in prod, asks for the `prometheus` principal's Basic credentials (monitoring-auth.ts). */
-  readonly webAuth?: boolean;
   /**
    * The target serves HTTPS (prod): Prometheus checks its certificate against the stack CA, by the
    * target's host name (the Service's name behind the operator). `caSecret`: the cert-manager
    * Secret whose `ca.crt` Kubernetes mounts (every Secret of the stack's issuer holds the same CA).
    */
   readonly tls?: { readonly caSecret: string };
-  /** prod: the target asks for a broker principal's Basic credentials (its password: the .env variable `env`). */
+  /**
+   * prod: the target asks for Basic credentials: the `prometheus` principal for the stack's own
+   * monitoring services (their --web.config.file, monitoring-auth.ts), a broker principal for a
+   * broker's endpoint that asks for one (RabbitMQ's `monitor`).
+   */
   readonly login?: ScrapeLogin;
   /** The Kubernetes Service (and named port) the ServiceMonitor selects. */
   readonly k8s: { readonly service: string; readonly port: string };

@@ -28,11 +28,11 @@ export function k8sNodes(namespace: string, topology: Topology = k8sTopology()):
 /** Scrape jobs of the whole stack: monitoring services first, then the brokers' exporters. */
 export function scrapeJobs(spec: StackSpec, topology: Naming): ScrapeJob[] {
   const own: ScrapeJob[] = [
-    { job: 'prometheus', targets: [{ host: 'localhost', port: MONITORING_PORTS.prometheus }], webAuth: true, k8s: { service: 'prometheus', port: 'web' } },
-    { job: 'alertmanager', targets: [{ host: topology.service('alertmanager'), port: MONITORING_PORTS.alertmanager }], webAuth: true, k8s: { service: 'alertmanager', port: 'web' } },
+    { job: 'prometheus', targets: [{ host: 'localhost', port: MONITORING_PORTS.prometheus }], login: MONITORING_PRINCIPALS.prometheus, k8s: { service: 'prometheus', port: 'web' } },
+    { job: 'alertmanager', targets: [{ host: topology.service('alertmanager'), port: MONITORING_PORTS.alertmanager }], login: MONITORING_PRINCIPALS.prometheus, k8s: { service: 'alertmanager', port: 'web' } },
   ];
   if (spec.backup.enabled) {
-    own.push({ job: 'pushgateway', targets: [{ host: topology.service('pushgateway'), port: MONITORING_PORTS.pushgateway }], honorLabels: true, webAuth: true, k8s: { service: 'pushgateway', port: 'web' } });
+    own.push({ job: 'pushgateway', targets: [{ host: topology.service('pushgateway'), port: MONITORING_PORTS.pushgateway }], honorLabels: true, login: MONITORING_PRINCIPALS.prometheus, k8s: { service: 'pushgateway', port: 'web' } });
   }
   return [...own, ...brokersOf(spec).flatMap((b) => BROKER_PLUGINS[b].monitoring.jobs(spec, topology))];
 }
@@ -48,10 +48,14 @@ export function scrapeCaSecret(spec: StackSpec): string | undefined {
   return scrapeJobs(spec, composeNodes(spec)).find((j) => j.tls)?.tls?.caSecret;
 }
 
-/** The broker principals Prometheus logs in as (prod), once each: their password files go into its container. */
+/**
+ * The broker principals Prometheus logs in as (prod), once each, besides its own `prometheus`
+ * (whose password every authenticating monitoring service already mounts): their password files go into its container.
+ */
 export function scrapeLogins(spec: StackSpec): ScrapeLogin[] {
   if (!monitoringAuth(spec)) return [];
-  const byEnv = new Map(scrapeJobs(spec, composeNodes(spec)).flatMap((j) => (j.login ? [[j.login.env, j.login] as const] : [])));
+  const own = MONITORING_PRINCIPALS.prometheus.env;
+  const byEnv = new Map(scrapeJobs(spec, composeNodes(spec)).flatMap((j) => (j.login && j.login.env !== own ? [[j.login.env, j.login] as const] : [])));
   return [...byEnv.values()];
 }
 
@@ -68,7 +72,6 @@ function staticScrapeConfig(job: ScrapeJob, auth: boolean): object {
     ...(job.path && { metrics_path: job.path }),
     ...(job.params && { params: job.params }),
     ...(job.honorLabels && { honor_labels: true }),
-    ...(auth && job.webAuth && { basic_auth: prometheusBasicAuth() }),
     ...(auth && job.login && { basic_auth: { username: job.login.user, password_file: passwordFile(job.login) } }),
   };
   const exporter = job.targets.map((t) => `${t.host}:${t.port}`);

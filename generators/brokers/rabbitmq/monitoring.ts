@@ -6,11 +6,12 @@
  */
 import { channelsOf, deadLetterName, scalingOf, settingsOf, type StackSpec } from '../../stack/index.ts';
 import { type K8sObject } from '../../emit/k8s-model.ts';
-import { type AlertRule, type ComposePieces, type MonitoringPart, type Naming, type Panel, type ScrapeJob } from '../../emit/monitoring-model.ts';
+import { type AlertRule, type ComposePieces, type MonitoringPart, type Naming, type Panel, type ScrapeJob, type ScrapeLogin } from '../../emit/monitoring-model.ts';
+import { composeSecret } from '../../emit/compose-model.ts';
 import { render } from '../../emit/render.ts';
 import type { Topology } from '../topology.ts';
 import { promqlString } from '../../emit/escape.ts';
-import { tlsSecretName } from '../../emit/tls-model.ts';
+import { CA_FILES, tlsSecretName } from '../../emit/tls-model.ts';
 import { rabbitPorts } from './config.ts';
 import { MONITOR_USER, rabbitTls, rabbitUsers } from './connection.ts';
 
@@ -21,11 +22,17 @@ function hosts(spec: StackSpec, topology: Topology): string[] {
   return Array.from({ length: scalingOf(spec, 'rabbitmq').nodes }, (_, i) => topology.host('rabbitmq', i));
 }
 
+/** prod: the plugin asks every scrape for a user tagged monitoring (prometheus.authentication.enabled): `monitor`. */
+function metricsLogin(spec: StackSpec): ScrapeLogin | undefined {
+  const monitor = rabbitTls(spec) ? rabbitUsers(spec).find((u) => u.name === MONITOR_USER) : undefined;
+  return monitor && { user: monitor.name, env: monitor.passwordEnv };
+}
+
 function jobs(spec: StackSpec, topology: Naming): ScrapeJob[] {
   const targets = hosts(spec, topology).map((host) => ({ host, port: rabbitPorts(spec).prometheus }));
-  // prod: HTTPS, and the plugin asks for a user with the monitoring tag (prometheus.authentication.enabled).
-  const monitor = rabbitUsers(spec).find((u) => u.name === MONITOR_USER);
-  const tls = rabbitTls(spec) && monitor ? { tls: { caSecret: tlsSecretName('rabbitmq') }, login: { user: monitor.name, env: monitor.passwordEnv } } : {};
+  // prod: HTTPS with that login.
+  const login = metricsLogin(spec);
+  const tls = login ? { tls: { caSecret: tlsSecretName('rabbitmq') }, login } : {};
   return [
     { job: 'rabbitmq', targets, ...tls, k8s: { service: 'rabbitmq', port: 'prometheus' } },
     {
@@ -185,11 +192,12 @@ function panels(spec: StackSpec): Panel[] {
 
 /** Nothing to run: the plugin is part of RabbitMQ (enabled by the compose/Kubernetes config). */
 function compose(spec: StackSpec): ComposePieces {
+  const login = metricsLogin(spec);
   return {
     services: {},
     volumes: [],
     files: [],
-    notes: [`**RabbitMQ metrics**: the built-in \`rabbitmq_prometheus\` plugin on port ${rabbitPorts(spec).prometheus} of each node${rabbitTls(spec) ? ' over HTTPS with the `monitor` login (Prometheus checks the node\'s certificate against `secrets/tls/ca.crt`, mounted read-only, and reads the password from the `rabbitmq_monitor_password` secret)' : ''} (\`/metrics\` and \`/metrics/detailed\` per queue).`],
+    notes: [`**RabbitMQ metrics**: the built-in \`rabbitmq_prometheus\` plugin on port ${rabbitPorts(spec).prometheus} of each node${login ? ` over HTTPS with the \`${login.user}\` login (Prometheus checks the node's certificate against \`${CA_FILES.cert}\`, mounted read-only, and reads the password from the \`${composeSecret(login.env).source}\` secret)` : ''} (\`/metrics\` and \`/metrics/detailed\` per queue).`],
   };
 }
 
